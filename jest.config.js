@@ -1,0 +1,26 @@
+/**
+ * `npm test` runs both projects: unit specs next to the code (pure rules, no I/O) and
+ * e2e specs in test/ against the real MariaDB and Redis of this machine.
+ */
+const tsJest = ['ts-jest', { tsconfig: 'tsconfig.json', isolatedModules: true }];
+
+module.exports = {
+  projects: [
+    {
+      displayName: 'unit',
+      rootDir: '.',
+      testMatch: ['<rootDir>/src/**/*.spec.ts'],
+      transform: { '^.+\\.ts$': tsJest },
+      testEnvironment: 'node',
+    },
+    {
+      displayName: 'e2e',
+      rootDir: '.',
+      testMatch: ['<rootDir>/test/**/*.e2e-spec.ts'],
+      transform: { '^.+\\.ts$': tsJest },
+      testEnvironment: 'node',
+      globalSetup: '<rootDir>/test/utils/global-setup.ts',
+      testTimeout: 60_000,
+    },
+  ],
+};

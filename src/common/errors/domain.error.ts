@@ -1,0 +1,50 @@
+/**
+ * What kind of refusal an error is. The HTTP layer maps kinds to status codes, so services,
+ * the BullMQ processor and the cron sweeper can throw the same errors without knowing HTTP.
+ */
+export type ErrorKind = 'malformed' | 'invalid' | 'not_found' | 'conflict' | 'unauthorized' | 'unavailable';
+
+export type FieldErrors = Record<string, string[]>;
+
+export abstract class DomainError extends Error {
+  abstract readonly code: string;
+  abstract readonly kind: ErrorKind;
+  /** Expected refusals (no stock, expired hold) are business as usual, not incidents. */
+  readonly logLevel: 'debug' | 'info' | 'warn' = 'info';
+  readonly fieldErrors?: FieldErrors;
+
+  constructor(message: string) {
+    super(message);
+    this.name = new.target.name;
+  }
+}
+
+export class ValidationFailedError extends DomainError {
+  readonly code = 'VALIDATION_FAILED';
+  readonly kind = 'invalid';
+  override readonly fieldErrors: FieldErrors;
+
+  constructor(fieldErrors: FieldErrors, message = 'The request is invalid') {
+    super(message);
+    this.fieldErrors = fieldErrors;
+  }
+}
+
+export class DatabaseUnavailableError extends DomainError {
+  readonly code = 'SERVICE_UNAVAILABLE';
+  readonly kind = 'unavailable';
+  override readonly logLevel = 'warn';
+
+  constructor() {
+    super('The database is unavailable; retry shortly');
+  }
+}
+
+export class InvalidIdError extends DomainError {
+  readonly code = 'INVALID_ID';
+  readonly kind = 'malformed';
+
+  constructor(value: string) {
+    super(`Invalid id '${value.slice(0, 32)}': expected a positive integer`);
+  }
+}

@@ -1,0 +1,122 @@
+import { HttpException, HttpStatus } from '@nestjs/common';
+import { isConnectionError } from '../../database/db-errors';
+import { DatabaseUnavailableError, DomainError, ErrorKind, FieldErrors } from './domain.error';
+
+export interface ErrorBody {
+  status: 'error';
+  code: string;
+  message: string;
+  errors?: FieldErrors;
+}
+
+export interface ErrorResponse {
+  httpStatus: number;
+  body: ErrorBody;
+  headers: Record<string, string>;
+  /** Unexpected failures are logged with their stack; refusals are not. */
+  unexpected: boolean;
+}
+
+const STATUS_BY_KIND: Record<ErrorKind, number> = {
+  malformed: HttpStatus.BAD_REQUEST,
+  invalid: HttpStatus.UNPROCESSABLE_ENTITY,
+  not_found: HttpStatus.NOT_FOUND,
+  conflict: HttpStatus.CONFLICT,
+  unauthorized: HttpStatus.UNAUTHORIZED,
+  unavailable: HttpStatus.SERVICE_UNAVAILABLE,
+};
+
+/** Codes for failures raised by the HTTP stack itself (routing, body parsing, limits). */
+const CODE_BY_STATUS: Record<number, string> = {
+  400: 'BAD_REQUEST',
+  401: 'UNAUTHORIZED',
+  403: 'FORBIDDEN',
+  404: 'ROUTE_NOT_FOUND',
+  405: 'METHOD_NOT_ALLOWED',
+  406: 'NOT_ACCEPTABLE',
+  408: 'REQUEST_TIMEOUT',
+  409: 'CONFLICT',
+  413: 'PAYLOAD_TOO_LARGE',
+  414: 'URI_TOO_LONG',
+  415: 'UNSUPPORTED_MEDIA_TYPE',
+  422: 'VALIDATION_FAILED',
+  429: 'TOO_MANY_REQUESTS',
+  431: 'HEADERS_TOO_LARGE',
+  503: 'SERVICE_UNAVAILABLE',
+};
+
+/** Fastify's own client-error codes, mapped to ours with a message safe to show. */
+const FASTIFY_ERRORS: Record<string, { code: string; message: string }> = {
+  FST_ERR_CTP_INVALID_JSON_BODY: { code: 'MALFORMED_JSON', message: 'The request body is not valid JSON' },
+  FST_ERR_CTP_EMPTY_JSON_BODY: {
+    code: 'MALFORMED_JSON',
+    message: "The request body is empty but Content-Type is 'application/json'",
+  },
+  FST_ERR_CTP_BODY_TOO_LARGE: { code: 'PAYLOAD_TOO_LARGE', message: 'The request body is larger than 1 MB' },
+  FST_ERR_CTP_INVALID_MEDIA_TYPE: {
+    code: 'UNSUPPORTED_MEDIA_TYPE',
+    message: "Send the request body as 'application/json'",
+  },
+  FST_ERR_CTP_INVALID_CONTENT_LENGTH: {
+    code: 'BAD_REQUEST',
+    message: 'Content-Length does not match the body',
+  },
+};
+
+const RETRY_AFTER_SECONDS = '2';
+
+/**
+ * Turns anything thrown while serving a request into the API's error envelope. Pure, so
+ * every mapping is unit tested; never exposes stacks, SQL or driver messages.
+ */
+export function toErrorResponse(error: unknown): ErrorResponse {
+  if (error instanceof DomainError) {
+    const httpStatus = STATUS_BY_KIND[error.kind];
+    return {
+      httpStatus,
+      body: compact({ status: 'error', code: error.code, message: error.message, errors: error.fieldErrors }),
+      headers: httpStatus === 503 ? { 'retry-after': RETRY_AFTER_SECONDS } : {},
+      unexpected: false,
+    };
+  }
+
+  if (isConnectionError(error)) {
+    return toErrorResponse(new DatabaseUnavailableError());
+  }
+
+  const fastifyError = error as { code?: string; statusCode?: number };
+  const known = fastifyError.code ? FASTIFY_ERRORS[fastifyError.code] : undefined;
+  if (known && fastifyError.statusCode) {
+    return plain(fastifyError.statusCode, known.code, known.message);
+  }
+
+  if (error instanceof HttpException) {
+    const httpStatus = error.getStatus();
+    if (httpStatus < 500) {
+      return plain(httpStatus, CODE_BY_STATUS[httpStatus] ?? 'BAD_REQUEST', clientMessage(error));
+    }
+  } else if (typeof fastifyError.statusCode === 'number' && fastifyError.statusCode >= 400 && fastifyError.statusCode < 500) {
+    // Other client errors from Fastify (e.g. malformed URL encoding): keep the status, hide the internals.
+    return plain(fastifyError.statusCode, CODE_BY_STATUS[fastifyError.statusCode] ?? 'BAD_REQUEST', 'The request is malformed');
+  }
+
+  return { ...plain(500, 'INTERNAL_ERROR', 'Something went wrong on our side'), unexpected: true };
+}
+
+function plain(httpStatus: number, code: string, message: string): ErrorResponse {
+  return { httpStatus, body: { status: 'error', code, message }, headers: {}, unexpected: false };
+}
+
+function clientMessage(error: HttpException): string {
+  const response = error.getResponse();
+  if (typeof response === 'string') return response;
+  const message = (response as { message?: unknown }).message;
+  if (typeof message === 'string') return message;
+  if (Array.isArray(message)) return message.join('; ');
+  return error.message;
+}
+
+function compact(body: ErrorBody): ErrorBody {
+  if (body.errors === undefined) delete body.errors;
+  return body;
+}

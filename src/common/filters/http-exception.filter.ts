@@ -1,0 +1,26 @@
+import { ArgumentsHost, Catch, ExceptionFilter, Logger } from '@nestjs/common';
+import type { FastifyReply } from 'fastify';
+import { DomainError } from '../errors/domain.error';
+import { toErrorResponse } from '../errors/error-response';
+
+/** The one place that turns exceptions into HTTP responses with the error envelope. */
+@Catch()
+export class HttpExceptionFilter implements ExceptionFilter {
+  private readonly logger = new Logger(HttpExceptionFilter.name);
+
+  catch(exception: unknown, host: ArgumentsHost): void {
+    const reply = host.switchToHttp().getResponse<FastifyReply>();
+    const response = toErrorResponse(exception);
+    this.log(exception, response.httpStatus, response.body.code, response.unexpected);
+    void reply.status(response.httpStatus).headers(response.headers).send(response.body);
+  }
+
+  private log(exception: unknown, httpStatus: number, code: string, unexpected: boolean): void {
+    if (unexpected) {
+      this.logger.error({ event: 'request.failed', code }, (exception as Error)?.stack ?? String(exception));
+      return;
+    }
+    const level = exception instanceof DomainError ? exception.logLevel : 'debug';
+    this.logger[level === 'info' ? 'log' : level]({ event: 'request.refused', status: httpStatus, code });
+  }
+}

@@ -1,0 +1,16 @@
+import { registerAs } from '@nestjs/config';
+import { validateEnv } from './env.validation';
+
+export const appConfig = registerAs('app', () => {
+  const env = validateEnv(process.env);
+  return {
+    nodeEnv: env.NODE_ENV,
+    port: env.PORT,
+    logLevel: env.LOG_LEVEL,
+    holdTtlSeconds: env.HOLD_TTL_SECONDS,
+    maxHoldQuantity: env.MAX_HOLD_QUANTITY,
+    seedOnStart: env.SEED_ON_START,
+  };
+});
+
+export type AppConfig = ReturnType<typeof appConfig>;

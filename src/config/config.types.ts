@@ -1,0 +1,12 @@
+import type { AppConfig } from './app.config';
+import type { DatabaseConfig } from './database.config';
+import type { PaymentsConfig } from './payments.config';
+import type { RedisConfig } from './redis.config';
+
+/** Shape of ConfigService, so `config.getOrThrow('app.port', { infer: true })` is typed. */
+export interface AllConfig {
+  app: AppConfig;
+  database: DatabaseConfig;
+  redis: RedisConfig;
+  payments: PaymentsConfig;
+}

@@ -1,0 +1,124 @@
+import { plainToInstance, Transform } from 'class-transformer';
+import { IsBoolean, IsIn, IsInt, IsOptional, IsString, Max, Min, MinLength, validateSync } from 'class-validator';
+
+export const DB_TYPES = ['mysql', 'mariadb', 'sqlite'] as const;
+export type DbType = (typeof DB_TYPES)[number];
+
+export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+export type LogLevel = (typeof LOG_LEVELS)[number];
+
+/**
+ * "true"/"1"/"yes" and "false"/"0"/"no"; anything else stays a string and fails @IsBoolean.
+ * Reads the raw value: implicit conversion would already have made "false" true.
+ */
+const toBoolean = ({ obj, key }: { obj: Record<string, unknown>; key: string }) => {
+  const value = obj[key];
+  if (typeof value !== 'string') return value;
+  const normalized = value.trim().toLowerCase();
+  if (['true', '1', 'yes', 'on'].includes(normalized)) return true;
+  if (['false', '0', 'no', 'off'].includes(normalized)) return false;
+  return value;
+};
+
+/** An empty env var (`DB_PASSWORD=`) means "unset" for optional settings. */
+const emptyToUndefined = ({ value }: { value: unknown }) => (value === '' ? undefined : value);
+
+/**
+ * Every setting the service reads, with its default. The names are the original Laravel
+ * system's where it had one, so existing `.env` files keep working.
+ */
+export class EnvironmentVariables {
+  @IsIn(['development', 'production', 'test'])
+  NODE_ENV: 'development' | 'production' | 'test' = 'development';
+
+  @IsInt() @Min(0) @Max(65535)
+  PORT: number = 3000;
+
+  @IsIn(DB_TYPES)
+  DB_TYPE: DbType = 'mariadb';
+
+  @IsString()
+  DB_HOST: string = '127.0.0.1';
+
+  @IsInt() @Min(1) @Max(65535)
+  DB_PORT: number = 3306;
+
+  @IsString()
+  DB_USERNAME: string = 'root';
+
+  @IsString()
+  DB_PASSWORD: string = '';
+
+  @IsString() @MinLength(1)
+  DB_DATABASE: string = 'flash_sale';
+
+  /** Connections per process. Hot-product holds are bounded by one row lock, not by this. */
+  @IsInt() @Min(1) @Max(500)
+  DB_POOL_SIZE: number = 32;
+
+  @IsString() @MinLength(1)
+  SQLITE_PATH: string = 'data/flash-sale.sqlite';
+
+  @Transform(emptyToUndefined) @IsOptional() @IsString()
+  REDIS_HOST?: string = '127.0.0.1';
+
+  @IsInt() @Min(1) @Max(65535)
+  REDIS_PORT: number = 6379;
+
+  @Transform(emptyToUndefined) @IsOptional() @IsString()
+  REDIS_PASSWORD?: string;
+
+  @IsInt() @Min(1) @Max(86_400)
+  HOLD_TTL_SECONDS: number = 120;
+
+  @IsInt() @Min(1) @Max(1_000_000)
+  MAX_HOLD_QUANTITY: number = 100;
+
+  @Transform(emptyToUndefined) @IsOptional() @IsString() @MinLength(8)
+  PAYMENT_WEBHOOK_SECRET?: string;
+
+  /** Signed webhooks older than this are refused (Stripe's default tolerance). */
+  @IsInt() @Min(1) @Max(86_400)
+  PAYMENT_WEBHOOK_TOLERANCE_SECONDS: number = 300;
+
+  @IsIn(LOG_LEVELS)
+  LOG_LEVEL: LogLevel = 'info';
+
+  /** Create the sample product at start when the products table is empty. */
+  @Transform(toBoolean) @IsBoolean()
+  SEED_ON_START: boolean = true;
+}
+
+export type Env = EnvironmentVariables;
+
+/**
+ * Parses and validates raw env vars. Throws one error that lists every problem, so a
+ * misconfigured deployment fails at boot with a message that says what to fix.
+ */
+export function validateEnv(raw: Record<string, unknown>): Env {
+  const env = plainToInstance(EnvironmentVariables, stripEmptyDefaults(raw), {
+    enableImplicitConversion: true,
+  });
+  const errors = validateSync(env, { skipMissingProperties: false, forbidUnknownValues: false });
+  const problems = errors.flatMap((error) =>
+    Object.values(error.constraints ?? {}).map((message) => `${message} (got ${JSON.stringify(error.value)})`),
+  );
+  if (env.NODE_ENV === 'production' && !env.PAYMENT_WEBHOOK_SECRET) {
+    problems.push('PAYMENT_WEBHOOK_SECRET must be set when NODE_ENV=production (webhooks would be unsigned)');
+  }
+  if (problems.length > 0) {
+    throw new Error(`Invalid configuration:\n  - ${problems.join('\n  - ')}`);
+  }
+  return env;
+}
+
+/**
+ * `FOO=` in a .env file arrives as an empty string; for settings with a non-empty default
+ * (ports, sizes) that should mean "use the default", not "invalid number".
+ */
+function stripEmptyDefaults(raw: Record<string, unknown>): Record<string, unknown> {
+  const keepEmpty = new Set(['DB_PASSWORD', 'REDIS_HOST', 'REDIS_PASSWORD', 'PAYMENT_WEBHOOK_SECRET']);
+  return Object.fromEntries(
+    Object.entries(raw).filter(([key, value]) => value !== '' || keepEmpty.has(key)),
+  );
+}

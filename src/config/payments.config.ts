@@ -1,0 +1,12 @@
+import { registerAs } from '@nestjs/config';
+import { validateEnv } from './env.validation';
+
+export const paymentsConfig = registerAs('payments', () => {
+  const env = validateEnv(process.env);
+  return {
+    webhookSecret: env.PAYMENT_WEBHOOK_SECRET,
+    webhookToleranceSeconds: env.PAYMENT_WEBHOOK_TOLERANCE_SECONDS,
+  };
+});
+
+export type PaymentsConfig = ReturnType<typeof paymentsConfig>;

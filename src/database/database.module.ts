@@ -1,0 +1,26 @@
+import { Global, Module } from '@nestjs/common';
+import { ConfigService } from '@nestjs/config';
+import { TypeOrmModule } from '@nestjs/typeorm';
+import type { AllConfig } from '../config/config.types';
+import { buildDataSourceOptions } from './data-source-options';
+import { migrateAndSeed } from './prepare-database';
+import { UnitOfWork } from './unit-of-work';
+
+@Global()
+@Module({
+  imports: [
+    TypeOrmModule.forRootAsync({
+      inject: [ConfigService],
+      // Every process (API or worker) makes sure the schema is current before it serves.
+      useFactory: async (config: ConfigService<AllConfig, true>) => {
+        const db = config.getOrThrow('database', { infer: true });
+        const options = buildDataSourceOptions(db);
+        await migrateAndSeed(options, db, { seed: config.getOrThrow('app.seedOnStart', { infer: true }) });
+        return { ...options, retryAttempts: 0 };
+      },
+    }),
+  ],
+  providers: [UnitOfWork],
+  exports: [UnitOfWork],
+})
+export class DatabaseModule {}

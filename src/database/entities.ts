@@ -1,0 +1,6 @@
+import { Hold } from '../holds/hold.entity';
+import { Order } from '../orders/order.entity';
+import { PaymentEvent } from '../payments/payment-event.entity';
+import { Product } from '../products/product.entity';
+
+export const ENTITIES = [Product, Hold, Order, PaymentEvent];

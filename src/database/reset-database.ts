@@ -1,0 +1,18 @@
+import 'reflect-metadata';
+import { databaseConfig } from '../config/database.config';
+import { loadEnvFileIfPresent } from '../config/env-file';
+import { buildDataSourceOptions } from './data-source-options';
+import { resetDatabase } from './prepare-database';
+
+/** `npm run db:reset`: drop everything, run every migration, seed the sample product. */
+async function main() {
+  loadEnvFileIfPresent();
+  const db = databaseConfig();
+  await resetDatabase(buildDataSourceOptions(db), db);
+  console.log(`Database '${db.type === 'sqlite' ? db.sqlitePath : db.database}' reset and seeded.`);
+}
+
+main().catch((error: unknown) => {
+  console.error(error instanceof Error ? error.message : error);
+  process.exit(1);
+});

@@ -1,0 +1,37 @@
+import { DomainError } from '../common/errors/domain.error';
+
+export class HoldNotFoundError extends DomainError {
+  readonly code = 'HOLD_NOT_FOUND';
+  readonly kind = 'not_found';
+
+  constructor(holdId: number) {
+    super(`Hold ${holdId} not found`);
+  }
+}
+
+export class HoldExpiredError extends DomainError {
+  readonly code = 'HOLD_EXPIRED';
+  readonly kind = 'conflict';
+
+  constructor(holdId: number) {
+    super(`Hold ${holdId} has expired`);
+  }
+}
+
+export class HoldReleasedError extends DomainError {
+  readonly code = 'HOLD_RELEASED';
+  readonly kind = 'conflict';
+
+  constructor(holdId: number) {
+    super(`Hold ${holdId} has been released and its stock returned`);
+  }
+}
+
+export class HoldAlreadyUsedError extends DomainError {
+  readonly code = 'HOLD_ALREADY_USED';
+  readonly kind = 'conflict';
+
+  constructor(holdId: number) {
+    super(`Hold ${holdId} has already been used for an order`);
+  }
+}

@@ -1,0 +1,15 @@
+import { Module } from '@nestjs/common';
+import { TypeOrmModule } from '@nestjs/typeorm';
+import { ProductsModule } from '../products/products.module';
+import { Hold } from './hold.entity';
+import { HoldsController } from './holds.controller';
+import { HoldsRepository } from './holds.repository';
+import { HoldsService } from './holds.service';
+
+@Module({
+  imports: [TypeOrmModule.forFeature([Hold]), ProductsModule],
+  controllers: [HoldsController],
+  providers: [HoldsService, HoldsRepository],
+  exports: [HoldsService, HoldsRepository],
+})
+export class HoldsModule {}

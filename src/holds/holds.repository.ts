@@ -1,0 +1,70 @@
+import { Injectable } from '@nestjs/common';
+import { InjectRepository } from '@nestjs/typeorm';
+import { EntityManager, Repository } from 'typeorm';
+import type { PageRequest } from '../common/http/pagination.dto';
+import { lockForUpdate } from '../database/row-lock';
+import { Hold } from './hold.entity';
+
+export type NewHold = Pick<Hold, 'productId' | 'quantity' | 'holdExpiresAt' | 'createdAt'>;
+
+@Injectable()
+export class HoldsRepository {
+  constructor(@InjectRepository(Hold) private readonly holds: Repository<Hold>) {}
+
+  findById(id: number): Promise<Hold | null> {
+    return this.holds.findOneBy({ id });
+  }
+
+  findPage({ page, perPage }: PageRequest): Promise<[Hold[], number]> {
+    return this.holds.findAndCount({ order: { id: 'DESC' }, skip: (page - 1) * perPage, take: perPage });
+  }
+
+  /**
+   * Inserts holds of one product in a single statement and returns them with their ids.
+   * Must run while the caller holds that product's row lock: then the newest rows for the
+   * product are exactly these, in insertion order, on every engine and auto-increment mode.
+   */
+  async insertForLockedProduct(manager: EntityManager, productId: number, rows: NewHold[]): Promise<Hold[]> {
+    await manager.createQueryBuilder().insert().into(Hold).values(rows).updateEntity(false).execute();
+    const inserted = await manager
+      .getRepository(Hold)
+      .createQueryBuilder('hold')
+      .select('hold.id', 'id')
+      .where('hold.product_id = :productId', { productId })
+      .orderBy('hold.id', 'DESC')
+      .limit(rows.length)
+      .getRawMany<{ id: number | string }>();
+    const ids = inserted.map((row) => Number(row.id)).reverse();
+    return rows.map((row, index) =>
+      Object.assign(new Hold(), row, { id: ids[index], releasedAt: null, usedAt: null }),
+    );
+  }
+
+  lockById(manager: EntityManager, id: number): Promise<Hold | null> {
+    return lockForUpdate(manager.getRepository(Hold).createQueryBuilder('hold'))
+      .where('hold.id = :id', { id })
+      .getOne();
+  }
+
+  /** Guarded transition: only an active hold can be used. Returns whether it happened. */
+  async markUsed(manager: EntityManager, id: number, now: Date): Promise<boolean> {
+    const result = await manager
+      .createQueryBuilder()
+      .update(Hold)
+      .set({ usedAt: now })
+      .where('id = :id AND used_at IS NULL AND released_at IS NULL', { id })
+      .execute();
+    return result.affected === 1;
+  }
+
+  /** Guarded transition: releasing twice, or releasing a used hold, changes nothing. */
+  async markReleased(manager: EntityManager, id: number, now: Date): Promise<boolean> {
+    const result = await manager
+      .createQueryBuilder()
+      .update(Hold)
+      .set({ releasedAt: now })
+      .where('id = :id AND used_at IS NULL AND released_at IS NULL AND hold_expires_at <= :now', { id, now })
+      .execute();
+    return result.affected === 1;
+  }
+}

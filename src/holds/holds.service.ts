@@ -1,0 +1,118 @@
+import { Injectable, Logger } from '@nestjs/common';
+import { ConfigService } from '@nestjs/config';
+import type { PageRequest } from '../common/http/pagination.dto';
+import type { AllConfig } from '../config/config.types';
+import { UnitOfWork } from '../database/unit-of-work';
+import { InsufficientStockError, ProductNotFoundError } from '../products/product.errors';
+import { ProductsRepository } from '../products/products.repository';
+import { Hold } from './hold.entity';
+import { HoldNotFoundError } from './hold.errors';
+import { allocate, assertQuantityAllowed, expiresAt, isReleasable } from './hold.rules';
+import { HoldsRepository } from './holds.repository';
+
+export type ReservationResult = Hold | InsufficientStockError;
+
+@Injectable()
+export class HoldsService {
+  private readonly logger = new Logger(HoldsService.name);
+  private readonly ttlSeconds: number;
+  private readonly maxQuantity: number;
+
+  constructor(
+    private readonly unitOfWork: UnitOfWork,
+    private readonly products: ProductsRepository,
+    private readonly holds: HoldsRepository,
+    config: ConfigService<AllConfig, true>,
+  ) {
+    this.ttlSeconds = config.getOrThrow('app.holdTtlSeconds', { infer: true });
+    this.maxQuantity = config.getOrThrow('app.maxHoldQuantity', { infer: true });
+  }
+
+  /** Reserves `quantity` units of a product for HOLD_TTL_SECONDS. */
+  async create(productId: number, quantity: number): Promise<Hold> {
+    assertQuantityAllowed(quantity, this.maxQuantity);
+    const [result] = await this.reserve(productId, [quantity]);
+    if (result instanceof InsufficientStockError) throw result;
+    this.logger.log({
+      event: 'hold.created',
+      hold_id: result.id,
+      product_id: productId,
+      quantity,
+      hold_expires_at: result.holdExpiresAt.toISOString(),
+    });
+    return result;
+  }
+
+  /**
+   * One transaction for one or more requests on the same product: lock the product row,
+   * allocate first come first served, take the stock with one guarded UPDATE and insert
+   * the granted holds with one INSERT. Refused requests take nothing.
+   */
+  reserve(productId: number, quantities: readonly number[]): Promise<ReservationResult[]> {
+    return this.unitOfWork.run(async (manager) => {
+      const product = await this.products.lockById(manager, productId);
+      if (!product) throw new ProductNotFoundError(productId);
+      // The clock starts once the lock is ours, so a hold gets its full TTL however long it queued.
+      const now = new Date();
+      const allocations = allocate(product.availableStock, quantities);
+      const granted = quantities.filter((_, index) => allocations[index].granted);
+      let holds: Hold[] = [];
+      if (granted.length > 0) {
+        const total = granted.reduce((sum, quantity) => sum + quantity, 0);
+        await this.products.reserveStock(manager, productId, total, now);
+        holds = await this.holds.insertForLockedProduct(
+          manager,
+          productId,
+          granted.map((quantity) => ({
+            productId,
+            quantity,
+            holdExpiresAt: expiresAt(now, this.ttlSeconds),
+            createdAt: now,
+          })),
+        );
+      }
+      let next = 0;
+      return allocations.map((allocation, index) =>
+        allocation.granted ? holds[next++] : new InsufficientStockError(quantities[index], allocation.available),
+      );
+    });
+  }
+
+  /**
+   * Gives an expired, unused hold's stock back, once. Safe to call any number of times,
+   * concurrently with itself, the sweeper and order creation: the re-check under the
+   * product and hold locks (in that order) decides, and the UPDATE is guarded too.
+   */
+  async releaseIfExpired(holdId: number): Promise<Hold | null> {
+    const candidate = await this.holds.findById(holdId);
+    if (!candidate || !isReleasable(candidate, new Date())) return null;
+    const released = await this.unitOfWork.run(async (manager) => {
+      await this.products.lockById(manager, candidate.productId);
+      const hold = await this.holds.lockById(manager, holdId);
+      const now = new Date();
+      if (!hold || !isReleasable(hold, now)) return null;
+      if (!(await this.holds.markReleased(manager, holdId, now))) return null;
+      await this.products.returnStock(manager, hold.productId, hold.quantity, now);
+      return Object.assign(hold, { releasedAt: now });
+    });
+    if (released) {
+      this.logger.log({
+        event: 'hold.released',
+        hold_id: released.id,
+        product_id: released.productId,
+        quantity: released.quantity,
+      });
+    }
+    return released;
+  }
+
+  async findOne(id: number): Promise<Hold> {
+    const hold = await this.holds.findById(id);
+    if (!hold) throw new HoldNotFoundError(id);
+    return hold;
+  }
+
+  findPage(request: PageRequest): Promise<[Hold[], number]> {
+    return this.holds.findPage(request);
+  }
+}

@@ -1,0 +1,16 @@
+import { Module } from '@nestjs/common';
+import { TypeOrmModule } from '@nestjs/typeorm';
+import { HoldsModule } from '../holds/holds.module';
+import { ProductsModule } from '../products/products.module';
+import { Order } from './order.entity';
+import { OrdersController } from './orders.controller';
+import { OrdersRepository } from './orders.repository';
+import { OrdersService } from './orders.service';
+
+@Module({
+  imports: [TypeOrmModule.forFeature([Order]), HoldsModule, ProductsModule],
+  controllers: [OrdersController],
+  providers: [OrdersService, OrdersRepository],
+  exports: [OrdersRepository],
+})
+export class OrdersModule {}

@@ -1,0 +1,50 @@
+import { Injectable } from '@nestjs/common';
+import { InjectRepository } from '@nestjs/typeorm';
+import { EntityManager, Repository } from 'typeorm';
+import type { PageRequest } from '../common/http/pagination.dto';
+import { lockForUpdate } from '../database/row-lock';
+import { Order } from './order.entity';
+import type { OrderStatus } from './order-status';
+
+export type NewOrder = Pick<Order, 'holdId' | 'productId' | 'quantity' | 'amount' | 'createdAt'>;
+
+@Injectable()
+export class OrdersRepository {
+  constructor(@InjectRepository(Order) private readonly orders: Repository<Order>) {}
+
+  findById(id: number, manager: EntityManager = this.orders.manager): Promise<Order | null> {
+    return manager.getRepository(Order).findOneBy({ id });
+  }
+
+  findPage({ page, perPage }: PageRequest): Promise<[Order[], number]> {
+    return this.orders.findAndCount({ order: { id: 'DESC' }, skip: (page - 1) * perPage, take: perPage });
+  }
+
+  async insertPending(manager: EntityManager, row: NewOrder): Promise<Order> {
+    const order = Object.assign(new Order(), row, {
+      status: 'pending' as const,
+      paymentIdempotencyKey: null,
+      updatedAt: row.createdAt,
+    });
+    const result = await manager.createQueryBuilder().insert().into(Order).values(order).execute();
+    order.id = Number(result.identifiers[0].id);
+    return order;
+  }
+
+  lockById(manager: EntityManager, id: number): Promise<Order | null> {
+    return lockForUpdate(manager.getRepository(Order).createQueryBuilder('order'))
+      .where('order.id = :id', { id })
+      .getOne();
+  }
+
+  /** Guarded transition out of `pending`: an order is settled exactly once. */
+  async settle(manager: EntityManager, id: number, status: OrderStatus, eventId: string, now: Date): Promise<boolean> {
+    const result = await manager
+      .createQueryBuilder()
+      .update(Order)
+      .set({ status, paymentIdempotencyKey: eventId, updatedAt: now })
+      .where("id = :id AND status = 'pending'", { id })
+      .execute();
+    return result.affected === 1;
+  }
+}

@@ -1,0 +1,74 @@
+import { Injectable, Logger } from '@nestjs/common';
+import { multiplyPrice } from '../common/money';
+import { isUniqueViolation } from '../database/db-errors';
+import { UnitOfWork } from '../database/unit-of-work';
+import { HoldAlreadyUsedError, HoldNotFoundError } from '../holds/hold.errors';
+import { assertCanBeOrdered } from '../holds/hold.rules';
+import { HoldsRepository } from '../holds/holds.repository';
+import { ProductNotFoundError } from '../products/product.errors';
+import { ProductsRepository } from '../products/products.repository';
+import type { PageRequest } from '../common/http/pagination.dto';
+import { Order } from './order.entity';
+import { OrderNotFoundError } from './order.errors';
+import { OrdersRepository } from './orders.repository';
+
+@Injectable()
+export class OrdersService {
+  private readonly logger = new Logger(OrdersService.name);
+
+  constructor(
+    private readonly unitOfWork: UnitOfWork,
+    private readonly holds: HoldsRepository,
+    private readonly products: ProductsRepository,
+    private readonly orders: OrdersRepository,
+  ) {}
+
+  /**
+   * Turns an active hold into a pending order. The hold's row lock serialises this against
+   * a second order for the same hold and against the expiry release; the clock is checked
+   * under that lock, so a hold is either used or released, never both.
+   */
+  async createFromHold(holdId: number): Promise<Order> {
+    const order = await this.unitOfWork
+      .run(async (manager) => {
+        const hold = await this.holds.lockById(manager, holdId);
+        if (!hold) throw new HoldNotFoundError(holdId);
+        const now = new Date();
+        assertCanBeOrdered(hold, now);
+        if (!(await this.holds.markUsed(manager, holdId, now))) throw new HoldAlreadyUsedError(holdId);
+        // A plain read: the price is not contended, and a locking read would queue behind hot holds.
+        const product = await this.products.findById(hold.productId, manager);
+        if (!product) throw new ProductNotFoundError(hold.productId);
+        return this.orders.insertPending(manager, {
+          holdId,
+          productId: hold.productId,
+          quantity: hold.quantity,
+          amount: multiplyPrice(product.price, hold.quantity),
+          createdAt: now,
+        });
+      })
+      .catch((error: unknown) => {
+        // UNIQUE(hold_id) is the last line of defence if the lock were ever bypassed.
+        throw isUniqueViolation(error) ? new HoldAlreadyUsedError(holdId) : error;
+      });
+    this.logger.log({
+      event: 'order.created',
+      order_id: order.id,
+      hold_id: holdId,
+      product_id: order.productId,
+      quantity: order.quantity,
+      amount: order.amount,
+    });
+    return order;
+  }
+
+  async findOne(id: number): Promise<Order> {
+    const order = await this.orders.findById(id);
+    if (!order) throw new OrderNotFoundError(id);
+    return order;
+  }
+
+  findPage(request: PageRequest): Promise<[Order[], number]> {
+    return this.orders.findPage(request);
+  }
+}

@@ -1,0 +1,16 @@
+import { Module } from '@nestjs/common';
+import { TypeOrmModule } from '@nestjs/typeorm';
+import { OrdersModule } from '../orders/orders.module';
+import { ProductsModule } from '../products/products.module';
+import { PaymentEvent } from './payment-event.entity';
+import { PaymentEventsRepository } from './payment-events.repository';
+import { PaymentsController } from './payments.controller';
+import { PaymentsService } from './payments.service';
+import { StripeSignatureGuard } from './stripe-signature.guard';
+
+@Module({
+  imports: [TypeOrmModule.forFeature([PaymentEvent]), OrdersModule, ProductsModule],
+  controllers: [PaymentsController],
+  providers: [PaymentsService, PaymentEventsRepository, StripeSignatureGuard],
+})
+export class PaymentsModule {}

@@ -1,0 +1,22 @@
+import { DomainError } from '../common/errors/domain.error';
+
+export class ProductNotFoundError extends DomainError {
+  readonly code = 'PRODUCT_NOT_FOUND';
+  readonly kind = 'not_found';
+
+  constructor(productId: number) {
+    super(`Product ${productId} not found`);
+  }
+}
+
+export class InsufficientStockError extends DomainError {
+  readonly code = 'INSUFFICIENT_STOCK';
+  readonly kind = 'conflict';
+
+  constructor(
+    readonly requested: number,
+    readonly available: number,
+  ) {
+    super(`Insufficient stock: requested ${requested}, only ${available} available`);
+  }
+}

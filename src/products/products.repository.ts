@@ -1,0 +1,57 @@
+import { Injectable } from '@nestjs/common';
+import { InjectRepository } from '@nestjs/typeorm';
+import { EntityManager, Repository } from 'typeorm';
+import type { PageRequest } from '../common/http/pagination.dto';
+import { lockForUpdate } from '../database/row-lock';
+import { Product } from './product.entity';
+
+/** Product persistence. Methods that change stock take the caller's transaction manager. */
+@Injectable()
+export class ProductsRepository {
+  constructor(@InjectRepository(Product) private readonly products: Repository<Product>) {}
+
+  /** A plain (non-locking) read; pass the manager to read inside a transaction. */
+  findById(id: number, manager: EntityManager = this.products.manager): Promise<Product | null> {
+    return manager.getRepository(Product).findOneBy({ id });
+  }
+
+  findPage({ page, perPage }: PageRequest): Promise<[Product[], number]> {
+    return this.products.findAndCount({ order: { id: 'ASC' }, skip: (page - 1) * perPage, take: perPage });
+  }
+
+  /** SELECT ... FOR UPDATE: the product row is the lock every stock change queues on. */
+  lockById(manager: EntityManager, id: number): Promise<Product | null> {
+    return lockForUpdate(manager.getRepository(Product).createQueryBuilder('product'))
+      .where('product.id = :id', { id })
+      .getOne();
+  }
+
+  /** Guarded: never lets available_stock go negative, even if a caller skipped the check. */
+  async reserveStock(manager: EntityManager, id: number, quantity: number, now: Date): Promise<void> {
+    const result = await manager
+      .createQueryBuilder()
+      .update(Product)
+      .set({ availableStock: () => 'available_stock - :quantity', updatedAt: now })
+      .where('id = :id AND available_stock >= :quantity', { id, quantity })
+      .execute();
+    assertOneRow(result.affected, `reserve ${quantity} of product ${id}`);
+  }
+
+  /** Guarded: never lets available_stock exceed total_stock, so a unit can't be returned twice. */
+  async returnStock(manager: EntityManager, id: number, quantity: number, now: Date): Promise<void> {
+    const result = await manager
+      .createQueryBuilder()
+      .update(Product)
+      .set({ availableStock: () => 'available_stock + :quantity', updatedAt: now })
+      .where('id = :id AND available_stock + :quantity <= total_stock', { id, quantity })
+      .execute();
+    assertOneRow(result.affected, `return ${quantity} to product ${id}`);
+  }
+}
+
+/** A guarded stock update that matched nothing means an invariant broke: abort the transaction. */
+function assertOneRow(affected: number | undefined, what: string): void {
+  if (affected !== 1) {
+    throw new Error(`Stock invariant violated: could not ${what}`);
+  }
+}

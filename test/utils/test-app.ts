@@ -1,0 +1,64 @@
+import type { NestFastifyApplication } from '@nestjs/platform-fastify';
+import { Test } from '@nestjs/testing';
+import { getDataSourceToken } from '@nestjs/typeorm';
+import request from 'supertest';
+import type TestAgent from 'supertest/lib/agent';
+import { DataSource } from 'typeorm';
+import { AppModule } from '../../src/app.module';
+import { configureHttpApp, createFastifyAdapter } from '../../src/bootstrap/http-app';
+import { dropDatabase, TEST_DB, uniqueDatabaseName } from './test-env';
+
+export interface TestApp {
+  app: NestFastifyApplication;
+  /** supertest bound to the app's real TCP listener, so parallel requests are real connections. */
+  http: TestAgent;
+  url: string;
+  dataSource: DataSource;
+  databaseName: string;
+  close(options?: { keepDatabase?: boolean }): Promise<void>;
+}
+
+export const TEST_WEBHOOK_SECRET = 'whsec_test_secret_for_e2e';
+
+/**
+ * Starts the real application (same modules, pipes, filters and Fastify settings as
+ * main.ts) against a database of its own on the machine's MariaDB.
+ * `env` overrides settings; an empty string unsets an optional one.
+ */
+export async function createTestApp(env: Record<string, string> = {}): Promise<TestApp> {
+  const databaseName = env.DB_DATABASE ?? uniqueDatabaseName();
+  Object.assign(process.env, {
+    NODE_ENV: 'test',
+    DB_TYPE: TEST_DB.type,
+    DB_HOST: TEST_DB.host,
+    DB_PORT: String(TEST_DB.port),
+    DB_USERNAME: TEST_DB.user,
+    DB_PASSWORD: TEST_DB.password,
+    DB_DATABASE: databaseName,
+    SEED_ON_START: 'false',
+    PAYMENT_WEBHOOK_SECRET: TEST_WEBHOOK_SECRET,
+    LOG_LEVEL: 'warn',
+    ...env,
+  });
+
+  const moduleRef = await Test.createTestingModule({ imports: [AppModule.forRoot()] }).compile();
+  const app = moduleRef.createNestApplication<NestFastifyApplication>(createFastifyAdapter(), {
+    rawBody: true,
+    logger: process.env.TEST_LOGS ? undefined : false,
+  });
+  configureHttpApp(app);
+  await app.listen(0, '127.0.0.1');
+  const url = await app.getUrl();
+
+  return {
+    app,
+    http: request(url.replace('[::1]', '127.0.0.1')),
+    url,
+    dataSource: app.get<DataSource>(getDataSourceToken()),
+    databaseName,
+    async close({ keepDatabase = false } = {}) {
+      await app.close();
+      if (!keepDatabase) await dropDatabase(databaseName);
+    },
+  };
+}
