@@ -2,9 +2,10 @@
  * `npm test` runs both projects: unit specs next to the code (pure rules, no I/O) and
  * e2e specs in test/ against the real MariaDB and Redis of this machine.
  */
-const tsJest = ['ts-jest', { tsconfig: 'tsconfig.json', isolatedModules: true }];
+const tsJest = ['ts-jest', { tsconfig: 'tsconfig.json' }];
 
 module.exports = {
+  testTimeout: 60_000,
   projects: [
     {
       displayName: 'unit',
@@ -20,7 +21,6 @@ module.exports = {
       transform: { '^.+\\.ts$': tsJest },
       testEnvironment: 'node',
       globalSetup: '<rootDir>/test/utils/global-setup.ts',
-      testTimeout: 60_000,
     },
   ],
 };

@@ -1,0 +1,55 @@
+import { BadRequestException, HttpException, NotFoundException, PayloadTooLargeException } from '@nestjs/common';
+import { QueryFailedError } from 'typeorm';
+import { InsufficientStockError } from '../../products/product.errors';
+import { InvalidIdError, ValidationFailedError } from './domain.error';
+import { toErrorResponse } from './error-response';
+
+describe(toErrorResponse.name, () => {
+  it('should map a conflict to 409 with its code', () => {
+    const response = toErrorResponse(new InsufficientStockError(5, 2));
+    expect(response.httpStatus).toBe(409);
+    expect(response.body).toEqual({
+      status: 'error',
+      code: 'INSUFFICIENT_STOCK',
+      message: 'Insufficient stock: requested 5, only 2 available',
+    });
+  });
+
+  it('should map validation failures to 422 with per-field errors', () => {
+    const response = toErrorResponse(new ValidationFailedError({ quantity: ['must be an integer'] }));
+    expect(response.httpStatus).toBe(422);
+    expect(response.body.errors).toEqual({ quantity: ['must be an integer'] });
+  });
+
+  it('should map a malformed id to 400', () => {
+    expect(toErrorResponse(new InvalidIdError('abc')).httpStatus).toBe(400);
+  });
+
+  it('should map an unreachable database to 503 with Retry-After', () => {
+    const error = Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:3306'), { code: 'ECONNREFUSED' });
+    const response = toErrorResponse(error);
+    expect(response.httpStatus).toBe(503);
+    expect(response.headers['retry-after']).toBeDefined();
+    expect(response.body.message).not.toContain('3306');
+  });
+
+  it('should map Fastify body-parser failures with fixed messages', () => {
+    expect(toErrorResponse(new BadRequestException("Body is not valid JSON but content-type is set to 'application/json'")).body.code).toBe(
+      'MALFORMED_JSON',
+    );
+    expect(toErrorResponse(new PayloadTooLargeException('Request body is too large')).body).toEqual({
+      status: 'error',
+      code: 'PAYLOAD_TOO_LARGE',
+      message: 'The request body is larger than 1 MB',
+    });
+    expect(toErrorResponse(new HttpException('x', 415)).body.code).toBe('UNSUPPORTED_MEDIA_TYPE');
+    expect(toErrorResponse(new NotFoundException('Cannot GET /x')).body.code).toBe('ROUTE_NOT_FOUND');
+  });
+
+  it('should hide the details of unexpected errors behind a 500', () => {
+    const response = toErrorResponse(new QueryFailedError('SELECT secret FROM t', [], new Error('boom')));
+    expect(response.httpStatus).toBe(500);
+    expect(response.unexpected).toBe(true);
+    expect(JSON.stringify(response.body)).not.toMatch(/secret|boom|SELECT/);
+  });
+});

@@ -1,0 +1,41 @@
+import { validateEnv } from './env.validation';
+
+describe(validateEnv.name, () => {
+  it('should apply the documented defaults', () => {
+    const env = validateEnv({});
+    expect(env).toMatchObject({
+      PORT: 3000,
+      DB_HOST: '127.0.0.1',
+      DB_PORT: 3306,
+      DB_USERNAME: 'root',
+      DB_PASSWORD: '',
+      DB_DATABASE: 'flash_sale',
+      REDIS_PORT: 6379,
+      HOLD_TTL_SECONDS: 120,
+      MAX_HOLD_QUANTITY: 100,
+      LOG_LEVEL: 'info',
+    });
+  });
+
+  it('should convert numbers and booleans from strings', () => {
+    const env = validateEnv({ PORT: '8080', SEED_ON_START: 'false', HOLD_TTL_SECONDS: '2' });
+    expect(env.PORT).toBe(8080);
+    expect(env.SEED_ON_START).toBe(false);
+    expect(env.HOLD_TTL_SECONDS).toBe(2);
+  });
+
+  it('should treat an empty value as "use the default"', () => {
+    expect(validateEnv({ PORT: '', DB_PASSWORD: '' })).toMatchObject({ PORT: 3000, DB_PASSWORD: '' });
+  });
+
+  it('should list every problem in one clear error', () => {
+    expect(() => validateEnv({ PORT: 'eighty', DB_TYPE: 'oracle', LOG_LEVEL: 'loud' })).toThrow(
+      /Invalid configuration:[\s\S]*PORT[\s\S]*DB_TYPE[\s\S]*LOG_LEVEL/,
+    );
+  });
+
+  it('should refuse to run in production without a webhook secret', () => {
+    expect(() => validateEnv({ NODE_ENV: 'production' })).toThrow(/PAYMENT_WEBHOOK_SECRET must be set/);
+    expect(() => validateEnv({ NODE_ENV: 'production', PAYMENT_WEBHOOK_SECRET: 'whsec_long_enough' })).not.toThrow();
+  });
+});

@@ -1,0 +1,100 @@
+import { ValidationFailedError } from '../common/errors/domain.error';
+import { HoldAlreadyUsedError, HoldExpiredError, HoldReleasedError } from './hold.errors';
+import { allocate, assertCanBeOrdered, assertQuantityAllowed, expiresAt, holdStatus, isReleasable } from './hold.rules';
+
+const now = new Date('2026-01-01T12:00:00.000Z');
+const hold = (overrides: Partial<{ holdExpiresAt: Date; releasedAt: Date | null; usedAt: Date | null }> = {}) => ({
+  id: 7,
+  holdExpiresAt: new Date(now.getTime() + 60_000),
+  releasedAt: null,
+  usedAt: null,
+  ...overrides,
+});
+
+describe('hold rules', () => {
+  describe(holdStatus.name, () => {
+    it('should be active before the expiry', () => {
+      expect(holdStatus(hold(), now)).toBe('active');
+    });
+
+    it('should be expired from the expiry instant on, even before a release ran', () => {
+      expect(holdStatus(hold({ holdExpiresAt: now }), now)).toBe('expired');
+    });
+
+    it('should be expired once released', () => {
+      expect(holdStatus(hold({ releasedAt: now }), now)).toBe('expired');
+    });
+
+    it('should be used once ordered, whatever the clock says', () => {
+      expect(holdStatus(hold({ usedAt: now, holdExpiresAt: new Date(0) }), now)).toBe('used');
+    });
+  });
+
+  describe(assertCanBeOrdered.name, () => {
+    it('should accept an active hold', () => {
+      expect(() => assertCanBeOrdered(hold(), now)).not.toThrow();
+    });
+
+    it('should refuse a used hold first', () => {
+      expect(() => assertCanBeOrdered(hold({ usedAt: now }), now)).toThrow(HoldAlreadyUsedError);
+    });
+
+    it('should refuse a released hold', () => {
+      expect(() => assertCanBeOrdered(hold({ releasedAt: now, holdExpiresAt: now }), now)).toThrow(HoldReleasedError);
+    });
+
+    it('should refuse an expired hold that was not released yet', () => {
+      expect(() => assertCanBeOrdered(hold({ holdExpiresAt: new Date(now.getTime() - 1) }), now)).toThrow(HoldExpiredError);
+    });
+  });
+
+  describe(isReleasable.name, () => {
+    it('should release only an expired, unused, unreleased hold', () => {
+      const expired = new Date(now.getTime() - 1);
+      expect(isReleasable(hold({ holdExpiresAt: expired }), now)).toBe(true);
+      expect(isReleasable(hold(), now)).toBe(false);
+      expect(isReleasable(hold({ holdExpiresAt: expired, usedAt: now }), now)).toBe(false);
+      expect(isReleasable(hold({ holdExpiresAt: expired, releasedAt: now }), now)).toBe(false);
+    });
+  });
+
+  describe(allocate.name, () => {
+    it('should serve requests in arrival order against what is left', () => {
+      expect(allocate(10, [4, 4, 4, 2])).toEqual([
+        { granted: true },
+        { granted: true },
+        { granted: false, available: 2 },
+        { granted: true },
+      ]);
+    });
+
+    it('should refuse everything when nothing is left', () => {
+      expect(allocate(0, [1, 1])).toEqual([
+        { granted: false, available: 0 },
+        { granted: false, available: 0 },
+      ]);
+    });
+
+    it('should never grant more than is available', () => {
+      for (let trial = 0; trial < 200; trial++) {
+        const available = Math.floor(Math.random() * 50);
+        const quantities = Array.from({ length: 1 + Math.floor(Math.random() * 20) }, () => 1 + Math.floor(Math.random() * 10));
+        const granted = allocate(available, quantities).reduce((sum, a, i) => sum + (a.granted ? quantities[i] : 0), 0);
+        expect(granted).toBeLessThanOrEqual(available);
+      }
+    });
+  });
+
+  describe(assertQuantityAllowed.name, () => {
+    it('should accept the maximum and refuse one more with a field error', () => {
+      expect(() => assertQuantityAllowed(100, 100)).not.toThrow();
+      expect(() => assertQuantityAllowed(101, 100)).toThrow(ValidationFailedError);
+    });
+  });
+
+  describe(expiresAt.name, () => {
+    it('should add the TTL in seconds', () => {
+      expect(expiresAt(now, 120).toISOString()).toBe('2026-01-01T12:02:00.000Z');
+    });
+  });
+});
