@@ -1,5 +1,4 @@
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
-import { toErrorResponse } from '../common/errors/error-response';
 import { HttpExceptionFilter } from '../common/filters/http-exception.filter';
 import { ApiValidationPipe } from '../common/pipes/api-validation.pipe';
 
@@ -15,14 +14,8 @@ export function configureHttpApp(app: NestFastifyApplication): NestFastifyApplic
   app.useGlobalPipes(new ApiValidationPipe());
   app.useGlobalFilters(new HttpExceptionFilter());
   app.enableShutdownHooks();
-  // Body-parsing failures (malformed JSON, > 1 MB, wrong media type) happen before Nest's
-  // pipeline; answer them with the same envelope.
-  app
-    .getHttpAdapter()
-    .getInstance()
-    .setErrorHandler((error, _request, reply) => {
-      const response = toErrorResponse(error);
-      void reply.status(response.httpStatus).headers(response.headers).send(response.body);
-    });
+  // The API speaks JSON only: without Fastify's default text/plain parser, any other media
+  // type is a clear 415 instead of a string body failing validation.
+  app.getHttpAdapter().getInstance().removeContentTypeParser('text/plain');
   return app;
 }

@@ -45,22 +45,13 @@ const CODE_BY_STATUS: Record<number, string> = {
   503: 'SERVICE_UNAVAILABLE',
 };
 
-/** Fastify's own client-error codes, mapped to ours with a message safe to show. */
-const FASTIFY_ERRORS: Record<string, { code: string; message: string }> = {
-  FST_ERR_CTP_INVALID_JSON_BODY: { code: 'MALFORMED_JSON', message: 'The request body is not valid JSON' },
-  FST_ERR_CTP_EMPTY_JSON_BODY: {
-    code: 'MALFORMED_JSON',
-    message: "The request body is empty but Content-Type is 'application/json'",
-  },
-  FST_ERR_CTP_BODY_TOO_LARGE: { code: 'PAYLOAD_TOO_LARGE', message: 'The request body is larger than 1 MB' },
-  FST_ERR_CTP_INVALID_MEDIA_TYPE: {
-    code: 'UNSUPPORTED_MEDIA_TYPE',
-    message: "Send the request body as 'application/json'",
-  },
-  FST_ERR_CTP_INVALID_CONTENT_LENGTH: {
-    code: 'BAD_REQUEST',
-    message: 'Content-Length does not match the body',
-  },
+/**
+ * Fixed messages for failures of the HTTP stack (Nest hands Fastify's body-parsing errors
+ * to the filter as HttpExceptions carrying only a status and Fastify's wording).
+ */
+const STACK_MESSAGES: Record<number, string> = {
+  413: 'The request body is larger than 1 MB',
+  415: "Send the request body as 'application/json'",
 };
 
 const RETRY_AFTER_SECONDS = '2';
@@ -84,20 +75,13 @@ export function toErrorResponse(error: unknown): ErrorResponse {
     return toErrorResponse(new DatabaseUnavailableError());
   }
 
-  const fastifyError = error as { code?: string; statusCode?: number };
-  const known = fastifyError.code ? FASTIFY_ERRORS[fastifyError.code] : undefined;
-  if (known && fastifyError.statusCode) {
-    return plain(fastifyError.statusCode, known.code, known.message);
-  }
-
-  if (error instanceof HttpException) {
+  if (error instanceof HttpException && error.getStatus() < 500) {
     const httpStatus = error.getStatus();
-    if (httpStatus < 500) {
-      return plain(httpStatus, CODE_BY_STATUS[httpStatus] ?? 'BAD_REQUEST', clientMessage(error));
+    const message = clientMessage(error);
+    if (httpStatus === 400 && /JSON/i.test(message)) {
+      return plain(400, 'MALFORMED_JSON', 'The request body is not valid JSON');
     }
-  } else if (typeof fastifyError.statusCode === 'number' && fastifyError.statusCode >= 400 && fastifyError.statusCode < 500) {
-    // Other client errors from Fastify (e.g. malformed URL encoding): keep the status, hide the internals.
-    return plain(fastifyError.statusCode, CODE_BY_STATUS[fastifyError.statusCode] ?? 'BAD_REQUEST', 'The request is malformed');
+    return plain(httpStatus, CODE_BY_STATUS[httpStatus] ?? 'BAD_REQUEST', STACK_MESSAGES[httpStatus] ?? message);
   }
 
   return { ...plain(500, 'INTERNAL_ERROR', 'Something went wrong on our side'), unexpected: true };
