@@ -69,6 +69,10 @@ export class EnvironmentVariables {
   @Transform(emptyToUndefined) @IsOptional() @IsString()
   REDIS_PASSWORD?: string;
 
+  /** Namespace for every Redis key (queues, cache), so several deployments can share a Redis. */
+  @IsString() @MinLength(1)
+  REDIS_PREFIX: string = 'flash_sale';
+
   @IsInt() @Min(1) @Max(86_400)
   HOLD_TTL_SECONDS: number = 120;
 

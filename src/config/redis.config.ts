@@ -7,6 +7,7 @@ export const redisConfig = registerAs('redis', () => {
     host: env.REDIS_HOST,
     port: env.REDIS_PORT,
     password: env.REDIS_PASSWORD,
+    prefix: env.REDIS_PREFIX,
   };
 });
 

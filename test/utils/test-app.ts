@@ -35,6 +35,8 @@ export async function createTestApp(env: Record<string, string> = {}): Promise<T
     DB_USERNAME: TEST_DB.user,
     DB_PASSWORD: TEST_DB.password,
     DB_DATABASE: databaseName,
+    // Queues and cache keys of one suite never meet another suite's (each has its own database).
+    REDIS_PREFIX: databaseName,
     SEED_ON_START: 'false',
     PAYMENT_WEBHOOK_SECRET: TEST_WEBHOOK_SECRET,
     LOG_LEVEL: 'warn',
