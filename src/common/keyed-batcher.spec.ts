@@ -1,0 +1,108 @@
+import { KeyedBatcher, OverloadedError } from './keyed-batcher';
+
+function deferred<T>() {
+  let resolve!: (value: T) => void;
+  const promise = new Promise<T>((r) => (resolve = r));
+  return { promise, resolve };
+}
+
+describe(KeyedBatcher.name, () => {
+  it('should run a request on an idle key at once, alone', async () => {
+    const run = jest.fn(async (_key: string, requests: number[]) => requests.map((n) => n * 2));
+    const sut = new KeyedBatcher(run, { maxBatchSize: 10, maxQueued: 100 });
+
+    await expect(sut.submit('a', 21)).resolves.toBe(42);
+
+    expect(run).toHaveBeenCalledWith('a', [21]);
+  });
+
+  it('should group requests that arrive while a batch runs, keeping their order and answers', async () => {
+    const gate = deferred<void>();
+    const batches: number[][] = [];
+    const sut = new KeyedBatcher(
+      async (_key: string, requests: number[]) => {
+        batches.push(requests);
+        if (batches.length === 1) await gate.promise;
+        return requests.map((n) => n + 100);
+      },
+      { maxBatchSize: 10, maxQueued: 100 },
+    );
+
+    const first = sut.submit('a', 1);
+    const rest = [2, 3, 4].map((n) => sut.submit('a', n));
+    gate.resolve();
+
+    await expect(first).resolves.toBe(101);
+    await expect(Promise.all(rest)).resolves.toEqual([102, 103, 104]);
+    expect(batches).toEqual([[1], [2, 3, 4]]);
+  });
+
+  it('should cap the batch size', async () => {
+    const gate = deferred<void>();
+    const batches: number[][] = [];
+    const sut = new KeyedBatcher(
+      async (_key: string, requests: number[]) => {
+        batches.push(requests);
+        if (batches.length === 1) await gate.promise;
+        return requests;
+      },
+      { maxBatchSize: 2, maxQueued: 100 },
+    );
+
+    const all = [0, 1, 2, 3, 4].map((n) => sut.submit('a', n));
+    gate.resolve();
+    await Promise.all(all);
+
+    expect(batches).toEqual([[0], [1, 2], [3, 4]]);
+  });
+
+  it('should run different keys independently', async () => {
+    const gate = deferred<void>();
+    const sut = new KeyedBatcher(
+      async (key: string, requests: number[]) => {
+        if (key === 'slow') await gate.promise;
+        return requests;
+      },
+      { maxBatchSize: 10, maxQueued: 100 },
+    );
+
+    const slow = sut.submit('slow', 1);
+    await expect(sut.submit('fast', 2)).resolves.toBe(2);
+    gate.resolve();
+    await expect(slow).resolves.toBe(1);
+  });
+
+  it('should reject every request of a failed batch and keep serving later ones', async () => {
+    let calls = 0;
+    const sut = new KeyedBatcher(
+      async (_key: string, requests: number[]) => {
+        calls++;
+        if (calls === 1) throw new Error('deadlock');
+        return requests;
+      },
+      { maxBatchSize: 10, maxQueued: 100 },
+    );
+
+    await expect(sut.submit('a', 1)).rejects.toThrow('deadlock');
+    await expect(sut.submit('a', 2)).resolves.toBe(2);
+  });
+
+  it('should shed requests beyond the queue bound instead of queueing forever', async () => {
+    const gate = deferred<void>();
+    const sut = new KeyedBatcher(
+      async (_key: string, requests: number[]) => {
+        await gate.promise;
+        return requests;
+      },
+      { maxBatchSize: 1, maxQueued: 2 },
+    );
+
+    const running = sut.submit('a', 1);
+    const queued = [sut.submit('a', 2), sut.submit('a', 3)];
+    const shed = sut.submit('a', 4);
+
+    await expect(shed).rejects.toBeInstanceOf(OverloadedError);
+    gate.resolve();
+    await expect(Promise.all([running, ...queued])).resolves.toEqual([1, 2, 3]);
+  });
+});
