@@ -1,0 +1,171 @@
+/**
+ * `npm run bench` (full, ~1 min) and `npm run bench -- --smoke` (a few seconds per
+ * scenario, run by CI so the benchmark keeps working; timings there mean nothing).
+ *
+ * Everything is measured in one run on one machine, and targets are ratios to references
+ * measured in the same run: absolute numbers on a shared 2-core box are noise.
+ */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { startApp, startProcess, waitUntilReady } from './lib/app-process';
+import { dropDatabase, recreateDatabase } from './lib/database';
+import { load } from './lib/http-load';
+import { mysqlStore } from './lib/mysql-store';
+import { rawRowLockLimit } from './scenarios/raw-row-lock';
+import { sellOut } from './scenarios/sell-out';
+
+const smoke = process.argv.includes('--smoke');
+const profile = smoke
+  ? { hotSeconds: 2, warmupSeconds: 1, rawSeconds: 1.5, readSeconds: 2, sellOutUnits: 1_000, buyers: 100 }
+  : { hotSeconds: 10, warmupSeconds: 3, rawSeconds: 6, readSeconds: 10, sellOutUnits: 10_000, buyers: 500 };
+const CONNECTIONS = 64;
+const DATABASE = 'flash_sale_bench';
+const APP_PORT = 3901;
+const BARE_PORT = 3902;
+
+async function main() {
+  const failures: string[] = [];
+  await recreateDatabase(DATABASE);
+  const app = await startApp(
+    {
+      DB_TYPE: 'mariadb',
+      DB_DATABASE: DATABASE,
+      REDIS_PREFIX: DATABASE,
+      SEED_ON_START: 'false',
+      HOLD_TTL_SECONDS: '3600',
+      RATE_LIMIT_PER_MINUTE: '0',
+      PAYMENT_WEBHOOK_SECRET: 'whsec_benchmark_only',
+      LOG_LEVEL: process.env.LOG_LEVEL ?? 'info',
+    },
+    APP_PORT,
+  );
+  const store = await mysqlStore(DATABASE);
+
+  // 1. Hot product: every buyer on one row.
+  const hotId = await store.createProduct(100_000_000);
+  const holdRequest = { url: `${app.url}/api/holds`, method: 'POST' as const, body: { product_id: hotId, quantity: 1 } };
+  await load({ ...holdRequest, connections: CONNECTIONS, durationSeconds: profile.warmupSeconds });
+  await settle();
+  const before = await store.stockReport(hotId);
+  const hot = await load({ ...holdRequest, connections: CONNECTIONS, durationSeconds: profile.hotSeconds });
+  await settle();
+  const after = await store.stockReport(hotId);
+  const taken = after.totalStock - after.availableStock;
+  const hotAccounting = {
+    unitsTaken: taken,
+    unitsInStoredHolds: after.heldUnits,
+    oversell: Math.max(0, -after.availableStock),
+    answered201: hot.ok,
+    holdsStoredDuringRun: after.holds - before.holds,
+  };
+  if (taken !== after.heldUnits) failures.push(`hot product: ${taken} units taken but ${after.heldUnits} in holds`);
+  // autocannon stops counting at the deadline; requests still in flight then are stored but
+  // uncounted, so at most one per connection may be missing from the 201 count.
+  const uncounted = hotAccounting.holdsStoredDuringRun - hot.ok;
+  if (uncounted < 0 || uncounted > CONNECTIONS) failures.push(`hot product: ${hot.ok} answered 201 but ${hotAccounting.holdsStoredDuringRun} holds stored`);
+  if (hot.errors > 0 || hot.non2xx > 0) failures.push(`hot product: ${hot.errors} errors, ${hot.non2xx} non-2xx`);
+
+  // 3. Sell-out.
+  const saleId = await store.createProduct(profile.sellOutUnits);
+  const sale = await sellOut(app.url, saleId, profile.buyers);
+  const saleReport = await store.stockReport(saleId);
+  const saleAccounting = {
+    units: profile.sellOutUnits,
+    unitsHeld: saleReport.heldUnits,
+    oversell: Math.max(0, sale.unitsGranted - profile.sellOutUnits),
+    left: saleReport.availableStock,
+  };
+  if (saleReport.heldUnits !== profile.sellOutUnits || sale.unitsGranted !== profile.sellOutUnits) {
+    failures.push(`sell-out: ${sale.unitsGranted} granted, ${saleReport.heldUnits} held of ${profile.sellOutUnits}`);
+  }
+  if (sale.unexpected > 0) failures.push(`sell-out: ${sale.unexpected} answers that were neither 201 nor 409`);
+
+  // 4. Reads, against a bare node:http server answering the same bytes.
+  const readId = await store.createProduct(100);
+  const readUrl = `${app.url}/api/products/${readId}`;
+  const readBody = await (await fetch(readUrl)).text();
+  await load({ url: readUrl, connections: CONNECTIONS, durationSeconds: profile.warmupSeconds });
+  const reads = await load({ url: readUrl, connections: CONNECTIONS, durationSeconds: profile.readSeconds });
+  if (reads.errors > 0 || reads.non2xx > 0) failures.push(`reads: ${reads.errors} errors, ${reads.non2xx} non-2xx`);
+  await store.close();
+  await app.stop();
+
+  const stopBare = await startProcess([join(__dirname, 'bare-server.js')], { PORT: String(BARE_PORT), BARE_BODY: readBody });
+  const bareUrl = `http://127.0.0.1:${BARE_PORT}/`;
+  await waitUntilReady(bareUrl);
+  await load({ url: bareUrl, connections: CONNECTIONS, durationSeconds: profile.warmupSeconds });
+  const bare = await load({ url: bareUrl, connections: CONNECTIONS, durationSeconds: profile.readSeconds });
+  await stopBare();
+
+  // 2. The raw per-transaction limit, with the app stopped so neither competes with the other.
+  const raw = await rawRowLockLimit(DATABASE, profile.rawSeconds);
+  await dropDatabase(DATABASE);
+
+  const results = {
+    date: new Date().toISOString(),
+    smoke,
+    machine: { node: process.version },
+    hotProduct: { ...hot, connections: CONNECTIONS, accounting: hotAccounting },
+    rawRowLock: raw,
+    hotToRawRatio: round(hot.perSecond / raw.perSecond),
+    sellOut: { ...sale, buyers: profile.buyers, accounting: saleAccounting },
+    reads: { app: reads, bareNodeHttp: bare, ratio: round(reads.perSecond / bare.perSecond) },
+    failures,
+  };
+  report(results);
+  const dir = smoke ? tmpdir() : join(__dirname, 'results');
+  mkdirSync(dir, { recursive: true });
+  const file = join(dir, `${smoke ? 'smoke-' : ''}${results.date.slice(0, 10)}.json`);
+  writeFileSync(file, JSON.stringify(results, null, 2) + '\n');
+  console.log(`\nWritten to ${file}`);
+  if (failures.length > 0) {
+    console.error(`\nCorrectness failures:\n  - ${failures.join('\n  - ')}`);
+    process.exit(1);
+  }
+}
+
+type Results = {
+  date: string;
+  smoke: boolean;
+  hotProduct: Awaited<ReturnType<typeof load>> & { accounting: { unitsTaken: number; unitsInStoredHolds: number } };
+  rawRowLock: Awaited<ReturnType<typeof rawRowLockLimit>>;
+  hotToRawRatio: number;
+  sellOut: Awaited<ReturnType<typeof sellOut>> & { buyers: number; accounting: { units: number; unitsHeld: number; oversell: number } };
+  reads: { app: Awaited<ReturnType<typeof load>>; bareNodeHttp: Awaited<ReturnType<typeof load>>; ratio: number };
+};
+
+function report(r: Results) {
+  const mark = (ok: boolean) => (r.smoke ? '' : ok ? ' (target met)' : ' (target MISSED)');
+  const rows: Array<[string, string]> = [
+    ['1. Hot product holds/s (64 conn)', `${r.hotProduct.perSecond}`],
+    ['   p50 / p99 latency (ms)', `${r.hotProduct.p50} / ${r.hotProduct.p99}${mark(r.hotProduct.p99 <= 100)}`],
+    ['   errors / non-2xx', `${r.hotProduct.errors} / ${r.hotProduct.non2xx}`],
+    ['   units taken = units in stored holds', `${r.hotProduct.accounting.unitsTaken} = ${r.hotProduct.accounting.unitsInStoredHolds}`],
+    ['2. Raw row-lock limit tx/s (32 conn)', `${r.rawRowLock.perSecond}`],
+    ['   ratio (1) / (2)', `${r.hotToRawRatio}x${mark(r.hotToRawRatio >= 2)}`],
+    [`3. Sell-out ${r.sellOut.accounting.units} units, ${r.sellOut.buyers} buyers`, `${r.sellOut.seconds.toFixed(2)} s`],
+    ['   units held / oversell', `${r.sellOut.accounting.unitsHeld} / ${r.sellOut.accounting.oversell}`],
+    ['   refusals (409) / other answers', `${r.sellOut.refusals} / ${r.sellOut.unexpected}`],
+    ['4. Reads GET /api/products/:id req/s', `${r.reads.app.perSecond} (p99 ${r.reads.app.p99} ms)`],
+    ['   bare node:http req/s', `${r.reads.bareNodeHttp.perSecond}`],
+    ['   ratio', `${r.reads.ratio}x${mark(r.reads.ratio >= 0.3)}`],
+  ];
+  const width = Math.max(...rows.map(([label]) => label.length));
+  console.log(`\nFlash-sale benchmark${r.smoke ? ' (smoke: timings are not meaningful)' : ''}, ${r.date}\n`);
+  for (const [label, value] of rows) console.log(`${label.padEnd(width)}  ${value}`);
+}
+
+/** Lets requests still in flight when a load run ends finish before the books are read. */
+function settle() {
+  return new Promise((resolve) => setTimeout(resolve, 1000));
+}
+
+function round(value: number) {
+  return Math.round(value * 100) / 100;
+}
+
+main().catch((error: unknown) => {
+  console.error(error);
+  process.exit(1);
+});
