@@ -8,7 +8,8 @@ import { MigrationInterface, QueryRunner, Table, TableColumnOptions } from 'type
  */
 const id: TableColumnOptions = {
   name: 'id',
-  type: 'int',
+  // 'integer' (not 'int'): SQLite only auto-increments an INTEGER PRIMARY KEY; MySQL reads it as INT.
+  type: 'integer',
   isPrimary: true,
   isGenerated: true,
   generationStrategy: 'increment',
@@ -107,7 +108,7 @@ export class InitialSchema1764115200000 implements MigrationInterface {
           { name: 'order_id', type: 'int' },
           { name: 'status', type: 'varchar', length: '16' },
           { name: 'outcome', type: 'varchar', length: '16' },
-          { name: 'payload_hash', type: 'char', length: '64' },
+          { name: 'payload_hash', type: 'varchar', length: '64' },
           timestamp('received_at'),
         ],
         checks: [

@@ -24,7 +24,7 @@ export class PaymentEvent {
   outcome: PaymentEventOutcome;
 
   /** sha256 of the raw request body, for audits of what the provider actually sent. */
-  @Column({ name: 'payload_hash', type: 'char', length: 64 })
+  @Column({ name: 'payload_hash', type: 'varchar', length: 64 })
   payloadHash: string;
 
   @Column({ name: 'received_at', ...timestampColumn })
