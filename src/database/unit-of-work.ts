@@ -1,25 +1,32 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { DataSource, EntityManager } from 'typeorm';
 import { isTransientLockError } from './db-errors';
+import { Mutex } from './mutex';
 
 const MAX_ATTEMPTS = 4;
 
 /**
- * Runs one use case in one database transaction (a TypeORM QueryRunner), retrying the
- * whole unit on deadlock or lock-wait timeout. Services own the boundary: every query in
- * the unit must go through the `manager` it receives, and anything outside the database
- * (queue, cache) happens after `run` resolves, i.e. after commit.
+ * The one place that opens transactions. Runs one use case in one database transaction (a
+ * TypeORM QueryRunner), retrying the whole unit on deadlock or lock-wait timeout. Services
+ * own the boundary: every query in the unit must go through the `manager` it receives, and
+ * anything outside the database (queue, cache) happens after `run` resolves, i.e. after commit.
+ *
+ * On SQLite every unit (and every read, see `read`) holds one in-process mutex: that is what
+ * makes the same service code correct there, where row locks don't exist.
  */
 @Injectable()
 export class UnitOfWork {
   private readonly logger = new Logger(UnitOfWork.name);
+  private readonly serialised: Mutex | undefined;
 
-  constructor(private readonly dataSource: DataSource) {}
+  constructor(private readonly dataSource: DataSource) {
+    this.serialised = dataSource.options.type === 'better-sqlite3' ? new Mutex() : undefined;
+  }
 
   async run<T>(work: (manager: EntityManager) => Promise<T>): Promise<T> {
     for (let attempt = 1; ; attempt++) {
       try {
-        return await this.runOnce(work);
+        return await this.exclusive(() => this.runOnce(work));
       } catch (error) {
         if (attempt >= MAX_ATTEMPTS || !isTransientLockError(error)) throw error;
         this.logger.warn({ event: 'transaction.retry', attempt, reason: (error as { code?: string }).code });
@@ -28,13 +35,25 @@ export class UnitOfWork {
     }
   }
 
+  /**
+   * A read outside any transaction. On SQLite it waits for the unit in progress, whose
+   * uncommitted writes would otherwise be visible on the shared connection.
+   */
+  read<T>(work: (manager: EntityManager) => Promise<T>): Promise<T> {
+    return this.exclusive(() => work(this.dataSource.manager));
+  }
+
+  private exclusive<T>(work: () => Promise<T>): Promise<T> {
+    return this.serialised ? this.serialised.runExclusive(work) : work();
+  }
+
   private async runOnce<T>(work: (manager: EntityManager) => Promise<T>): Promise<T> {
     const queryRunner = this.dataSource.createQueryRunner();
     try {
       await queryRunner.connect();
       // READ COMMITTED: a re-read after taking a lock sees what the previous lock holder
       // committed, and InnoDB takes no gap locks, so unrelated inserts never block.
-      await queryRunner.startTransaction(this.isolationLevel());
+      await queryRunner.startTransaction(this.serialised ? undefined : 'READ COMMITTED');
       const result = await work(queryRunner.manager);
       await queryRunner.commitTransaction();
       return result;
@@ -46,10 +65,6 @@ export class UnitOfWork {
     } finally {
       await queryRunner.release();
     }
-  }
-
-  private isolationLevel() {
-    return this.dataSource.options.type === 'better-sqlite3' ? undefined : ('READ COMMITTED' as const);
   }
 }
 
