@@ -24,7 +24,14 @@ export function buildDataSourceOptions(db: DatabaseConfig): DataSourceOptions {
     logging: ['error' as const],
   };
   if (db.type === 'sqlite') {
-    return { ...common, type: 'better-sqlite3', database: db.sqlitePath };
+    return {
+      ...common,
+      type: 'better-sqlite3',
+      database: db.sqlitePath,
+      // WAL: readers never block the writer; the busy timeout covers a CLI touching the file.
+      enableWAL: true,
+      timeout: 5_000,
+    };
   }
   return {
     ...common,
