@@ -8,6 +8,8 @@ export const appConfig = registerAs('app', () => {
     port: env.PORT,
     logLevel: env.LOG_LEVEL,
     holdTtlSeconds: env.HOLD_TTL_SECONDS,
+    holdSweepIntervalSeconds: env.HOLD_SWEEP_INTERVAL_SECONDS,
+    workerEnabled: env.WORKER_ENABLED,
     maxHoldQuantity: env.MAX_HOLD_QUANTITY,
     seedOnStart: env.SEED_ON_START,
   };

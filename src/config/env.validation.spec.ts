@@ -12,6 +12,8 @@ describe(validateEnv.name, () => {
       DB_DATABASE: 'flash_sale',
       REDIS_PORT: 6379,
       HOLD_TTL_SECONDS: 120,
+      HOLD_SWEEP_INTERVAL_SECONDS: 30,
+      WORKER_ENABLED: true,
       MAX_HOLD_QUANTITY: 100,
       LOG_LEVEL: 'info',
     });
@@ -22,6 +24,15 @@ describe(validateEnv.name, () => {
     expect(env.PORT).toBe(8080);
     expect(env.SEED_ON_START).toBe(false);
     expect(env.HOLD_TTL_SECONDS).toBe(2);
+  });
+
+  it('should read WORKER_ENABLED=false as "API only" and refuse a sweep interval below 1 s', () => {
+    expect(validateEnv({ WORKER_ENABLED: 'false', HOLD_SWEEP_INTERVAL_SECONDS: '2' })).toMatchObject({
+      WORKER_ENABLED: false,
+      HOLD_SWEEP_INTERVAL_SECONDS: 2,
+    });
+    expect(() => validateEnv({ HOLD_SWEEP_INTERVAL_SECONDS: '0' })).toThrow(/HOLD_SWEEP_INTERVAL_SECONDS/);
+    expect(() => validateEnv({ WORKER_ENABLED: 'maybe' })).toThrow(/WORKER_ENABLED/);
   });
 
   it('should treat an empty value as "use the default"', () => {

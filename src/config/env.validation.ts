@@ -76,6 +76,14 @@ export class EnvironmentVariables {
   @IsInt() @Min(1) @Max(86_400)
   HOLD_TTL_SECONDS: number = 120;
 
+  /** Period of the sweeper that releases expired holds whose job did not (Redis down, lost job, downtime). */
+  @IsInt() @Min(1) @Max(3_600)
+  HOLD_SWEEP_INTERVAL_SECONDS: number = 30;
+
+  /** Run the expiry worker and sweeper in this API process; false = API only (it still enqueues). */
+  @Transform(toBoolean) @IsBoolean()
+  WORKER_ENABLED: boolean = true;
+
   @IsInt() @Min(1) @Max(1_000_000)
   MAX_HOLD_QUANTITY: number = 100;
 
