@@ -46,6 +46,39 @@ export class HoldsRepository {
       .getOne();
   }
 
+  /**
+   * Expired active holds, oldest expiry first, without locking: candidates for the sweeper,
+   * which re-checks each under its locks. Served by IDX_holds_active_expiry.
+   */
+  async findExpiredActive(now: Date, limit: number): Promise<Array<{ id: number; productId: number }>> {
+    const rows = await this.holds
+      .createQueryBuilder('hold')
+      .select('hold.id', 'id')
+      .addSelect('hold.product_id', 'productId')
+      .where('hold.released_at IS NULL AND hold.used_at IS NULL AND hold.hold_expires_at <= :now', { now })
+      .orderBy('hold.hold_expires_at', 'ASC')
+      .limit(limit)
+      .getRawMany<{ id: number | string; productId: number | string }>();
+    return rows.map((row) => ({ id: Number(row.id), productId: Number(row.productId) }));
+  }
+
+  /**
+   * Locks these holds for a release; the caller holds their product's lock already (lock
+   * order: product, then hold). By primary key only: a condition on product_id could make
+   * InnoDB scan, and lock, every hold of the product. With `skipLocked`, rows another
+   * transaction holds (an order being created) are left out instead of waited for.
+   */
+  lockForRelease(
+    manager: EntityManager,
+    ids: readonly number[],
+    options: { skipLocked?: boolean } = {},
+  ): Promise<Hold[]> {
+    return lockForUpdate(manager.getRepository(Hold).createQueryBuilder('hold'), options)
+      .where('hold.id IN (:...ids)', { ids })
+      .orderBy('hold.id', 'ASC')
+      .getMany();
+  }
+
   /** Guarded transition: only an active hold can be used. Returns whether it happened. */
   async markUsed(manager: EntityManager, id: number, now: Date): Promise<boolean> {
     const result = await manager
@@ -57,14 +90,17 @@ export class HoldsRepository {
     return result.affected === 1;
   }
 
-  /** Guarded transition: releasing twice, or releasing a used hold, changes nothing. */
-  async markReleased(manager: EntityManager, id: number, now: Date): Promise<boolean> {
+  /** Guarded transition: releasing twice, or releasing a used hold, changes nothing. Returns the rows changed. */
+  async markReleased(manager: EntityManager, ids: readonly number[], now: Date): Promise<number> {
     const result = await manager
       .createQueryBuilder()
       .update(Hold)
       .set({ releasedAt: now })
-      .where('id = :id AND used_at IS NULL AND released_at IS NULL AND hold_expires_at <= :now', { id, now })
+      .where('id IN (:...ids) AND used_at IS NULL AND released_at IS NULL AND hold_expires_at <= :now', {
+        ids,
+        now,
+      })
       .execute();
-    return result.affected === 1;
+    return result.affected ?? 0;
   }
 }

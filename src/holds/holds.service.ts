@@ -12,6 +12,9 @@ import { HoldsRepository } from './holds.repository';
 
 export type ReservationResult = Hold | InsufficientStockError;
 
+/** Who released a hold: its delayed job, or the sweeper (safety net). */
+export type ReleaseSource = 'job' | 'sweeper';
+
 @Injectable()
 export class HoldsService {
   private readonly logger = new Logger(HoldsService.name);
@@ -79,28 +82,48 @@ export class HoldsService {
   }
 
   /**
-   * Gives an expired, unused hold's stock back, once. Safe to call any number of times,
-   * concurrently with itself, the sweeper and order creation: the re-check under the
-   * product and hold locks (in that order) decides, and the UPDATE is guarded too.
+   * Gives an expired, unused hold's stock back, once (the hold's delayed job). Safe to call
+   * any number of times, concurrently with itself, the sweeper and order creation.
    */
-  async releaseIfExpired(holdId: number): Promise<Hold | null> {
+  async releaseIfExpired(holdId: number, source: ReleaseSource): Promise<Hold | null> {
     const candidate = await this.holds.findById(holdId);
     if (!candidate || !isReleasable(candidate, new Date())) return null;
+    const [released] = await this.releaseExpired(candidate.productId, [holdId], source);
+    return released ?? null;
+  }
+
+  /**
+   * Releases those of `holdIds` (holds of one product) that are still active and expired, in
+   * one transaction: lock the product, then the holds (the fixed lock order), re-check them
+   * under the locks, guarded UPDATE, return the units. Whatever else runs at the same time
+   * (a second job, other sweepers, an order for the same hold), each hold is released at
+   * most once and a used hold never is.
+   *
+   * The sweeper claims holds with SKIP LOCKED: a hold locked by an order in flight is left
+   * for the next pass rather than waited for. A job waits: it is that hold's on-time release.
+   */
+  async releaseExpired(productId: number, holdIds: readonly number[], source: ReleaseSource): Promise<Hold[]> {
     const released = await this.unitOfWork.run(async (manager) => {
-      await this.products.lockById(manager, candidate.productId);
-      const hold = await this.holds.lockById(manager, holdId);
+      await this.products.lockById(manager, productId);
+      const locked = await this.holds.lockForRelease(manager, holdIds, { skipLocked: source === 'sweeper' });
       const now = new Date();
-      if (!hold || !isReleasable(hold, now)) return null;
-      if (!(await this.holds.markReleased(manager, holdId, now))) return null;
-      await this.products.returnStock(manager, hold.productId, hold.quantity, now);
-      return Object.assign(hold, { releasedAt: now });
+      const releasable = locked.filter((hold) => hold.productId === productId && isReleasable(hold, now));
+      if (releasable.length === 0) return [];
+      const ids = releasable.map((hold) => hold.id);
+      // Cannot differ under the locks; if it ever did, roll back rather than return wrong stock.
+      const changed = await this.holds.markReleased(manager, ids, now);
+      if (changed !== ids.length) throw new Error(`Release of holds ${ids.join(',')} changed ${changed} rows`);
+      const quantity = releasable.reduce((sum, hold) => sum + hold.quantity, 0);
+      await this.products.returnStock(manager, productId, quantity, now);
+      return releasable.map((hold) => Object.assign(hold, { releasedAt: now }));
     });
-    if (released) {
+    for (const hold of released) {
       this.logger.log({
         event: 'hold.released',
-        hold_id: released.id,
-        product_id: released.productId,
-        quantity: released.quantity,
+        hold_id: hold.id,
+        product_id: hold.productId,
+        quantity: hold.quantity,
+        source,
       });
     }
     return released;
