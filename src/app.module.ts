@@ -5,11 +5,21 @@ import { databaseConfig } from './config/database.config';
 import { validateEnv } from './config/env.validation';
 import { paymentsConfig } from './config/payments.config';
 import { redisConfig } from './config/redis.config';
+import { loadEnvFileIfPresent } from './config/env-file';
 import { DatabaseModule } from './database/database.module';
+import { ExpiryModule } from './expiry/expiry.module';
 import { HoldsModule } from './holds/holds.module';
 import { OrdersModule } from './orders/orders.module';
 import { PaymentsModule } from './payments/payments.module';
 import { ProductsModule } from './products/products.module';
+
+export interface AppModuleOptions {
+  /**
+   * false in the worker process (src/worker.ts): no HTTP, and it always runs the expiry
+   * worker and sweeper. The HTTP process runs them too unless WORKER_ENABLED=false.
+   */
+  http?: boolean;
+}
 
 /**
  * Built per call (not at import time) so the environment is read when the app is created:
@@ -17,7 +27,10 @@ import { ProductsModule } from './products/products.module';
  */
 @Module({})
 export class AppModule {
-  static forRoot(): DynamicModule {
+  static forRoot({ http = true }: AppModuleOptions = {}): DynamicModule {
+    // The module list depends on a setting, so read it here, .env included (as ConfigModule does).
+    if (process.env.NODE_ENV !== 'test') loadEnvFileIfPresent();
+    const worker = !http || validateEnv(process.env).WORKER_ENABLED;
     return {
       module: AppModule,
       imports: [
@@ -32,6 +45,7 @@ export class AppModule {
         HoldsModule,
         OrdersModule,
         PaymentsModule,
+        ExpiryModule.forRoot({ queue: true, worker }),
       ],
     };
   }

@@ -3,6 +3,7 @@ import { ConfigService } from '@nestjs/config';
 import type { PageRequest } from '../common/http/pagination.dto';
 import type { AllConfig } from '../config/config.types';
 import { UnitOfWork } from '../database/unit-of-work';
+import { HoldExpiryScheduler } from '../expiry/hold-expiry.scheduler';
 import { InsufficientStockError, ProductNotFoundError } from '../products/product.errors';
 import { ProductsRepository } from '../products/products.repository';
 import { Hold } from './hold.entity';
@@ -25,6 +26,7 @@ export class HoldsService {
     private readonly unitOfWork: UnitOfWork,
     private readonly products: ProductsRepository,
     private readonly holds: HoldsRepository,
+    private readonly expiry: HoldExpiryScheduler,
     config: ConfigService<AllConfig, true>,
   ) {
     this.ttlSeconds = config.getOrThrow('app.holdTtlSeconds', { infer: true });
@@ -51,8 +53,8 @@ export class HoldsService {
    * allocate first come first served, take the stock with one guarded UPDATE and insert
    * the granted holds with one INSERT. Refused requests take nothing.
    */
-  reserve(productId: number, quantities: readonly number[]): Promise<ReservationResult[]> {
-    return this.unitOfWork.run(async (manager) => {
+  async reserve(productId: number, quantities: readonly number[]): Promise<ReservationResult[]> {
+    const results = await this.unitOfWork.run(async (manager) => {
       const product = await this.products.lockById(manager, productId);
       if (!product) throw new ProductNotFoundError(productId);
       // The clock starts once the lock is ours, so a hold gets its full TTL however long it queued.
@@ -79,6 +81,9 @@ export class HoldsService {
         allocation.granted ? holds[next++] : new InsufficientStockError(quantities[index], allocation.available),
       );
     });
+    // After commit, so a job can never run before its hold exists. Bounded and never throws.
+    await this.expiry.schedule(results.filter((result): result is Hold => result instanceof Hold));
+    return results;
   }
 
   /**

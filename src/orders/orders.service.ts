@@ -2,6 +2,7 @@ import { Injectable, Logger } from '@nestjs/common';
 import { multiplyPrice } from '../common/money';
 import { isUniqueViolation } from '../database/db-errors';
 import { UnitOfWork } from '../database/unit-of-work';
+import { HoldExpiryScheduler } from '../expiry/hold-expiry.scheduler';
 import { HoldAlreadyUsedError, HoldNotFoundError } from '../holds/hold.errors';
 import { assertCanBeOrdered } from '../holds/hold.rules';
 import { HoldsRepository } from '../holds/holds.repository';
@@ -21,6 +22,7 @@ export class OrdersService {
     private readonly holds: HoldsRepository,
     private readonly products: ProductsRepository,
     private readonly orders: OrdersRepository,
+    private readonly expiry: HoldExpiryScheduler,
   ) {}
 
   /**
@@ -59,6 +61,8 @@ export class OrdersService {
       quantity: order.quantity,
       amount: order.amount,
     });
+    // After commit: the used hold's job has nothing left to do. Bounded and never throws.
+    await this.expiry.cancel(holdId);
     return order;
   }
 

@@ -1,0 +1,86 @@
+import { InjectQueue } from '@nestjs/bullmq';
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import type { Queue } from 'bullmq';
+import type Redis from 'ioredis';
+import {
+  EXPIRE_HOLD_JOB,
+  expiryJobOptions,
+  HOLD_EXPIRY_QUEUE,
+  HoldExpiryJobData,
+  holdJobId,
+  QUEUE_CALL_TIMEOUT_MS,
+} from './expiry.constants';
+import { HoldExpiryScheduler, ScheduledHold } from './hold-expiry.scheduler';
+import { QUEUE_REDIS } from './queue-connection.module';
+import { withTimeout } from './with-timeout';
+
+/**
+ * A delayed BullMQ job per hold. Redis is optional for correctness: when it is down or slow,
+ * the call gives up after QUEUE_CALL_TIMEOUT_MS, logs a warning and the sweeper releases
+ * the hold. A job that arrives late, or a removal that fails, is harmless: the release
+ * re-checks the hold under its locks.
+ */
+@Injectable()
+export class BullHoldExpiryScheduler extends HoldExpiryScheduler {
+  private readonly logger = new Logger(HoldExpiryScheduler.name);
+
+  constructor(
+    @InjectQueue(HOLD_EXPIRY_QUEUE) private readonly queue: Queue<HoldExpiryJobData>,
+    @Inject(QUEUE_REDIS) private readonly redis: Redis,
+  ) {
+    super();
+    // Without a listener BullMQ prints every failed reconnect; QueueConnectionModule reports an outage once.
+    queue.on('error', (error: Error) => this.logger.debug({ event: 'queue.error', reason: error.message }));
+  }
+
+  async schedule(holds: readonly ScheduledHold[]): Promise<void> {
+    if (holds.length === 0) return;
+    const now = new Date();
+    const jobs = holds.map((hold) => ({
+      name: EXPIRE_HOLD_JOB,
+      data: { holdId: hold.id },
+      opts: expiryJobOptions(hold, now),
+    }));
+    try {
+      await this.call(() => this.queue.addBulk(jobs));
+    } catch (error) {
+      for (const hold of holds) {
+        this.logger.warn({ event: 'hold.expiry_schedule_failed', hold_id: hold.id, reason: reasonOf(error) });
+      }
+      return;
+    }
+    for (const job of jobs) {
+      this.logger.log({
+        event: 'hold.expiry_scheduled',
+        hold_id: job.data.holdId,
+        job_id: job.opts.jobId,
+        delay_ms: job.opts.delay,
+      });
+    }
+  }
+
+  async cancel(holdId: number): Promise<void> {
+    try {
+      await this.call(() => this.queue.remove(holdJobId(holdId)));
+      this.logger.debug({ event: 'hold.expiry_cancelled', hold_id: holdId });
+    } catch (error) {
+      // The job will find the hold used and do nothing.
+      this.logger.warn({ event: 'hold.expiry_cancel_failed', hold_id: holdId, reason: reasonOf(error) });
+    }
+  }
+
+  /**
+   * Fails at once while the connection is down (it has no offline queue, and before the
+   * first connect BullMQ would wait for it), and bounds the wait when Redis is slow.
+   */
+  private call<T>(command: () => Promise<T>): Promise<T> {
+    if (this.redis.status !== 'ready') {
+      return Promise.reject(new Error(`Redis connection is ${this.redis.status}`));
+    }
+    return withTimeout(command(), QUEUE_CALL_TIMEOUT_MS);
+  }
+}
+
+function reasonOf(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}

@@ -1,0 +1,43 @@
+import { expiryDelayMs, expiryJobOptions, holdJobId } from './expiry.constants';
+
+const now = new Date('2026-01-01T12:00:00.000Z');
+
+describe('expiry job helpers', () => {
+  describe(holdJobId.name, () => {
+    it('should name the job after the hold, never with a colon nor as a bare integer (BullMQ refuses both)', () => {
+      for (const id of [1, 42, 2_147_483_647]) {
+        const jobId = holdJobId(id);
+        expect(jobId).toBe(`hold-${id}`);
+        expect(jobId).not.toContain(':');
+        expect(/^\d+$/.test(jobId)).toBe(false);
+      }
+    });
+  });
+
+  describe(expiryDelayMs.name, () => {
+    it('should wait until the expiry instant', () => {
+      expect(expiryDelayMs(new Date(now.getTime() + 120_000), now)).toBe(120_000);
+      expect(expiryDelayMs(new Date(now.getTime() + 1), now)).toBe(1);
+    });
+
+    it('should run an overdue job at once rather than with a negative delay', () => {
+      expect(expiryDelayMs(now, now)).toBe(0);
+      expect(expiryDelayMs(new Date(now.getTime() - 5_000), now)).toBe(0);
+    });
+  });
+
+  describe(expiryJobOptions.name, () => {
+    it('should make a deduplicated, delayed, bounded-retry job that cleans up after itself', () => {
+      const options = expiryJobOptions({ id: 7, holdExpiresAt: new Date(now.getTime() + 2_000) }, now);
+
+      expect(options).toMatchObject({
+        jobId: 'hold-7',
+        delay: 2_000,
+        attempts: 3,
+        backoff: { type: 'exponential' },
+        removeOnComplete: true,
+      });
+      expect(options.removeOnFail).toBeTruthy();
+    });
+  });
+});

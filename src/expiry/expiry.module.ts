@@ -1,0 +1,64 @@
+import { BullModule } from '@nestjs/bullmq';
+import { DynamicModule, Module, Provider } from '@nestjs/common';
+import { ConfigService } from '@nestjs/config';
+import { ScheduleModule } from '@nestjs/schedule';
+import type Redis from 'ioredis';
+import type { AllConfig } from '../config/config.types';
+import { HoldsModule } from '../holds/holds.module';
+import { BullHoldExpiryScheduler } from './bullmq-hold-expiry.scheduler';
+import { ExpiredHoldsSweeper } from './expired-holds.sweeper';
+import { HOLD_EXPIRY_QUEUE } from './expiry.constants';
+import { HoldExpiryProcessor } from './hold-expiry.processor';
+import { HoldExpiryScheduler, NoopHoldExpiryScheduler } from './hold-expiry.scheduler';
+import { QUEUE_REDIS, QueueConnectionModule } from './queue-connection.module';
+
+export interface ExpiryOptions {
+  /** Delayed BullMQ jobs in Redis. Without it the sweeper alone releases expired holds. */
+  queue: boolean;
+  /** Release holds in this process: the BullMQ worker (with `queue`) and the sweeper. */
+  worker: boolean;
+}
+
+/**
+ * Hold expiry: a delayed job per hold for on-time release, and a sweeper as the safety net.
+ * Global, because HoldsService and OrdersService schedule and cancel through
+ * HoldExpiryScheduler while the processor and sweeper need HoldsService. Everything that
+ * touches BullMQ or Redis is chosen here, so a deployment without Redis drops it in one place.
+ */
+@Module({})
+export class ExpiryModule {
+  static forRoot({ queue, worker }: ExpiryOptions): DynamicModule {
+    const imports: DynamicModule['imports'] = [HoldsModule];
+    const providers: Provider[] = [];
+    if (queue) {
+      imports.push(
+        QueueConnectionModule,
+        BullModule.forRootAsync({
+          imports: [QueueConnectionModule],
+          inject: [QUEUE_REDIS, ConfigService],
+          useFactory: (redis: Redis, config: ConfigService<AllConfig, true>) => ({
+            connection: redis,
+            // Keys are `<REDIS_PREFIX>:hold-expiry:...`, apart from other deployments and the cache.
+            prefix: config.getOrThrow('redis.prefix', { infer: true }),
+          }),
+        }),
+        BullModule.registerQueue({ name: HOLD_EXPIRY_QUEUE }),
+      );
+      providers.push({ provide: HoldExpiryScheduler, useClass: BullHoldExpiryScheduler });
+      if (worker) providers.push(HoldExpiryProcessor);
+    } else {
+      providers.push({ provide: HoldExpiryScheduler, useClass: NoopHoldExpiryScheduler });
+    }
+    if (worker) {
+      imports.push(ScheduleModule.forRoot());
+      providers.push(ExpiredHoldsSweeper);
+    }
+    return {
+      module: ExpiryModule,
+      global: true,
+      imports,
+      providers,
+      exports: [HoldExpiryScheduler],
+    };
+  }
+}

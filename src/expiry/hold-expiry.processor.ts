@@ -1,0 +1,66 @@
+import { OnWorkerEvent, Processor, WorkerHost } from '@nestjs/bullmq';
+import { Logger, OnModuleDestroy } from '@nestjs/common';
+import type { Job } from 'bullmq';
+import { HoldsService } from '../holds/holds.service';
+import { HOLD_EXPIRY_QUEUE, HoldExpiryJobData } from './expiry.constants';
+import { withTimeout } from './with-timeout';
+
+/** How long shutdown waits for the jobs in hand before leaving them to BullMQ's stalled-job recovery. */
+const DRAIN_TIMEOUT_MS = 10_000;
+
+/**
+ * Thin: the release (locks, checks, exactly-once) lives in HoldsService. A job that finds
+ * the hold used, already released or gone simply completes.
+ */
+@Processor(HOLD_EXPIRY_QUEUE, {
+  // Releases are short transactions on different rows; a few at once keep a burst of
+  // simultaneous expiries on time.
+  concurrency: 8,
+  // The connection fails fast while Redis is down; poll again soon so work resumes quickly.
+  runRetryDelay: 1_000,
+})
+export class HoldExpiryProcessor extends WorkerHost implements OnModuleDestroy {
+  private readonly logger = new Logger(HoldExpiryProcessor.name);
+
+  constructor(private readonly holds: HoldsService) {
+    super();
+  }
+
+  async process(job: Job<HoldExpiryJobData>): Promise<void> {
+    await this.holds.releaseIfExpired(job.data.holdId, 'job');
+  }
+
+  /** The job threw (say the database was down): BullMQ retries it with backoff, then the sweeper takes over. */
+  @OnWorkerEvent('failed')
+  onFailed(job: Job<HoldExpiryJobData> | undefined, error: Error): void {
+    this.logger.warn({
+      event: 'hold.expiry_job_failed',
+      hold_id: job?.data.holdId,
+      attempts_made: job?.attemptsMade,
+      reason: error.message,
+    });
+  }
+
+  /** Connection errors repeat on every reconnect attempt; QueueConnectionModule reports the outage once. */
+  @OnWorkerEvent('error')
+  onError(error: Error): void {
+    const level = isConnectionProblem(error) ? 'debug' : 'warn';
+    this.logger[level]({ event: 'worker.error', reason: error.message });
+  }
+
+  /**
+   * Before the database pools close (onApplicationShutdown): stop taking jobs and let the
+   * ones in hand finish. Bounded, because BullMQ's close can wait for Redis forever.
+   */
+  async onModuleDestroy(): Promise<void> {
+    await withTimeout(this.worker.close(), DRAIN_TIMEOUT_MS).catch((error: Error) =>
+      this.logger.warn({ event: 'worker.close_timeout', reason: error.message }),
+    );
+  }
+}
+
+function isConnectionProblem(error: Error): boolean {
+  return /ECONNREFUSED|ECONNRESET|ETIMEDOUT|EPIPE|Stream isn't writeable|Connection is closed/i.test(
+    error.message,
+  );
+}

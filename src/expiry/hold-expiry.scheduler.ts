@@ -1,0 +1,22 @@
+import { Injectable } from '@nestjs/common';
+import type { Hold } from '../holds/hold.entity';
+
+export type ScheduledHold = Pick<Hold, 'id' | 'holdExpiresAt'>;
+
+/**
+ * Schedules the on-time release of holds. Called after commit only; implementations never
+ * throw and never wait long, because the sweeper releases whatever was not scheduled.
+ * This abstraction is what lets the queue (BullMQ, Redis) be left out in one place.
+ */
+export abstract class HoldExpiryScheduler {
+  abstract schedule(holds: readonly ScheduledHold[]): Promise<void>;
+  /** The hold became an order: its job has nothing left to do. */
+  abstract cancel(holdId: number): Promise<void>;
+}
+
+/** No queue (e.g. no Redis): the sweeper alone releases expired holds. */
+@Injectable()
+export class NoopHoldExpiryScheduler extends HoldExpiryScheduler {
+  async schedule(): Promise<void> {}
+  async cancel(): Promise<void> {}
+}
