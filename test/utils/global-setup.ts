@@ -1,15 +1,19 @@
 import Redis from 'ioredis';
+import { deleteRedisKeys } from './redis-server';
 import { TEST_DATABASE_PREFIX, withServerConnection } from './test-env';
 
 /**
  * Fails fast with a clear message when MariaDB or Redis is not answering, and drops test
- * databases left behind by an interrupted earlier run.
+ * databases (and their Redis keys: queues, cache) left behind by an interrupted earlier run.
  */
 export default async function globalSetup(): Promise<void> {
   await withServerConnection(async (connection) => {
     const [rows] = await connection.query(`SHOW DATABASES LIKE '${TEST_DATABASE_PREFIX}%'`);
     for (const row of rows as Record<string, string>[]) {
-      await connection.query(`DROP DATABASE IF EXISTS ${connection.escapeId(Object.values(row)[0])}`);
+      const name = Object.values(row)[0];
+      // A run still going (another terminal, another engineer) keeps its databases.
+      if (ownerIsAlive(name)) continue;
+      await connection.query(`DROP DATABASE IF EXISTS ${connection.escapeId(name)}`);
     }
   }).catch((error: Error) => {
     throw new Error(`MariaDB/MySQL is not answering on 127.0.0.1:3306 (${error.message}). Run .ci/services.sh.`);
@@ -23,5 +27,21 @@ export default async function globalSetup(): Promise<void> {
     throw new Error(`Redis is not answering on 127.0.0.1:6379 (${(error as Error).message}). Run .ci/services.sh.`);
   } finally {
     redis.disconnect();
+  }
+  // Keys are prefixed with the database name (REDIS_PREFIX), so the same owners keep theirs.
+  await deleteRedisKeys(Number(process.env.REDIS_PORT ?? 6379), `${TEST_DATABASE_PREFIX}*`, (key) =>
+    ownerIsAlive(key.split(':')[0]),
+  );
+}
+
+/** Test databases are named fs_test_<pid of the Jest worker>_<random>; signal 0 only checks the pid exists. */
+function ownerIsAlive(databaseName: string): boolean {
+  const pid = Number(databaseName.slice(TEST_DATABASE_PREFIX.length).split('_')[0]);
+  if (!Number.isSafeInteger(pid) || pid <= 0) return false;
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
   }
 }

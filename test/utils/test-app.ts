@@ -6,6 +6,7 @@ import type TestAgent from 'supertest/lib/agent';
 import { DataSource } from 'typeorm';
 import { AppModule } from '../../src/app.module';
 import { configureHttpApp, createFastifyAdapter } from '../../src/bootstrap/http-app';
+import { deleteRedisKeys } from './redis-server';
 import { dropDatabase, TEST_DB, uniqueDatabaseName } from './test-env';
 
 export interface TestApp {
@@ -43,6 +44,7 @@ export async function createTestApp(env: Record<string, string> = {}): Promise<T
     ...env,
   });
 
+  const redisKeys = { port: Number(process.env.REDIS_PORT || 6379), pattern: `${process.env.REDIS_PREFIX}:*` };
   const moduleRef = await Test.createTestingModule({ imports: [AppModule.forRoot()] }).compile();
   const app = moduleRef.createNestApplication<NestFastifyApplication>(createFastifyAdapter(), {
     rawBody: true,
@@ -60,6 +62,8 @@ export async function createTestApp(env: Record<string, string> = {}): Promise<T
     databaseName,
     async close({ keepDatabase = false } = {}) {
       await app.close();
+      // Delayed jobs (and cache entries) would otherwise stay in the shared Redis forever.
+      if (!keepDatabase) await deleteRedisKeys(redisKeys.port, redisKeys.pattern);
       if (!keepDatabase) await dropDatabase(databaseName);
     },
   };

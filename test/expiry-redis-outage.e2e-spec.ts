@@ -1,0 +1,110 @@
+import Redis from 'ioredis';
+import { HOLD_EXPIRY_QUEUE } from '../src/expiry/expiry.constants';
+import { QUEUE_REDIS } from '../src/expiry/queue-connection.module';
+import { createProduct, reloadProduct } from './factories/product.factory';
+import { expiryQueue, loadHolds } from './utils/expiry';
+import { pollUntil } from './utils/poll';
+import { RedisServer } from './utils/redis-server';
+import { createTestApp, TestApp } from './utils/test-app';
+
+const SWEEP_INTERVAL_SECONDS = 2;
+/** "Neither fail nor hang": a request must answer long before any client would give up. */
+const NO_HANG_MS = 2_000;
+
+/** Redis goes away and comes back: a redis-server of this suite's own, never the shared one. */
+describe('Hold expiry during a Redis outage (e2e)', () => {
+  let redis: RedisServer;
+  let t: TestApp;
+
+  beforeAll(async () => {
+    redis = await RedisServer.onSparePort();
+    await redis.start();
+    t = await createTestApp({
+      REDIS_PORT: String(redis.port),
+      HOLD_TTL_SECONDS: '2',
+      HOLD_SWEEP_INTERVAL_SECONDS: String(SWEEP_INTERVAL_SECONDS),
+      WORKER_ENABLED: 'true',
+    });
+  });
+
+  afterAll(async () => {
+    await redis.start();
+    await t.close();
+    await redis.stop();
+  });
+
+  async function timed<T>(send: () => PromiseLike<T>): Promise<{ response: T; ms: number }> {
+    const started = Date.now();
+    const response = await send();
+    return { response, ms: Date.now() - started };
+  }
+
+  it('should create holds and orders while Redis is down, and release expired holds by the sweeper', async () => {
+    const product = await createProduct(t.dataSource, { totalStock: 50, availableStock: 50 });
+    await redis.stop();
+
+    const created = [];
+    for (let i = 0; i < 5; i++) {
+      const { response, ms } = await timed(() =>
+        t.http.post('/api/holds').send({ product_id: product.id, quantity: 2 }),
+      );
+      expect(response.status).toBe(201);
+      expect(ms).toBeLessThan(NO_HANG_MS);
+      const { hold_id: id, hold_expires_at: expiresAt } = response.body.data;
+      created.push({ id: id as number, expiresAt: Date.parse(expiresAt) });
+    }
+    const [ordered, ...expiring] = created;
+    const order = await timed(() => t.http.post('/api/orders').send({ hold_id: ordered.id }));
+    expect(order.response.status).toBe(201);
+    expect(order.ms).toBeLessThan(NO_HANG_MS);
+
+    const deadline = Math.max(...expiring.map((hold) => hold.expiresAt)) + (SWEEP_INTERVAL_SECONDS + 1) * 1000;
+    const rows = await pollUntil(async () => {
+      const current = await loadHolds(t.dataSource, expiring.map((hold) => hold.id));
+      return current.every((row) => row.releasedAt) ? current : undefined;
+    }, deadline);
+
+    expect(rows).toHaveLength(4);
+    for (const row of rows!) {
+      const expiresAt = expiring.find((hold) => hold.id === row.id)!.expiresAt;
+      expect(row.releasedAt!.getTime() - expiresAt).toBeLessThanOrEqual((SWEEP_INTERVAL_SECONDS + 1) * 1000);
+    }
+    expect((await reloadProduct(t.dataSource, product.id)).availableStock).toBe(48);
+  });
+
+  it('should queue and run expiry jobs again once Redis is back, without a restart', async () => {
+    const product = await createProduct(t.dataSource, { totalStock: 10, availableStock: 10 });
+    await redis.start();
+    // The restarted Redis is empty; the app reconnects on its own.
+    const reconnected = await pollUntil(
+      async () => (t.app.get<Redis>(QUEUE_REDIS).status === 'ready' ? true : undefined),
+      Date.now() + 5_000,
+    );
+    expect(reconnected).toBe(true);
+
+    const response = await t.http.post('/api/holds').send({ product_id: product.id, quantity: 4 }).expect(201);
+    const holdId: number = response.body.data.hold_id;
+    const expiresAt = Date.parse(response.body.data.hold_expires_at);
+    const jobId = `hold-${holdId}`;
+    expect(await expiryQueue(t).getJobState(jobId)).toBe('delayed');
+    expect(await jobKeyExists(redis.port, `${t.databaseName}:${HOLD_EXPIRY_QUEUE}:${jobId}`)).toBe(1);
+
+    // The worker took the job (completed jobs are removed) and the stock is back, on time.
+    const done = await pollUntil(async () => {
+      const state = await expiryQueue(t).getJobState(jobId);
+      const { availableStock } = await reloadProduct(t.dataSource, product.id);
+      return state === 'unknown' && availableStock === 10 ? true : undefined;
+    }, expiresAt + 1000);
+    expect(done).toBe(true);
+  });
+});
+
+/** Looks at the spare Redis directly: the job is stored under this suite's REDIS_PREFIX. */
+async function jobKeyExists(port: number, key: string): Promise<number> {
+  const client = new Redis({ host: '127.0.0.1', port });
+  try {
+    return await client.exists(key);
+  } finally {
+    client.disconnect();
+  }
+}

@@ -1,0 +1,121 @@
+import { ChildProcess, spawn } from 'node:child_process';
+import { AddressInfo, createServer } from 'node:net';
+import Redis from 'ioredis';
+
+/** Nothing on disk, in the foreground (a child we can stop), local connections only. */
+const SERVER_ARGS = ['--save', '', '--appendonly', 'no', '--daemonize', 'no', '--bind', '127.0.0.1'];
+
+/**
+ * A throwaway redis-server child process on a spare port, so a test can take Redis away
+ * and bring it back without touching the shared Redis on 6379 that other suites use.
+ * Nothing is persisted: a restart comes back empty, as after a crash without persistence.
+ */
+export class RedisServer {
+  private child: ChildProcess | undefined;
+
+  private constructor(readonly port: number) {}
+
+  /** Picks a free port; call start() to run the server on it. */
+  static async onSparePort(): Promise<RedisServer> {
+    return new RedisServer(await sparePort());
+  }
+
+  get running(): boolean {
+    return this.child !== undefined;
+  }
+
+  /** Starts (or restarts, on the same port) and resolves once it answers PING. */
+  async start(): Promise<void> {
+    if (this.child) return;
+    const child = spawn(
+      'redis-server',
+      ['--port', String(this.port), ...SERVER_ARGS],
+      { stdio: 'ignore' },
+    );
+    this.child = child;
+    child.once('exit', () => {
+      if (this.child === child) this.child = undefined;
+    });
+    await this.waitUntilAnswering();
+  }
+
+  /** Stops the server and waits until the process is gone: connections are refused from then on. */
+  async stop(): Promise<void> {
+    const child = this.child;
+    if (!child) return;
+    this.child = undefined;
+    await new Promise<void>((resolve) => {
+      child.once('exit', () => resolve());
+      child.kill('SIGKILL');
+    });
+  }
+
+  private async waitUntilAnswering(timeoutMs = 10_000): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const client = new Redis({
+        port: this.port,
+        host: '127.0.0.1',
+        lazyConnect: true,
+        maxRetriesPerRequest: 0,
+        retryStrategy: () => null,
+      });
+      client.on('error', () => undefined);
+      try {
+        await client.connect();
+        if ((await client.ping()) === 'PONG') return;
+      } catch {
+        if (Date.now() > deadline) throw new Error(`redis-server did not answer on port ${this.port}`);
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      } finally {
+        client.disconnect();
+      }
+    }
+  }
+}
+
+function sparePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as AddressInfo;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+/**
+ * Deletes the keys matching `pattern` (e.g. `<prefix>:*`, a suite's queues and cache entries)
+ * and `keep` does not spare, so suites leave nothing behind in a shared Redis. Best effort
+ * and bounded: a Redis that is down is skipped.
+ */
+export async function deleteRedisKeys(
+  port: number,
+  pattern: string,
+  keep: (key: string) => boolean = () => false,
+): Promise<void> {
+  const client = new Redis({
+    host: process.env.REDIS_HOST || '127.0.0.1',
+    port,
+    lazyConnect: true,
+    connectTimeout: 1_000,
+    maxRetriesPerRequest: 0,
+    retryStrategy: () => null,
+  });
+  client.on('error', () => undefined);
+  try {
+    await client.connect();
+    let cursor = '0';
+    do {
+      const [next, found] = await client.scan(cursor, 'MATCH', pattern, 'COUNT', 1000);
+      const keys = found.filter((key) => !keep(key));
+      if (keys.length > 0) await client.unlink(...keys);
+      cursor = next;
+    } while (cursor !== '0');
+  } catch {
+    // Nothing to clean where Redis is not running.
+  } finally {
+    client.disconnect();
+  }
+}
