@@ -6,6 +6,7 @@ import { insertHold } from './factories/hold.factory';
 import { createProduct, reloadProduct } from './factories/product.factory';
 import { duplicates, expiryQueue, loadHolds, recordReleases } from './utils/expiry';
 import { pollUntil, sleep } from './utils/poll';
+import { deleteRedisKeys } from './utils/redis-server';
 import { createTestApp, TestApp } from './utils/test-app';
 import { dropDatabase, withServerConnection } from './utils/test-env';
 
@@ -128,6 +129,7 @@ describe('Hold expiry across processes (e2e)', () => {
       expect(releases.ids).toEqual([hold.id]);
     } finally {
       slow.mockRestore();
+      await deleteRedisKeys(Number(process.env.REDIS_PORT || 6379), `${t.databaseName}:*`);
       await dropDatabase(t.databaseName);
     }
   });
