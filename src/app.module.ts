@@ -1,6 +1,7 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import { ConfigModule } from '@nestjs/config';
 import { appConfig } from './config/app.config';
+import { cacheConfig } from './config/cache.config';
 import { databaseConfig } from './config/database.config';
 import { validateEnv } from './config/env.validation';
 import { paymentsConfig } from './config/payments.config';
@@ -36,7 +37,7 @@ export class AppModule {
       imports: [
         ConfigModule.forRoot({
           isGlobal: true,
-          load: [appConfig, databaseConfig, redisConfig, paymentsConfig],
+          load: [appConfig, databaseConfig, redisConfig, paymentsConfig, cacheConfig],
           validate: (raw) => ({ ...validateEnv(raw) }),
           ignoreEnvFile: process.env.NODE_ENV === 'test',
         }),

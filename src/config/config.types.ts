@@ -1,4 +1,5 @@
 import type { AppConfig } from './app.config';
+import type { CacheConfig } from './cache.config';
 import type { DatabaseConfig } from './database.config';
 import type { PaymentsConfig } from './payments.config';
 import type { RedisConfig } from './redis.config';
@@ -9,4 +10,5 @@ export interface AllConfig {
   database: DatabaseConfig;
   redis: RedisConfig;
   payments: PaymentsConfig;
+  cache: CacheConfig;
 }

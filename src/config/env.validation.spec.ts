@@ -16,6 +16,7 @@ describe(validateEnv.name, () => {
       WORKER_ENABLED: true,
       MAX_HOLD_QUANTITY: 100,
       LOG_LEVEL: 'info',
+      PRODUCT_CACHE_TTL_SECONDS: 60,
     });
   });
 

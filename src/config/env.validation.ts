@@ -73,6 +73,10 @@ export class EnvironmentVariables {
   @IsString() @MinLength(1)
   REDIS_PREFIX: string = 'flash_sale';
 
+  /** How long GET /api/products/:id answers stay in the cache; 0 turns the cache off. */
+  @IsInt() @Min(0) @Max(3_600)
+  PRODUCT_CACHE_TTL_SECONDS: number = 60;
+
   @IsInt() @Min(1) @Max(86_400)
   HOLD_TTL_SECONDS: number = 120;
 

@@ -5,6 +5,7 @@ import type { AllConfig } from '../config/config.types';
 import { UnitOfWork } from '../database/unit-of-work';
 import { HoldExpiryScheduler } from '../expiry/hold-expiry.scheduler';
 import { InsufficientStockError, ProductNotFoundError } from '../products/product.errors';
+import { ProductCache } from '../products/product-cache';
 import { ProductsRepository } from '../products/products.repository';
 import { Hold } from './hold.entity';
 import { HoldNotFoundError } from './hold.errors';
@@ -27,6 +28,7 @@ export class HoldsService {
     private readonly products: ProductsRepository,
     private readonly holds: HoldsRepository,
     private readonly expiry: HoldExpiryScheduler,
+    private readonly productCache: ProductCache,
     config: ConfigService<AllConfig, true>,
   ) {
     this.ttlSeconds = config.getOrThrow('app.holdTtlSeconds', { infer: true });
@@ -81,6 +83,9 @@ export class HoldsService {
         allocation.granted ? holds[next++] : new InsufficientStockError(quantities[index], allocation.available),
       );
     });
+    // After commit and before answering, so a read that starts after this answer sees the
+    // new stock. Bounded and never throws, like the scheduling below.
+    if (results.some((result) => result instanceof Hold)) await this.productCache.invalidate(productId);
     // After commit, so a job can never run before its hold exists. Bounded and never throws.
     await this.expiry.schedule(results.filter((result): result is Hold => result instanceof Hold));
     return results;
@@ -131,6 +136,7 @@ export class HoldsService {
         source,
       });
     }
+    if (released.length > 0) await this.productCache.invalidate(productId);
     return released;
   }
 

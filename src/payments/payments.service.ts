@@ -7,6 +7,7 @@ import { Order } from '../orders/order.entity';
 import { OrderNotFoundError } from '../orders/order.errors';
 import { canSettle, PaymentStatus, settledStatus } from '../orders/order-status';
 import { OrdersRepository } from '../orders/orders.repository';
+import { ProductCache } from '../products/product-cache';
 import { ProductsRepository } from '../products/products.repository';
 import { EventPayloadMismatchError } from './payment.errors';
 import { PaymentEvent } from './payment-event.entity';
@@ -31,6 +32,7 @@ export class PaymentsService {
     private readonly products: ProductsRepository,
     private readonly orders: OrdersRepository,
     private readonly events: PaymentEventsRepository,
+    private readonly productCache: ProductCache,
   ) {}
 
   /**
@@ -52,6 +54,10 @@ export class PaymentsService {
     } catch (error) {
       this.logRejection(notification, error);
       throw error;
+    }
+    // A cancellation gave units back: after commit, before answering, like every stock change.
+    if (outcome.kind === 'processed' && outcome.order.status === 'cancelled') {
+      await this.productCache.invalidate(outcome.order.productId);
     }
     this.logger.log({
       event: `payment.${outcome.kind}`,

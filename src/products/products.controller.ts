@@ -1,8 +1,9 @@
-import { Controller, Get, Param, Query } from '@nestjs/common';
+import { Controller, Get, Param, Query, UseInterceptors } from '@nestjs/common';
 import { page, success } from '../common/http/envelope';
 import { PaginationQueryDto, toPageRequest } from '../common/http/pagination.dto';
 import { ParseIdPipe } from '../common/pipes/parse-id.pipe';
 import { ProductResponseDto } from './dto/product-response.dto';
+import { ProductCacheInterceptor } from './product-cache.interceptor';
 import { ProductsService } from './products.service';
 
 @Controller('products')
@@ -15,7 +16,9 @@ export class ProductsController {
     return page(products.map(ProductResponseDto.from), { page: query.page, per_page: query.per_page, total });
   }
 
+  /** Cached: the one read a flash sale hammers. The list is not cached (it could not be kept fresh cheaply). */
   @Get(':id')
+  @UseInterceptors(ProductCacheInterceptor)
   async get(@Param('id', ParseIdPipe) id: number) {
     return success(ProductResponseDto.from(await this.products.findOne(id)));
   }

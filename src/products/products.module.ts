@@ -1,14 +1,33 @@
+import { CacheModule } from '@nestjs/cache-manager';
 import { Module } from '@nestjs/common';
+import { ConfigService } from '@nestjs/config';
 import { TypeOrmModule } from '@nestjs/typeorm';
+import type { AllConfig } from '../config/config.types';
 import { Product } from './product.entity';
+import { ProductCache } from './product-cache';
+import { ProductCacheInterceptor } from './product-cache.interceptor';
+import { PRODUCT_CACHE_STORE, ProductCacheStore, ProductCacheStoreModule } from './product-cache.store';
 import { ProductsController } from './products.controller';
 import { ProductsRepository } from './products.repository';
 import { ProductsService } from './products.service';
 
 @Module({
-  imports: [TypeOrmModule.forFeature([Product])],
+  imports: [
+    TypeOrmModule.forFeature([Product]),
+    ProductCacheStoreModule,
+    // Not global: only the product routes may use this cache.
+    CacheModule.registerAsync({
+      imports: [ProductCacheStoreModule],
+      inject: [ConfigService, PRODUCT_CACHE_STORE],
+      useFactory: (config: ConfigService<AllConfig, true>, store: ProductCacheStore) => ({
+        stores: store.stores,
+        ttl: config.getOrThrow('cache.productTtlSeconds', { infer: true }) * 1000,
+      }),
+    }),
+  ],
   controllers: [ProductsController],
-  providers: [ProductsService, ProductsRepository],
-  exports: [ProductsRepository],
+  providers: [ProductsService, ProductsRepository, ProductCache, ProductCacheInterceptor],
+  // ProductCache: services that change stock invalidate after their commit.
+  exports: [ProductsRepository, ProductCache],
 })
 export class ProductsModule {}

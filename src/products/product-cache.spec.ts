@@ -1,0 +1,118 @@
+import type { Cache } from '@nestjs/cache-manager';
+import { Logger } from '@nestjs/common';
+import type { ConfigService } from '@nestjs/config';
+import { createCache } from 'cache-manager';
+import { Keyv } from 'keyv';
+import { ProductCache } from './product-cache';
+import { createProductCacheStore, ProductCacheStore } from './product-cache.store';
+
+/** A store that can be switched to fail, or to hang, like a Redis going away. */
+class FlakyStore {
+  mode: 'ok' | 'fail' | 'hang' = 'ok';
+  private readonly data = new Map<string, unknown>();
+
+  get = (key: string) => this.run(() => this.data.get(key));
+  set = (key: string, value: unknown) => this.run(() => void this.data.set(key, value));
+  delete = (key: string) => this.run(() => this.data.delete(key));
+  clear = () => this.run(() => this.data.clear());
+
+  private run<T>(action: () => T): Promise<T> {
+    if (this.mode === 'fail') return Promise.reject(new Error('connection refused'));
+    if (this.mode === 'hang') return new Promise(() => undefined);
+    return Promise.resolve(action());
+  }
+}
+
+function setup({ ttlSeconds = 60, ready = (): boolean => true } = {}) {
+  const flaky = new FlakyStore();
+  const keyv = new Keyv({ store: flaky, throwOnErrors: true });
+  const store: ProductCacheStore = { kind: 'redis', stores: [keyv], isReady: ready, ping: () => keyv.get('ping').then(() => undefined) };
+  const cache = createCache({ stores: [keyv] }) as unknown as Cache;
+  const config = { getOrThrow: () => ttlSeconds } as unknown as ConfigService;
+  const sut = new ProductCache(cache, store, config as never);
+  return { sut, flaky };
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+describe(ProductCache.name, () => {
+  let sut: ProductCache;
+
+  beforeAll(() => Logger.overrideLogger(false));
+
+  afterEach(() => sut?.onModuleDestroy());
+
+  it('should keep the key of a product until an invalidation gives it a new generation', async () => {
+    ({ sut } = setup());
+
+    const first = await sut.keyFor(1);
+    expect(await sut.keyFor(1)).toBe(first);
+    expect(await sut.keyFor(2)).not.toBe(first);
+    await sut.invalidate(1);
+
+    expect(first).toMatch(/^product:1:v:/);
+    expect(await sut.keyFor(1)).not.toBe(first);
+  });
+
+  it('should bypass the cache while the store is not connected', async () => {
+    ({ sut } = setup({ ready: () => false }));
+    expect(await sut.keyFor(1)).toBeUndefined();
+  });
+
+  it('should never use the cache when PRODUCT_CACHE_TTL_SECONDS is 0', async () => {
+    ({ sut } = setup({ ttlSeconds: 0 }));
+    expect(await sut.keyFor(1)).toBeUndefined();
+    await expect(sut.invalidate(1)).resolves.toBeUndefined();
+  });
+
+  it('should bypass a product whose invalidation failed until a retry lands, then cache it again', async () => {
+    let flaky: FlakyStore;
+    ({ sut, flaky } = setup());
+    const before = await sut.keyFor(1);
+
+    flaky.mode = 'fail';
+    await expect(sut.invalidate(1)).resolves.toBeUndefined();
+    flaky.mode = 'ok';
+    // The old generation may still be in the store: this product must not be read from it.
+    expect(await sut.keyFor(1)).toBeUndefined();
+
+    // The retry (every second) writes the new generation.
+    await sleep(1_200);
+    const after = await sut.keyFor(1);
+    expect(after).toBeDefined();
+    expect(after).not.toBe(before);
+  });
+
+  it('should give up on a hung store within its timeout, then skip the cache for a moment', async () => {
+    let flaky: FlakyStore;
+    ({ sut, flaky } = setup());
+    flaky.mode = 'hang';
+
+    const started = Date.now();
+    expect(await sut.keyFor(1)).toBeUndefined();
+    expect(Date.now() - started).toBeLessThan(1_000);
+
+    flaky.mode = 'ok';
+    const skipped = Date.now();
+    expect(await sut.keyFor(1)).toBeUndefined();
+    expect(Date.now() - skipped).toBeLessThan(50);
+  });
+
+  it('should report whether the store answers', async () => {
+    let flaky: FlakyStore;
+    ({ sut, flaky } = setup());
+    expect(await sut.ping()).toEqual({ store: 'redis', up: true });
+    flaky.mode = 'fail';
+    expect(await sut.ping()).toEqual({ store: 'redis', up: false });
+  });
+});
+
+describe(createProductCacheStore.name, () => {
+  it('should keep the cache in memory when no Redis host is configured', async () => {
+    const store = createProductCacheStore({ host: undefined, port: 6379, password: undefined, prefix: 'p' });
+    expect(store.kind).toBe('memory');
+    expect(store.isReady()).toBe(true);
+    await store.stores[0].set('k', 'v');
+    expect(await store.stores[0].get('k')).toBe('v');
+  });
+});

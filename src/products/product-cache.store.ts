@@ -1,0 +1,117 @@
+import { createClient, createKeyv } from '@keyv/redis';
+import { Logger, Module } from '@nestjs/common';
+import { ConfigService } from '@nestjs/config';
+import { Keyv } from 'keyv';
+import type { AllConfig } from '../config/config.types';
+import type { RedisConfig } from '../config/redis.config';
+
+/**
+ * Bounds every cache command. A slow or hung Redis costs a read at most this long, after
+ * which the read is served from the database: the cache is an optimisation, never a dependency.
+ */
+export const CACHE_COMMAND_TIMEOUT_MS = 250;
+const CONNECT_TIMEOUT_MS = 1_000;
+/** Reconnect quickly once Redis is back, so caching resumes within about a second. */
+const MAX_RECONNECT_DELAY_MS = 1_000;
+/** Memory mode keeps at most this many entries (old generations are never read again). */
+const MEMORY_MAX_ENTRIES = 10_000;
+
+export const PRODUCT_CACHE_STORE = Symbol('PRODUCT_CACHE_STORE');
+
+/** Where product reads are cached, as cache-manager stores plus what health and the cache need to know. */
+export interface ProductCacheStore {
+  readonly kind: 'redis' | 'memory';
+  /** Keyv stores handed to cache-manager (@nestjs/cache-manager disconnects them at shutdown). */
+  readonly stores: Keyv[];
+  /** Whether a command can be sent right now; false while Redis is disconnected. */
+  isReady(): boolean;
+  ping(): Promise<void>;
+}
+
+/**
+ * The one place that picks the store. Redis by default; with no Redis host configured
+ * (`REDIS_HOST=` empty) an in-process memory store, valid for a single process only. The
+ * interceptor and ProductCache work the same over either.
+ */
+export function createProductCacheStore(redis: RedisConfig): ProductCacheStore {
+  return redis.host ? redisStore(redis) : memoryStore();
+}
+
+function redisStore(redis: RedisConfig): ProductCacheStore {
+  const logger = new Logger('ProductCacheStore');
+  const client = createClient({
+    socket: {
+      host: redis.host,
+      port: redis.port,
+      connectTimeout: CONNECT_TIMEOUT_MS,
+      reconnectStrategy: (retries: number) => Math.min(50 * 2 ** retries, MAX_RECONNECT_DELAY_MS),
+    },
+    password: redis.password,
+    // While disconnected, commands fail at once instead of queueing until Redis returns.
+    disableOfflineQueue: true,
+    commandOptions: { timeout: CACHE_COMMAND_TIMEOUT_MS },
+  });
+  // The client emits an error per reconnect attempt; log the transitions only.
+  let available = true;
+  client.on('error', (error: Error) => {
+    if (!available) return;
+    available = false;
+    logger.warn({ event: 'cache.redis_unavailable', message: error.message });
+  });
+  client.on('ready', () => {
+    if (available) return;
+    available = true;
+    logger.log({ event: 'cache.redis_available' });
+  });
+  // Not awaited: the app starts (and serves from the database) while Redis is down.
+  client.connect().catch(() => undefined);
+  return {
+    kind: 'redis',
+    // Its own namespace, apart from the BullMQ queues under the same REDIS_PREFIX.
+    stores: [createKeyv(client, { namespace: `${redis.prefix}:cache`, throwOnErrors: true })],
+    isReady: () => client.isReady,
+    ping: async () => {
+      await client.ping();
+    },
+  };
+}
+
+function memoryStore(): ProductCacheStore {
+  return {
+    kind: 'memory',
+    stores: [new Keyv({ store: new BoundedMap(MEMORY_MAX_ENTRIES), throwOnErrors: true })],
+    isReady: () => true,
+    ping: () => Promise.resolve(),
+  };
+}
+
+/** A Map that forgets its oldest entry when full: Keyv's Map store only expires entries that are read again. */
+class BoundedMap<K, V> extends Map<K, V> {
+  constructor(private readonly maxEntries: number) {
+    super();
+  }
+
+  override set(key: K, value: V): this {
+    if (!this.has(key) && this.size >= this.maxEntries) {
+      this.delete(this.keys().next().value as K);
+    }
+    return super.set(key, value);
+  }
+}
+
+/**
+ * One store per app, shared by the cache module and ProductCache (so one Redis connection);
+ * @nestjs/cache-manager disconnects its Keyv stores at shutdown.
+ */
+@Module({
+  providers: [
+    {
+      provide: PRODUCT_CACHE_STORE,
+      inject: [ConfigService],
+      useFactory: (config: ConfigService<AllConfig, true>) =>
+        createProductCacheStore(config.getOrThrow('redis', { infer: true })),
+    },
+  ],
+  exports: [PRODUCT_CACHE_STORE],
+})
+export class ProductCacheStoreModule {}

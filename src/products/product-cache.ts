@@ -1,0 +1,133 @@
+import { CACHE_MANAGER, Cache } from '@nestjs/cache-manager';
+import { Inject, Injectable, Logger, OnModuleDestroy } from '@nestjs/common';
+import { ConfigService } from '@nestjs/config';
+import { randomUUID } from 'node:crypto';
+import type { AllConfig } from '../config/config.types';
+import { CACHE_COMMAND_TIMEOUT_MS, PRODUCT_CACHE_STORE, ProductCacheStore } from './product-cache.store';
+
+/** Generations outlive entries by far; losing one is harmless (the next read starts a new one). */
+const GENERATION_TTL_MS = 24 * 60 * 60 * 1000;
+/** After a failed or slow command, reads skip the cache this long instead of each paying the timeout. */
+const SKIP_AFTER_FAILURE_MS = 1_000;
+const RETRY_INTERVAL_MS = 1_000;
+const FAILED: unique symbol = Symbol('FAILED');
+type Failed = typeof FAILED;
+
+export const productCacheKeys = {
+  generation: (productId: number) => `product:${productId}:gen`,
+  entry: (productId: number, generation: string) => `product:${productId}:v:${generation}`,
+};
+
+/**
+ * The product read cache, never stale. Each product has a generation (a random token);
+ * an answer is cached under `product:<id>:v:<generation>`, and a stock change replaces the
+ * generation after its commit. A reader takes the generation *before* it reads the
+ * database, so a slow reader that puts an old answer back writes it under a generation
+ * nobody reads any more. Random tokens (not a counter) make a lost generation key
+ * harmless: the next reader starts a new one before reading the database.
+ */
+@Injectable()
+export class ProductCache implements OnModuleDestroy {
+  private readonly logger = new Logger(ProductCache.name);
+  private readonly enabled: boolean;
+  /** Products whose invalidation did not reach the store: read from the database until a retry lands. */
+  private readonly pending = new Set<number>();
+  private retryTimer: NodeJS.Timeout | undefined;
+  private retrying = false;
+  private closed = false;
+  private skipUntil = 0;
+
+  constructor(
+    @Inject(CACHE_MANAGER) private readonly cache: Cache,
+    @Inject(PRODUCT_CACHE_STORE) private readonly store: ProductCacheStore,
+    config: ConfigService<AllConfig, true>,
+  ) {
+    this.enabled = config.getOrThrow('cache.productTtlSeconds', { infer: true }) > 0;
+  }
+
+  /**
+   * The cache key for a product's answer right now, or undefined to bypass the cache
+   * (cache off, store unreachable, or an invalidation still owed). Must be called before
+   * the database is read.
+   */
+  async keyFor(productId: number): Promise<string | undefined> {
+    if (!this.enabled || this.pending.has(productId) || Date.now() < this.skipUntil) return undefined;
+    const generationKey = productCacheKeys.generation(productId);
+    // cache-manager reports a failed get as a miss; that is safe, because a miss starts a
+    // new generation below, and a store that really failed fails that write too.
+    const current = await this.attempt(() => this.cache.get<string>(generationKey));
+    if (current === FAILED) return undefined;
+    if (current) return productCacheKeys.entry(productId, current);
+    const fresh = randomUUID();
+    const written = await this.attempt(() => this.cache.set(generationKey, fresh, GENERATION_TTL_MS));
+    return written === FAILED ? undefined : productCacheKeys.entry(productId, fresh);
+  }
+
+  /**
+   * Call after the commit that changed the product's stock, before answering. If the
+   * store cannot take it now, this process stops using the cache for the product and
+   * retries every second until the new generation is written.
+   */
+  async invalidate(productId: number): Promise<void> {
+    if (!this.enabled) return;
+    if (await this.renewGeneration(productId)) return;
+    // Logged once per product and outage: during one, every hold would repeat it.
+    if (!this.pending.has(productId)) {
+      this.pending.add(productId);
+      this.logger.warn({ event: 'cache.invalidation_deferred', product_id: productId });
+    }
+    if (!this.closed) this.retryTimer ??= setInterval(() => void this.retryPending(), RETRY_INTERVAL_MS).unref();
+  }
+
+  /** Whether the store answers; the health check reports it. */
+  async ping(): Promise<{ store: ProductCacheStore['kind']; up: boolean }> {
+    const answered = await this.attempt(() => this.store.ping());
+    return { store: this.store.kind, up: answered !== FAILED };
+  }
+
+  onModuleDestroy(): void {
+    this.closed = true;
+    clearInterval(this.retryTimer);
+  }
+
+  private async renewGeneration(productId: number): Promise<boolean> {
+    const written = await this.attempt(() =>
+      this.cache.set(productCacheKeys.generation(productId), randomUUID(), GENERATION_TTL_MS),
+    );
+    return written !== FAILED;
+  }
+
+  private async retryPending(): Promise<void> {
+    if (this.retrying) return;
+    this.retrying = true;
+    try {
+      for (const productId of this.pending) {
+        if (!(await this.renewGeneration(productId))) return;
+        this.pending.delete(productId);
+        this.logger.log({ event: 'cache.invalidation_recovered', product_id: productId });
+      }
+      clearInterval(this.retryTimer);
+      this.retryTimer = undefined;
+    } finally {
+      this.retrying = false;
+    }
+  }
+
+  /** Runs one store command with a hard time bound; any failure is FAILED, never an error. */
+  private async attempt<T>(command: () => Promise<T>): Promise<T | Failed> {
+    // Not connected (Redis down, or closed at shutdown): fail at once. Sending anyway would
+    // make the Keyv adapter open a new connection after shutdown, which nothing would close.
+    if (!this.store.isReady()) return FAILED;
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<Failed>((resolve) => {
+      timer = setTimeout(() => resolve(FAILED), CACHE_COMMAND_TIMEOUT_MS + 50);
+    });
+    try {
+      const result = await Promise.race([command().catch((): Failed => FAILED), timeout]);
+      if (result === FAILED) this.skipUntil = Date.now() + SKIP_AFTER_FAILURE_MS;
+      return result;
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+}
