@@ -10,6 +10,7 @@ import { loadEnvFileIfPresent } from './config/env-file';
 import { DatabaseModule } from './database/database.module';
 import { ExpiryModule } from './expiry/expiry.module';
 import { HoldsModule } from './holds/holds.module';
+import { LoggingModule } from './observability/logging.module';
 import { OrdersModule } from './orders/orders.module';
 import { PaymentsModule } from './payments/payments.module';
 import { ProductsModule } from './products/products.module';
@@ -41,6 +42,7 @@ export class AppModule {
           validate: (raw) => ({ ...validateEnv(raw) }),
           ignoreEnvFile: process.env.NODE_ENV === 'test',
         }),
+        LoggingModule,
         DatabaseModule,
         ProductsModule,
         HoldsModule,

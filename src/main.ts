@@ -10,6 +10,8 @@ import type { AllConfig } from './config/config.types';
 async function bootstrap() {
   const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(), createFastifyAdapter(), {
     rawBody: true,
+    // Held until configureHttpApp switches to the JSON logger, so boot lines are JSON too.
+    bufferLogs: true,
   });
   configureHttpApp(app);
   const port = app.get(ConfigService<AllConfig, true>).getOrThrow('app.port', { infer: true });

@@ -1,6 +1,7 @@
 import 'reflect-metadata';
 import { Logger } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
+import { Logger as PinoLogger } from 'nestjs-pino';
 import { AppModule } from './app.module';
 
 /**
@@ -9,7 +10,9 @@ import { AppModule } from './app.module';
  * Redis, and every release is exactly-once.
  */
 async function bootstrap() {
-  const app = await NestFactory.createApplicationContext(AppModule.forRoot({ http: false }));
+  // Logs are held until the JSON logger takes over, as in main.ts.
+  const app = await NestFactory.createApplicationContext(AppModule.forRoot({ http: false }), { bufferLogs: true });
+  app.useLogger(app.get(PinoLogger));
   // SIGTERM/SIGINT: stop taking jobs, finish the ones in hand, then close the pools.
   app.enableShutdownHooks();
   new Logger('Bootstrap').log({ event: 'worker.started' });

@@ -1,15 +1,19 @@
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
+import { Logger } from 'nestjs-pino';
 import { HttpExceptionFilter } from '../common/filters/http-exception.filter';
 import { ApiValidationPipe } from '../common/pipes/api-validation.pipe';
+import { REQUEST_ID_HEADER, requestIdFor } from '../observability/logger-options';
 
 export const BODY_LIMIT_BYTES = 1024 * 1024;
 
 export function createFastifyAdapter(): FastifyAdapter {
-  return new FastifyAdapter({ bodyLimit: BODY_LIMIT_BYTES });
+  return new FastifyAdapter({ bodyLimit: BODY_LIMIT_BYTES, genReqId: requestIdFor });
 }
 
 /** Everything the HTTP app needs besides its modules; shared by main.ts and the e2e tests. */
 export function configureHttpApp(app: NestFastifyApplication): NestFastifyApplication {
+  // Nest's Logger (every service's) writes JSON lines through pino from here on.
+  app.useLogger(app.get(Logger));
   app.setGlobalPrefix('api', { exclude: ['health', 'metrics'] });
   app.useGlobalPipes(new ApiValidationPipe());
   app.useGlobalFilters(new HttpExceptionFilter());
@@ -17,5 +21,13 @@ export function configureHttpApp(app: NestFastifyApplication): NestFastifyApplic
   // The API speaks JSON only: without Fastify's default text/plain parser, any other media
   // type is a clear 415 instead of a string body failing validation.
   app.getHttpAdapter().getInstance().removeContentTypeParser('text/plain');
+  // Every answer (404s and body-parser refusals too) names the id its log lines carry.
+  app
+    .getHttpAdapter()
+    .getInstance()
+    .addHook('onRequest', (request, reply, done) => {
+      void reply.header(REQUEST_ID_HEADER, request.id);
+      done();
+    });
   return app;
 }

@@ -2,6 +2,7 @@ import { Global, Module } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import type { AllConfig } from '../config/config.types';
+import { TypeOrmLogger } from '../observability/typeorm-logger';
 import { buildDataSourceOptions } from './data-source-options';
 import { migrateAndSeed } from './prepare-database';
 import { UnitOfWork } from './unit-of-work';
@@ -16,7 +17,8 @@ import { UnitOfWork } from './unit-of-work';
         const db = config.getOrThrow('database', { infer: true });
         const options = buildDataSourceOptions(db);
         await migrateAndSeed(options, db, { seed: config.getOrThrow('app.seedOnStart', { infer: true }) });
-        return { ...options, retryAttempts: 0 };
+        // TypeORM's messages as JSON lines like every other log line.
+        return { ...options, retryAttempts: 0, logger: new TypeOrmLogger() };
       },
     }),
   ],

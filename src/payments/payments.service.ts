@@ -63,6 +63,8 @@ export class PaymentsService {
       event: `payment.${outcome.kind}`,
       event_id: notification.eventId,
       order_id: notification.orderId,
+      product_id: outcome.order.productId,
+      quantity: outcome.order.quantity,
       payment_status: notification.status,
       order_status: outcome.order.status,
     });

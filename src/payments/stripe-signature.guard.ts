@@ -41,7 +41,7 @@ export class StripeSignatureGuard implements CanActivate, OnModuleInit {
       return true;
     } catch (error) {
       if (error instanceof InvalidSignatureError) {
-        this.logger.warn({ event: 'payment.rejected', reason: error.message });
+        this.logger.warn({ event: 'payment.rejected', reason: 'INVALID_SIGNATURE', detail: error.message });
       }
       throw error;
     }

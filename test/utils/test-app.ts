@@ -1,5 +1,5 @@
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
-import { Test } from '@nestjs/testing';
+import { Test, TestingModuleBuilder } from '@nestjs/testing';
 import { getDataSourceToken } from '@nestjs/typeorm';
 import request from 'supertest';
 import type TestAgent from 'supertest/lib/agent';
@@ -21,12 +21,17 @@ export interface TestApp {
 
 export const TEST_WEBHOOK_SECRET = 'whsec_test_secret_for_e2e';
 
+export interface TestAppOptions {
+  /** Adjusts the testing module before it compiles, e.g. overrideProvider(LOG_DESTINATION). */
+  customize?: (builder: TestingModuleBuilder) => TestingModuleBuilder;
+}
+
 /**
  * Starts the real application (same modules, pipes, filters and Fastify settings as
  * main.ts) against a database of its own on the machine's MariaDB.
  * `env` overrides settings; an empty string unsets an optional one.
  */
-export async function createTestApp(env: Record<string, string> = {}): Promise<TestApp> {
+export async function createTestApp(env: Record<string, string> = {}, options: TestAppOptions = {}): Promise<TestApp> {
   const databaseName = env.DB_DATABASE ?? uniqueDatabaseName();
   Object.assign(process.env, {
     NODE_ENV: 'test',
@@ -40,12 +45,14 @@ export async function createTestApp(env: Record<string, string> = {}): Promise<T
     REDIS_PREFIX: databaseName,
     SEED_ON_START: 'false',
     PAYMENT_WEBHOOK_SECRET: TEST_WEBHOOK_SECRET,
-    LOG_LEVEL: 'warn',
+    // pino writes straight to stdout, past Jest's console capture: silent unless asked for.
+    LOG_LEVEL: process.env.TEST_LOGS ? 'debug' : 'silent',
     ...env,
   });
 
   const redisKeys = { port: Number(process.env.REDIS_PORT || 6379), pattern: `${process.env.REDIS_PREFIX}:*` };
-  const moduleRef = await Test.createTestingModule({ imports: [AppModule.forRoot()] }).compile();
+  const builder = Test.createTestingModule({ imports: [AppModule.forRoot()] });
+  const moduleRef = await (options.customize ? options.customize(builder) : builder).compile();
   const app = moduleRef.createNestApplication<NestFastifyApplication>(createFastifyAdapter(), {
     rawBody: true,
     logger: process.env.TEST_LOGS ? undefined : false,

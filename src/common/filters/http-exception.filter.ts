@@ -17,10 +17,12 @@ export class HttpExceptionFilter implements ExceptionFilter {
 
   private log(exception: unknown, httpStatus: number, code: string, unexpected: boolean): void {
     if (unexpected) {
-      this.logger.error({ event: 'request.failed', code }, (exception as Error)?.stack ?? String(exception));
+      // `err` is serialised by pino with its type, message and stack as fields of the line.
+      this.logger.error({ event: 'request.failed', code, err: exception });
       return;
     }
-    const level = exception instanceof DomainError ? exception.logLevel : 'debug';
+    // A driver error meaning "database unreachable" is no DomainError but is an incident: warn.
+    const level = exception instanceof DomainError ? exception.logLevel : httpStatus === 503 ? 'warn' : 'debug';
     this.logger[level === 'info' ? 'log' : level]({ event: 'request.refused', status: httpStatus, code });
   }
 }
