@@ -10,6 +10,7 @@ import { loadEnvFileIfPresent } from './config/env-file';
 import { DatabaseModule } from './database/database.module';
 import { ExpiryModule } from './expiry/expiry.module';
 import { HoldsModule } from './holds/holds.module';
+import { MetricsModule } from './metrics/metrics.module';
 import { LoggingModule } from './observability/logging.module';
 import { OrdersModule } from './orders/orders.module';
 import { PaymentsModule } from './payments/payments.module';
@@ -49,6 +50,8 @@ export class AppModule {
         OrdersModule,
         PaymentsModule,
         ExpiryModule.forRoot({ queue: true, worker }),
+        // GET /metrics exists only where there is HTTP.
+        ...(http ? [MetricsModule] : []),
       ],
     };
   }

@@ -1,5 +1,6 @@
 import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
+import { SaleMetricsModule } from '../metrics/sale-metrics.module';
 import { ProductsModule } from '../products/products.module';
 import { Hold } from './hold.entity';
 import { HoldsController } from './holds.controller';
@@ -7,7 +8,7 @@ import { HoldsRepository } from './holds.repository';
 import { HoldsService } from './holds.service';
 
 @Module({
-  imports: [TypeOrmModule.forFeature([Hold]), ProductsModule],
+  imports: [TypeOrmModule.forFeature([Hold]), ProductsModule, SaleMetricsModule],
   controllers: [HoldsController],
   providers: [HoldsService, HoldsRepository],
   exports: [HoldsService, HoldsRepository],

@@ -2,8 +2,10 @@ import { Injectable, Logger } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import type { PageRequest } from '../common/http/pagination.dto';
 import type { AllConfig } from '../config/config.types';
+import { DomainError } from '../common/errors/domain.error';
 import { UnitOfWork } from '../database/unit-of-work';
 import { HoldExpiryScheduler } from '../expiry/hold-expiry.scheduler';
+import { SaleMetrics } from '../metrics/sale-metrics';
 import { InsufficientStockError, ProductNotFoundError } from '../products/product.errors';
 import { ProductCache } from '../products/product-cache';
 import { ProductsRepository } from '../products/products.repository';
@@ -29,6 +31,7 @@ export class HoldsService {
     private readonly holds: HoldsRepository,
     private readonly expiry: HoldExpiryScheduler,
     private readonly productCache: ProductCache,
+    private readonly metrics: SaleMetrics,
     config: ConfigService<AllConfig, true>,
   ) {
     this.ttlSeconds = config.getOrThrow('app.holdTtlSeconds', { infer: true });
@@ -37,9 +40,11 @@ export class HoldsService {
 
   /** Reserves `quantity` units of a product for HOLD_TTL_SECONDS. */
   async create(productId: number, quantity: number): Promise<Hold> {
-    assertQuantityAllowed(quantity, this.maxQuantity);
-    const [result] = await this.reserve(productId, [quantity]);
-    if (result instanceof InsufficientStockError) throw result;
+    const result = await this.reserveOne(productId, quantity).catch((error: unknown) => {
+      if (error instanceof DomainError) this.metrics.holdRefused(error.code);
+      throw error;
+    });
+    this.metrics.holdCreated();
     this.logger.log({
       event: 'hold.created',
       hold_id: result.id,
@@ -47,6 +52,13 @@ export class HoldsService {
       quantity,
       hold_expires_at: result.holdExpiresAt.toISOString(),
     });
+    return result;
+  }
+
+  private async reserveOne(productId: number, quantity: number): Promise<Hold> {
+    assertQuantityAllowed(quantity, this.maxQuantity);
+    const [result] = await this.reserve(productId, [quantity]);
+    if (result instanceof InsufficientStockError) throw result;
     return result;
   }
 
@@ -136,7 +148,10 @@ export class HoldsService {
         source,
       });
     }
-    if (released.length > 0) await this.productCache.invalidate(productId);
+    if (released.length > 0) {
+      this.metrics.holdReleased(source, released.length);
+      await this.productCache.invalidate(productId);
+    }
     return released;
   }
 

@@ -2,6 +2,7 @@ import { Injectable, Logger } from '@nestjs/common';
 import { multiplyPrice } from '../common/money';
 import { isUniqueViolation } from '../database/db-errors';
 import { UnitOfWork } from '../database/unit-of-work';
+import { SaleMetrics } from '../metrics/sale-metrics';
 import { HoldExpiryScheduler } from '../expiry/hold-expiry.scheduler';
 import { HoldAlreadyUsedError, HoldNotFoundError } from '../holds/hold.errors';
 import { assertCanBeOrdered } from '../holds/hold.rules';
@@ -23,6 +24,7 @@ export class OrdersService {
     private readonly products: ProductsRepository,
     private readonly orders: OrdersRepository,
     private readonly expiry: HoldExpiryScheduler,
+    private readonly metrics: SaleMetrics,
   ) {}
 
   /**
@@ -53,6 +55,7 @@ export class OrdersService {
         // UNIQUE(hold_id) is the last line of defence if the lock were ever bypassed.
         throw isUniqueViolation(error) ? new HoldAlreadyUsedError(holdId) : error;
       });
+    this.metrics.orderCreated();
     this.logger.log({
       event: 'order.created',
       order_id: order.id,

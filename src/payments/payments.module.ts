@@ -1,5 +1,6 @@
 import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
+import { SaleMetricsModule } from '../metrics/sale-metrics.module';
 import { OrdersModule } from '../orders/orders.module';
 import { ProductsModule } from '../products/products.module';
 import { PaymentEvent } from './payment-event.entity';
@@ -9,7 +10,7 @@ import { PaymentsService } from './payments.service';
 import { StripeSignatureGuard } from './stripe-signature.guard';
 
 @Module({
-  imports: [TypeOrmModule.forFeature([PaymentEvent]), OrdersModule, ProductsModule],
+  imports: [TypeOrmModule.forFeature([PaymentEvent]), OrdersModule, ProductsModule, SaleMetricsModule],
   controllers: [PaymentsController],
   providers: [PaymentsService, PaymentEventsRepository, StripeSignatureGuard],
 })

@@ -6,6 +6,7 @@ import { UnitOfWork } from '../database/unit-of-work';
 import { Order } from '../orders/order.entity';
 import { OrderNotFoundError } from '../orders/order.errors';
 import { canSettle, PaymentStatus, settledStatus } from '../orders/order-status';
+import { SaleMetrics } from '../metrics/sale-metrics';
 import { OrdersRepository } from '../orders/orders.repository';
 import { ProductCache } from '../products/product-cache';
 import { ProductsRepository } from '../products/products.repository';
@@ -33,6 +34,7 @@ export class PaymentsService {
     private readonly orders: OrdersRepository,
     private readonly events: PaymentEventsRepository,
     private readonly productCache: ProductCache,
+    private readonly metrics: SaleMetrics,
   ) {}
 
   /**
@@ -59,6 +61,7 @@ export class PaymentsService {
     if (outcome.kind === 'processed' && outcome.order.status === 'cancelled') {
       await this.productCache.invalidate(outcome.order.productId);
     }
+    this.metrics.payment(outcome.kind);
     this.logger.log({
       event: `payment.${outcome.kind}`,
       event_id: notification.eventId,
@@ -110,6 +113,7 @@ export class PaymentsService {
 
   private logRejection(notification: PaymentNotification, error: unknown): void {
     if (error instanceof OrderNotFoundError || error instanceof EventPayloadMismatchError) {
+      this.metrics.payment('rejected');
       this.logger.warn({
         event: 'payment.rejected',
         reason: error.code,

@@ -2,6 +2,7 @@ import { CanActivate, ExecutionContext, Injectable, Logger, OnModuleInit, RawBod
 import { ConfigService } from '@nestjs/config';
 import type { FastifyRequest } from 'fastify';
 import type { AllConfig } from '../config/config.types';
+import { SaleMetrics } from '../metrics/sale-metrics';
 import { InvalidSignatureError } from './payment.errors';
 import { SIGNATURE_HEADER, verifyStripeSignature } from './webhook-signature';
 
@@ -12,7 +13,10 @@ export class StripeSignatureGuard implements CanActivate, OnModuleInit {
   private readonly secret: string | undefined;
   private readonly toleranceSeconds: number;
 
-  constructor(config: ConfigService<AllConfig, true>) {
+  constructor(
+    config: ConfigService<AllConfig, true>,
+    private readonly metrics: SaleMetrics,
+  ) {
     this.secret = config.get('payments.webhookSecret', { infer: true });
     this.toleranceSeconds = config.getOrThrow('payments.webhookToleranceSeconds', { infer: true });
   }
@@ -41,6 +45,7 @@ export class StripeSignatureGuard implements CanActivate, OnModuleInit {
       return true;
     } catch (error) {
       if (error instanceof InvalidSignatureError) {
+        this.metrics.payment('rejected');
         this.logger.warn({ event: 'payment.rejected', reason: 'INVALID_SIGNATURE', detail: error.message });
       }
       throw error;

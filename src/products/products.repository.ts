@@ -5,6 +5,12 @@ import type { PageRequest } from '../common/http/pagination.dto';
 import { lockForUpdate } from '../database/row-lock';
 import { Product } from './product.entity';
 
+export interface StockLevel {
+  id: number;
+  available: number;
+  total: number;
+}
+
 /** Product persistence. Methods that change stock take the caller's transaction manager. */
 @Injectable()
 export class ProductsRepository {
@@ -17,6 +23,17 @@ export class ProductsRepository {
 
   findPage({ page, perPage }: PageRequest): Promise<[Product[], number]> {
     return this.products.findAndCount({ order: { id: 'ASC' }, skip: (page - 1) * perPage, take: perPage });
+  }
+
+  /** Stock of the first `limit` products by id, for the metrics gauges (a plain, bounded read). */
+  async findStockLevels(limit: number): Promise<StockLevel[]> {
+    const rows = await this.products
+      .createQueryBuilder('product')
+      .select(['product.id AS id', 'product.available_stock AS available', 'product.total_stock AS total'])
+      .orderBy('product.id', 'ASC')
+      .limit(limit)
+      .getRawMany<{ id: number | string; available: number | string; total: number | string }>();
+    return rows.map((row) => ({ id: Number(row.id), available: Number(row.available), total: Number(row.total) }));
   }
 
   /** SELECT ... FOR UPDATE: the product row is the lock every stock change queues on. */

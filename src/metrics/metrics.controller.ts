@@ -1,0 +1,29 @@
+import { Controller, Get, Res } from '@nestjs/common';
+import { ApiOkResponse, ApiOperation, ApiProduces, ApiTags } from '@nestjs/swagger';
+import { PrometheusController } from '@willsoto/nestjs-prometheus';
+import type { FastifyReply } from 'fastify';
+
+/** GET /metrics in Prometheus' text format (the path is set by PrometheusModule.register). */
+@ApiTags('operations')
+@Controller()
+export class MetricsController extends PrometheusController {
+  @Get()
+  @ApiOperation({
+    summary: 'Prometheus metrics',
+    description:
+      'Outside the /api prefix. Business counters (flash_sale_*), request durations per route template (http_request_duration_seconds), stock per product and Node.js process metrics.',
+  })
+  @ApiProduces('text/plain')
+  @ApiOkResponse({
+    description: 'Prometheus text exposition format',
+    content: {
+      'text/plain': {
+        schema: { type: 'string' },
+        example: '# TYPE flash_sale_holds_created_total counter\nflash_sale_holds_created_total 42\n',
+      },
+    },
+  })
+  override index(@Res({ passthrough: true }) response: FastifyReply): Promise<string> {
+    return super.index(response);
+  }
+}

@@ -1,0 +1,33 @@
+import { Module } from '@nestjs/common';
+import { makeCounterProvider } from '@willsoto/nestjs-prometheus';
+import { SALE_METRICS, SaleMetrics } from './sale-metrics';
+
+/**
+ * Imported by the feature modules themselves (not global), so any process that runs the
+ * services (API or worker) has the counters. They live in prom-client's default registry,
+ * which GET /metrics serves.
+ */
+@Module({
+  providers: [
+    makeCounterProvider({ name: SALE_METRICS.holdsCreated, help: 'Holds created' }),
+    makeCounterProvider({
+      name: SALE_METRICS.holdsRefused,
+      help: 'Hold requests refused by the service, by reason (error code)',
+      labelNames: ['reason'],
+    }),
+    makeCounterProvider({
+      name: SALE_METRICS.holdsReleased,
+      help: 'Expired holds whose stock went back, by source (job or sweeper)',
+      labelNames: ['source'],
+    }),
+    makeCounterProvider({ name: SALE_METRICS.ordersCreated, help: 'Orders created' }),
+    makeCounterProvider({
+      name: SALE_METRICS.payments,
+      help: 'Payment webhooks, by outcome (processed, duplicate, ignored, rejected)',
+      labelNames: ['outcome'],
+    }),
+    SaleMetrics,
+  ],
+  exports: [SaleMetrics],
+})
+export class SaleMetricsModule {}

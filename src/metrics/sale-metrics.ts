@@ -1,0 +1,50 @@
+import { Injectable } from '@nestjs/common';
+import { InjectMetric } from '@willsoto/nestjs-prometheus';
+import type { Counter } from 'prom-client';
+
+/** Metric names, shared by the providers and the tests. */
+export const SALE_METRICS = {
+  holdsCreated: 'flash_sale_holds_created_total',
+  holdsRefused: 'flash_sale_holds_refused_total',
+  holdsReleased: 'flash_sale_holds_released_total',
+  ordersCreated: 'flash_sale_orders_created_total',
+  payments: 'flash_sale_payments_total',
+} as const;
+
+export type PaymentOutcome = 'processed' | 'duplicate' | 'ignored' | 'rejected';
+
+/**
+ * The business counters. Services call these next to their state-change log lines; labels
+ * take values from small fixed sets (error codes, sources, outcomes), never ids.
+ */
+@Injectable()
+export class SaleMetrics {
+  constructor(
+    @InjectMetric(SALE_METRICS.holdsCreated) private readonly holdsCreated: Counter,
+    @InjectMetric(SALE_METRICS.holdsRefused) private readonly holdsRefused: Counter<'reason'>,
+    @InjectMetric(SALE_METRICS.holdsReleased) private readonly holdsReleased: Counter<'source'>,
+    @InjectMetric(SALE_METRICS.ordersCreated) private readonly ordersCreated: Counter,
+    @InjectMetric(SALE_METRICS.payments) private readonly payments: Counter<'outcome'>,
+  ) {}
+
+  holdCreated(): void {
+    this.holdsCreated.inc();
+  }
+
+  /** `reason` is the refusal's error code, e.g. INSUFFICIENT_STOCK. */
+  holdRefused(reason: string): void {
+    this.holdsRefused.inc({ reason: reason.toLowerCase() });
+  }
+
+  holdReleased(source: string, count = 1): void {
+    this.holdsReleased.inc({ source }, count);
+  }
+
+  orderCreated(): void {
+    this.ordersCreated.inc();
+  }
+
+  payment(outcome: PaymentOutcome): void {
+    this.payments.inc({ outcome });
+  }
+}
