@@ -9,6 +9,7 @@ import { redisConfig } from './config/redis.config';
 import { loadEnvFileIfPresent } from './config/env-file';
 import { DatabaseModule } from './database/database.module';
 import { ExpiryModule } from './expiry/expiry.module';
+import { HealthModule } from './health/health.module';
 import { HoldsModule } from './holds/holds.module';
 import { MetricsModule } from './metrics/metrics.module';
 import { LoggingModule } from './observability/logging.module';
@@ -50,8 +51,8 @@ export class AppModule {
         OrdersModule,
         PaymentsModule,
         ExpiryModule.forRoot({ queue: true, worker }),
-        // GET /metrics exists only where there is HTTP.
-        ...(http ? [MetricsModule] : []),
+        // GET /health and GET /metrics exist only where there is HTTP.
+        ...(http ? [HealthModule, MetricsModule] : []),
       ],
     };
   }

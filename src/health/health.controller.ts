@@ -1,0 +1,38 @@
+import { Controller, Get, Res, ServiceUnavailableException } from '@nestjs/common';
+import { HealthCheckResult, HealthCheckService, TypeOrmHealthIndicator } from '@nestjs/terminus';
+import type { FastifyReply } from 'fastify';
+import { ApiHealth } from './health.docs';
+import { healthStatus, HealthStatus, httpStatusFor } from './health-status';
+import { RedisHealthIndicator } from './redis.health';
+
+/** Bounded so a hung database makes /health answer 503 instead of hanging the probe. */
+const DATABASE_PING_TIMEOUT_MS = 1_000;
+
+export type HealthReport = Omit<HealthCheckResult, 'status'> & { status: HealthStatus };
+
+@Controller('health')
+export class HealthController {
+  constructor(
+    private readonly health: HealthCheckService,
+    private readonly database: TypeOrmHealthIndicator,
+    private readonly redis: RedisHealthIndicator,
+  ) {}
+
+  @Get()
+  @ApiHealth()
+  async check(@Res({ passthrough: true }) reply: FastifyReply): Promise<HealthReport> {
+    const result = await this.health
+      .check([
+        () => this.database.pingCheck('database', { timeout: DATABASE_PING_TIMEOUT_MS }),
+        () => this.redis.check('redis'),
+      ])
+      // Terminus throws its report when a check is down; whether that is fatal is ours to say.
+      .catch((error: unknown) => {
+        if (error instanceof ServiceUnavailableException) return error.getResponse() as HealthCheckResult;
+        throw error;
+      });
+    const status = healthStatus(result);
+    void reply.status(httpStatusFor(status));
+    return { ...result, status };
+  }
+}
