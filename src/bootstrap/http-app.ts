@@ -3,6 +3,7 @@ import { Logger } from 'nestjs-pino';
 import { HttpExceptionFilter } from '../common/filters/http-exception.filter';
 import { ApiValidationPipe } from '../common/pipes/api-validation.pipe';
 import { REQUEST_ID_HEADER, requestIdFor } from '../observability/logger-options';
+import { setupSwagger } from './swagger';
 
 export const BODY_LIMIT_BYTES = 1024 * 1024;
 
@@ -29,5 +30,6 @@ export function configureHttpApp(app: NestFastifyApplication): NestFastifyApplic
       void reply.header(REQUEST_ID_HEADER, request.id);
       done();
     });
+  setupSwagger(app);
   return app;
 }

@@ -1,4 +1,6 @@
 import { Body, Controller, Get, HttpCode, HttpStatus, Param, Post, Query } from '@nestjs/common';
+import { ApiBody, ApiOperation, ApiParam, ApiTags } from '@nestjs/swagger';
+import { ApiErrors, ApiSuccess, BODY_ERRORS } from '../common/http/api-responses';
 import { page, success } from '../common/http/envelope';
 import { PaginationQueryDto, toPageRequest } from '../common/http/pagination.dto';
 import { ParseIdPipe } from '../common/pipes/parse-id.pipe';
@@ -6,17 +8,51 @@ import { CreateHoldDto } from './dto/create-hold.dto';
 import { CreatedHoldResponseDto, HoldResponseDto } from './dto/hold-response.dto';
 import { HoldsService } from './holds.service';
 
+const CREATED = {
+  hold_id: 1,
+  product_id: 1,
+  quantity: 5,
+  status: 'active',
+  hold_expires_at: '2026-11-26T12:02:00.000Z',
+};
+const HOLD = {
+  id: 1,
+  product_id: 1,
+  quantity: 5,
+  status: 'active',
+  hold_expires_at: '2026-11-26T12:02:00.000Z',
+  released_at: null,
+  used_at: null,
+  created_at: '2026-11-26T12:00:00.000Z',
+};
+
+@ApiTags('holds')
 @Controller('holds')
 export class HoldsController {
   constructor(private readonly holds: HoldsService) {}
 
   @Post()
   @HttpCode(HttpStatus.CREATED)
+  @ApiOperation({
+    summary: 'Reserve stock for HOLD_TTL_SECONDS',
+    description: 'Never oversells: a refused request (409) takes nothing. An expired hold gives its units back.',
+  })
+  @ApiBody({ type: CreateHoldDto, examples: { 'hold 5 of product 1': { value: { product_id: 1, quantity: 5 } } } })
+  @ApiSuccess({ status: 201, type: CreatedHoldResponseDto, description: 'The hold', examples: { created: { status: 'success', data: CREATED } } })
+  @ApiErrors(BODY_ERRORS, { 404: ['PRODUCT_NOT_FOUND'], 409: ['INSUFFICIENT_STOCK'] })
   async create(@Body() body: CreateHoldDto) {
     return success(CreatedHoldResponseDto.from(await this.holds.create(body.product_id, body.quantity)));
   }
 
   @Get()
+  @ApiOperation({ summary: 'List holds, newest first' })
+  @ApiSuccess({
+    type: HoldResponseDto,
+    list: true,
+    description: 'A page of holds',
+    examples: { page: { status: 'success', data: [HOLD], meta: { page: 1, per_page: 50, total: 1 } } },
+  })
+  @ApiErrors({ 422: ['VALIDATION_FAILED'], 503: ['SERVICE_UNAVAILABLE'] })
   async list(@Query() query: PaginationQueryDto) {
     const [holds, total] = await this.holds.findPage(toPageRequest(query));
     const now = new Date();
@@ -27,6 +63,10 @@ export class HoldsController {
   }
 
   @Get(':id')
+  @ApiOperation({ summary: 'One hold with its status (active, used or expired)' })
+  @ApiParam({ name: 'id', schema: { type: 'integer', minimum: 1 }, example: 1 })
+  @ApiSuccess({ type: HoldResponseDto, description: 'The hold', examples: { hold: { status: 'success', data: HOLD } } })
+  @ApiErrors({ 400: ['INVALID_ID'], 404: ['HOLD_NOT_FOUND'], 503: ['SERVICE_UNAVAILABLE'] })
   async get(@Param('id', ParseIdPipe) id: number) {
     return success(HoldResponseDto.from(await this.holds.findOne(id), new Date()));
   }

@@ -1,4 +1,6 @@
 import { Body, Controller, Get, HttpCode, HttpStatus, Param, Post, Query } from '@nestjs/common';
+import { ApiBody, ApiOperation, ApiParam, ApiTags } from '@nestjs/swagger';
+import { ApiErrors, ApiSuccess, BODY_ERRORS } from '../common/http/api-responses';
 import { page, success } from '../common/http/envelope';
 import { PaginationQueryDto, toPageRequest } from '../common/http/pagination.dto';
 import { ParseIdPipe } from '../common/pipes/parse-id.pipe';
@@ -6,23 +8,60 @@ import { CreateOrderDto } from './dto/create-order.dto';
 import { OrderResponseDto } from './dto/order-response.dto';
 import { OrdersService } from './orders.service';
 
+const ORDER = {
+  id: 1,
+  hold_id: 1,
+  product_id: 1,
+  quantity: 5,
+  amount: '499.95',
+  status: 'pending',
+  payment_idempotency_key: null,
+  created_at: '2026-11-26T12:00:30.000Z',
+  updated_at: '2026-11-26T12:00:30.000Z',
+};
+const COMPLETED = { ...ORDER, status: 'completed', payment_idempotency_key: 'evt_abc123', updated_at: '2026-11-26T12:01:00.000Z' };
+
+@ApiTags('orders')
 @Controller('orders')
 export class OrdersController {
   constructor(private readonly orders: OrdersService) {}
 
   @Post()
   @HttpCode(HttpStatus.CREATED)
+  @ApiOperation({
+    summary: 'Turn an active hold into a pending order',
+    description: 'The hold must exist, must not be expired or released, and can be used once.',
+  })
+  @ApiBody({ type: CreateOrderDto, examples: { 'order hold 1': { value: { hold_id: 1 } } } })
+  @ApiSuccess({ status: 201, type: OrderResponseDto, description: 'The pending order', examples: { created: { status: 'success', data: ORDER } } })
+  @ApiErrors(BODY_ERRORS, { 404: ['HOLD_NOT_FOUND'], 409: ['HOLD_EXPIRED', 'HOLD_RELEASED', 'HOLD_ALREADY_USED'] })
   async create(@Body() body: CreateOrderDto) {
     return success(OrderResponseDto.from(await this.orders.createFromHold(body.hold_id)));
   }
 
   @Get()
+  @ApiOperation({ summary: 'List orders, newest first' })
+  @ApiSuccess({
+    type: OrderResponseDto,
+    list: true,
+    description: 'A page of orders',
+    examples: { page: { status: 'success', data: [ORDER], meta: { page: 1, per_page: 50, total: 1 } } },
+  })
+  @ApiErrors({ 422: ['VALIDATION_FAILED'], 503: ['SERVICE_UNAVAILABLE'] })
   async list(@Query() query: PaginationQueryDto) {
     const [orders, total] = await this.orders.findPage(toPageRequest(query));
     return page(orders.map(OrderResponseDto.from), { page: query.page, per_page: query.per_page, total });
   }
 
   @Get(':id')
+  @ApiOperation({ summary: 'One order' })
+  @ApiParam({ name: 'id', schema: { type: 'integer', minimum: 1 }, example: 1 })
+  @ApiSuccess({
+    type: OrderResponseDto,
+    description: 'The order',
+    examples: { pending: { status: 'success', data: ORDER }, 'completed (after evt_abc123 paid)': { status: 'success', data: COMPLETED } },
+  })
+  @ApiErrors({ 400: ['INVALID_ID'], 404: ['ORDER_NOT_FOUND'], 503: ['SERVICE_UNAVAILABLE'] })
   async get(@Param('id', ParseIdPipe) id: number) {
     return success(OrderResponseDto.from(await this.orders.findOne(id)));
   }

@@ -1,3 +1,4 @@
+import { ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import { IsInt, IsOptional, Max, Min } from 'class-validator';
 
@@ -5,6 +6,7 @@ export const MAX_PER_PAGE = 200;
 
 /** `?page=&per_page=` for every list; lists are never unbounded. */
 export class PaginationQueryDto {
+  @ApiPropertyOptional({ type: 'integer', minimum: 1, maximum: 1_000_000, default: 1 })
   @IsOptional()
   @Type(() => Number)
   @IsInt()
@@ -12,6 +14,7 @@ export class PaginationQueryDto {
   @Max(1_000_000)
   page: number = 1;
 
+  @ApiPropertyOptional({ type: 'integer', minimum: 1, maximum: MAX_PER_PAGE, default: 50 })
   @IsOptional()
   @Type(() => Number)
   @IsInt()

@@ -1,12 +1,25 @@
+import { ApiProperty } from '@nestjs/swagger';
 import type { Hold } from '../hold.entity';
 import { holdStatus, HoldStatus } from '../hold.rules';
 
+const HOLD_STATUSES: HoldStatus[] = ['active', 'expired', 'used'];
+const AT = { type: 'string', format: 'date-time', example: '2026-11-26T12:02:00.000Z' } as const;
+
 /** The answer to POST /api/holds, with the original's `hold_id` field name. */
 export class CreatedHoldResponseDto {
+  @ApiProperty({ type: 'integer', example: 1 })
   hold_id: number;
+
+  @ApiProperty({ type: 'integer', example: 1 })
   product_id: number;
+
+  @ApiProperty({ type: 'integer', example: 5 })
   quantity: number;
+
+  @ApiProperty({ enum: ['active'], example: 'active' })
   status: 'active';
+
+  @ApiProperty({ ...AT, description: 'The stock is reserved until then (HOLD_TTL_SECONDS after creation)' })
   hold_expires_at: string;
 
   static from(hold: Hold): CreatedHoldResponseDto {
@@ -21,13 +34,32 @@ export class CreatedHoldResponseDto {
 }
 
 export class HoldResponseDto {
+  @ApiProperty({ type: 'integer', example: 1 })
   id: number;
+
+  @ApiProperty({ type: 'integer', example: 1 })
   product_id: number;
+
+  @ApiProperty({ type: 'integer', example: 5 })
   quantity: number;
+
+  @ApiProperty({
+    enum: HOLD_STATUSES,
+    description: 'expired follows from the clock, even before the release has run',
+    example: 'active',
+  })
   status: HoldStatus;
+
+  @ApiProperty(AT)
   hold_expires_at: string;
+
+  @ApiProperty({ ...AT, nullable: true, description: 'Set once its stock went back', example: null })
   released_at: string | null;
+
+  @ApiProperty({ ...AT, nullable: true, description: 'Set once it became an order', example: null })
   used_at: string | null;
+
+  @ApiProperty({ ...AT, example: '2026-11-26T12:00:00.000Z' })
   created_at: string;
 
   static from(hold: Hold, now: Date): HoldResponseDto {

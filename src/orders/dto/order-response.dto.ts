@@ -1,15 +1,35 @@
+import { ApiProperty } from '@nestjs/swagger';
 import type { Order } from '../order.entity';
-import type { OrderStatus } from '../order-status';
+import { ORDER_STATUSES, OrderStatus } from '../order-status';
+
+const AT = { type: 'string', format: 'date-time', example: '2026-11-26T12:00:30.000Z' } as const;
 
 export class OrderResponseDto {
+  @ApiProperty({ type: 'integer', example: 1 })
   id: number;
+
+  @ApiProperty({ type: 'integer', example: 1 })
   hold_id: number;
+
+  @ApiProperty({ type: 'integer', example: 1 })
   product_id: number;
+
+  @ApiProperty({ type: 'integer', example: 5 })
   quantity: number;
+
+  @ApiProperty({ description: 'price x quantity, decimal string', example: '499.95' })
   amount: string;
+
+  @ApiProperty({ enum: ORDER_STATUSES, example: 'pending' })
   status: OrderStatus;
+
+  @ApiProperty({ type: 'string', nullable: true, description: 'The payment event that settled the order', example: null })
   payment_idempotency_key: string | null;
+
+  @ApiProperty(AT)
   created_at: string;
+
+  @ApiProperty(AT)
   updated_at: string;
 
   static from(order: Order): OrderResponseDto {

@@ -1,10 +1,20 @@
+import { ApiProperty } from '@nestjs/swagger';
 import type { Product } from '../product.entity';
 
 export class ProductResponseDto {
+  @ApiProperty({ type: 'integer', example: 1 })
   id: number;
+
+  @ApiProperty({ example: 'Limited Edition Flash Sale Item' })
   name: string;
+
+  @ApiProperty({ type: 'integer', example: 200 })
   total_stock: number;
+
+  @ApiProperty({ type: 'integer', description: 'Units not reserved by an active hold or a live order', example: 100 })
   available_stock: number;
+
+  @ApiProperty({ description: 'Decimal string, 2 places', pattern: '^\\d+\\.\\d{2}$', example: '99.99' })
   price: string;
 
   static from(product: Product): ProductResponseDto {

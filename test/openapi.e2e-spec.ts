@@ -1,0 +1,168 @@
+import SwaggerParser from '@apidevtools/swagger-parser';
+import { RequestMethod } from '@nestjs/common';
+import { METHOD_METADATA, PATH_METADATA } from '@nestjs/common/constants';
+import { ModulesContainer } from '@nestjs/core';
+import type { OpenAPIObject, OperationObject, ResponseObject } from '@nestjs/swagger/dist/interfaces/open-api-spec.interface';
+import type { FastifyInstance, HTTPMethods } from 'fastify';
+import { createTestApp, TestApp } from './utils/test-app';
+
+/** Every code in the README's error table that a route can answer with (ROUTE_NOT_FOUND is for unknown routes). */
+const README_ERROR_CODES = [
+  'MALFORMED_JSON',
+  'INVALID_ID',
+  'INVALID_SIGNATURE',
+  'PRODUCT_NOT_FOUND',
+  'HOLD_NOT_FOUND',
+  'ORDER_NOT_FOUND',
+  'INSUFFICIENT_STOCK',
+  'HOLD_EXPIRED',
+  'HOLD_RELEASED',
+  'HOLD_ALREADY_USED',
+  'EVENT_PAYLOAD_MISMATCH',
+  'PAYLOAD_TOO_LARGE',
+  'UNSUPPORTED_MEDIA_TYPE',
+  'VALIDATION_FAILED',
+  'SERVICE_UNAVAILABLE',
+];
+
+type Route = { method: string; url: string };
+
+describe('OpenAPI document and Swagger UI (e2e)', () => {
+  let t: TestApp;
+  let document: OpenAPIObject;
+
+  beforeAll(async () => {
+    t = await createTestApp();
+    document = (await t.http.get('/api/docs-json').expect(200)).body as OpenAPIObject;
+  });
+
+  afterAll(async () => {
+    await t.close();
+  });
+
+  const operations = () =>
+    Object.entries(document.paths).flatMap(([path, item]) =>
+      Object.entries(item)
+        .filter(([method]) => ['get', 'post', 'put', 'patch', 'delete'].includes(method))
+        .map(([method, operation]) => ({ path, method, operation: operation as OperationObject })),
+    );
+  const operation = (method: string, path: string) => document.paths[path]?.[method as 'get'] as OperationObject;
+  const jsonOf = (response: unknown) => (response as ResponseObject).content?.['application/json'];
+
+  it('should be a valid OpenAPI 3 document', async () => {
+    expect(document.openapi).toMatch(/^3\./);
+    await expect(SwaggerParser.validate(structuredClone(document) as never)).resolves.toBeDefined();
+    // The validator is real: a dangling reference is refused.
+    const broken = structuredClone(document);
+    broken.paths['/api/holds'].post!.responses['201'] = { $ref: '#/components/responses/Missing' };
+    await expect(SwaggerParser.validate(broken as never)).rejects.toThrow();
+  });
+
+  it('should document every route the app serves, and only those', () => {
+    const served = controllerRoutes(t);
+    const documented = operations().map(({ method, path }) => `${method.toUpperCase()} ${path}`);
+
+    expect(served.length).toBeGreaterThanOrEqual(11);
+    expect(documented.sort()).toEqual(served.map(({ method, url }) => `${method} ${url.replace(/:(\w+)/g, '{$1}')}`).sort());
+  });
+
+  it('should give every operation a success schema with examples and every error status its codes', () => {
+    for (const { path, method, operation: op } of operations()) {
+      const statuses = Object.keys(op.responses);
+      const success = statuses.filter((status) => status.startsWith('2'));
+      expect({ path, method, success: success.length }).toEqual({ path, method, success: 1 });
+      const content = (op.responses[success[0]] as ResponseObject).content ?? {};
+      const media = Object.values(content)[0];
+      expect({ path, method, example: Boolean(media?.examples ?? media?.example) }).toEqual({ path, method, example: true });
+      for (const status of statuses.filter((s) => /^[45]/.test(s)) as string[]) {
+        if (path === '/health') continue;
+        const codes = errorCodes(jsonOf(op.responses[status]));
+        expect({ path, method, status, hasCodes: codes.length > 0 }).toEqual({ path, method, status, hasCodes: true });
+      }
+    }
+  });
+
+  it("should list each code of the README's error table on the routes that answer it", () => {
+    const documented = new Set(
+      operations().flatMap(({ operation: op }) => Object.values(op.responses).flatMap((response) => errorCodes(jsonOf(response)))),
+    );
+    expect([...documented].sort()).toEqual([...README_ERROR_CODES].sort());
+    expect(codesAt(operation('post', '/api/holds'), '409')).toEqual(['INSUFFICIENT_STOCK']);
+    expect(codesAt(operation('post', '/api/orders'), '409')).toEqual(['HOLD_EXPIRED', 'HOLD_RELEASED', 'HOLD_ALREADY_USED']);
+    expect(codesAt(operation('post', '/api/payments/webhook'), '401')).toEqual(['INVALID_SIGNATURE']);
+    expect(codesAt(operation('get', '/api/products/{id}'), '400')).toEqual(['INVALID_ID']);
+    expect(operation('get', '/api/products/{id}').responses['503']).toMatchObject({ headers: { 'Retry-After': expect.any(Object) } });
+  });
+
+  it("should carry the original README's flow as request examples", () => {
+    const example = (method: string, path: string) => {
+      const examples = jsonOf(operation(method, path).requestBody)?.examples ?? {};
+      return Object.values(examples).map((entry) => (entry as { value: unknown }).value);
+    };
+    expect(example('post', '/api/holds')).toContainEqual({ product_id: 1, quantity: 5 });
+    expect(example('post', '/api/orders')).toContainEqual({ hold_id: 1 });
+    expect(example('post', '/api/payments/webhook')).toContainEqual({ event_id: 'evt_abc123', order_id: 1, status: 'paid' });
+  });
+
+  it('should document the Stripe-Signature header of the webhook', () => {
+    expect(operation('post', '/api/payments/webhook').parameters).toContainEqual(
+      expect.objectContaining({ in: 'header', name: 'Stripe-Signature', schema: expect.objectContaining({ type: 'string' }) }),
+    );
+  });
+
+  it('should describe the response DTOs field by field', () => {
+    const schemas = document.components?.schemas ?? {};
+    const fields = (name: string) => Object.keys((schemas[name] as { properties?: object }).properties ?? {}).sort();
+    expect(fields('ProductResponseDto')).toEqual(['available_stock', 'id', 'name', 'price', 'total_stock']);
+    expect(fields('CreatedHoldResponseDto')).toEqual(['hold_expires_at', 'hold_id', 'product_id', 'quantity', 'status']);
+    expect(fields('HoldResponseDto')).toEqual(
+      ['created_at', 'hold_expires_at', 'id', 'product_id', 'quantity', 'released_at', 'status', 'used_at'].sort(),
+    );
+    expect(fields('OrderResponseDto')).toEqual(
+      ['amount', 'created_at', 'hold_id', 'id', 'payment_idempotency_key', 'product_id', 'quantity', 'status', 'updated_at'].sort(),
+    );
+  });
+
+  it('should serve Swagger UI at /api/docs', async () => {
+    const page = await t.http.get('/api/docs').redirects(1).expect(200);
+    expect(page.headers['content-type']).toMatch(/text\/html/);
+    expect(page.text).toContain('swagger-ui');
+    await t.http.get('/api/docs/swagger-ui.css').expect(200);
+  });
+});
+
+/** The routes the app's controllers declare, as Fastify actually serves them (with or without the /api prefix). */
+function controllerRoutes(t: TestApp): Route[] {
+  const fastify = t.app.getHttpAdapter().getInstance() as FastifyInstance;
+  const routes: Route[] = [];
+  for (const module of t.app.get(ModulesContainer).values()) {
+    for (const wrapper of module.controllers.values()) {
+      const controller = wrapper.metatype as new () => object;
+      const base = String(Reflect.getMetadata(PATH_METADATA, controller) ?? '');
+      for (const name of Object.getOwnPropertyNames(controller.prototype)) {
+        const handler = controller.prototype[name as keyof object];
+        const requestMethod = Reflect.getMetadata(METHOD_METADATA, handler) as RequestMethod | undefined;
+        if (requestMethod === undefined) continue;
+        const method = RequestMethod[requestMethod];
+        const path = `/${[base, String(Reflect.getMetadata(PATH_METADATA, handler) ?? '')].map(trimSlashes).filter(Boolean).join('/')}`;
+        const url = [`/api${path}`, path].find((candidate) => fastify.hasRoute({ method: method as HTTPMethods, url: candidate }));
+        expect({ method, path, served: Boolean(url) }).toEqual({ method, path, served: true });
+        routes.push({ method, url: url! });
+      }
+    }
+  }
+  return routes;
+}
+
+function trimSlashes(path: string): string {
+  return path.replace(/^\/+|\/+$/g, '');
+}
+
+function errorCodes(media: { schema?: unknown } | undefined): string[] {
+  const schema = media?.schema as { allOf?: { properties?: { code?: { enum?: string[] } } }[] } | undefined;
+  return schema?.allOf?.flatMap((part) => part.properties?.code?.enum ?? []) ?? [];
+}
+
+function codesAt(op: OperationObject, status: string): string[] {
+  return errorCodes((op.responses[status] as ResponseObject).content?.['application/json']);
+}
