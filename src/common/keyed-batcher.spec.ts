@@ -105,4 +105,27 @@ describe(KeyedBatcher.name, () => {
     gate.resolve();
     await expect(Promise.all([running, ...queued])).resolves.toEqual([1, 2, 3]);
   });
+
+  it('should run up to maxConcurrentBatches batches of one key at once', async () => {
+    const gates = [deferred<void>(), deferred<void>()];
+    const batches: number[][] = [];
+    const sut = new KeyedBatcher(
+      async (_key: string, requests: number[]) => {
+        const index = batches.push(requests) - 1;
+        if (index < 2) await gates[index].promise;
+        return requests;
+      },
+      { maxBatchSize: 10, maxQueued: 100, maxConcurrentBatches: 2 },
+    );
+
+    const all = [1, 2, 3, 4].map((n) => sut.submit('a', n));
+    expect(batches).toEqual([[1], [2]]);
+    gates[1].resolve();
+    await all[1];
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(batches).toEqual([[1], [2], [3, 4]]);
+    gates[0].resolve();
+
+    await expect(Promise.all(all)).resolves.toEqual([1, 2, 3, 4]);
+  });
 });

@@ -21,22 +21,31 @@ export interface KeyedBatcherOptions {
   maxBatchSize: number;
   /** Most requests allowed to wait per key; beyond it new ones are shed (503), not queued forever. */
   maxQueued: number;
+  /**
+   * Batches of one key allowed to run at once. With 2, the next batch opens its transaction
+   * and queues on the row lock while the current one finishes, so the lock never waits for
+   * the next batch to be set up. Default 1.
+   */
+  maxConcurrentBatches?: number;
 }
 
 /**
- * Group commit, per key: while a batch for a key is running, requests for that key queue;
- * when it finishes, everything queued (up to maxBatchSize) goes as the next batch. An idle
+ * Group commit, per key: while batches for a key are running, requests for that key queue;
+ * when one finishes, everything queued (up to maxBatchSize) goes as the next batch. An idle
  * key runs a request at once, so batching adds no wait; under load, one transaction serves
  * many requests. `run` must return one result per request, in order.
  */
 export class KeyedBatcher<Key, Request, Result> {
   private readonly queues = new Map<Key, Pending<Request, Result>[]>();
-  private readonly running = new Set<Key>();
+  private readonly running = new Map<Key, number>();
+  private readonly maxConcurrentBatches: number;
 
   constructor(
     private readonly run: (key: Key, requests: Request[]) => Promise<Result[]>,
     private readonly options: KeyedBatcherOptions,
-  ) {}
+  ) {
+    this.maxConcurrentBatches = options.maxConcurrentBatches ?? 1;
+  }
 
   submit(key: Key, request: Request): Promise<Result> {
     const queue = this.queues.get(key) ?? [];
@@ -44,25 +53,25 @@ export class KeyedBatcher<Key, Request, Result> {
     return new Promise<Result>((resolve, reject) => {
       queue.push({ request, resolve, reject });
       this.queues.set(key, queue);
-      if (!this.running.has(key)) void this.drain(key);
+      this.startBatches(key);
     });
   }
 
-  private async drain(key: Key): Promise<void> {
-    this.running.add(key);
-    try {
-      for (;;) {
-        const queue = this.queues.get(key);
-        if (!queue || queue.length === 0) {
-          this.queues.delete(key);
-          return;
-        }
-        const batch = queue.splice(0, this.options.maxBatchSize);
-        await this.runBatch(key, batch);
-      }
-    } finally {
-      this.running.delete(key);
+  private startBatches(key: Key): void {
+    const queue = this.queues.get(key);
+    while (queue && queue.length > 0 && (this.running.get(key) ?? 0) < this.maxConcurrentBatches) {
+      const batch = queue.splice(0, this.options.maxBatchSize);
+      this.running.set(key, (this.running.get(key) ?? 0) + 1);
+      void this.runBatch(key, batch).finally(() => this.batchDone(key));
     }
+    if (queue?.length === 0 && !this.running.has(key)) this.queues.delete(key);
+  }
+
+  private batchDone(key: Key): void {
+    const running = (this.running.get(key) ?? 1) - 1;
+    if (running === 0) this.running.delete(key);
+    else this.running.set(key, running);
+    this.startBatches(key);
   }
 
   private async runBatch(key: Key, batch: Pending<Request, Result>[]): Promise<void> {
