@@ -11,6 +11,8 @@ export const appConfig = registerAs('app', () => {
     holdSweepIntervalSeconds: env.HOLD_SWEEP_INTERVAL_SECONDS,
     workerEnabled: env.WORKER_ENABLED,
     maxHoldQuantity: env.MAX_HOLD_QUANTITY,
+    holdBatchMaxSize: env.HOLD_BATCH_MAX_SIZE,
+    holdBatchMaxQueued: env.HOLD_BATCH_MAX_QUEUED,
     seedOnStart: env.SEED_ON_START,
   };
 });

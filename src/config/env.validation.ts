@@ -91,6 +91,17 @@ export class EnvironmentVariables {
   @IsInt() @Min(1) @Max(1_000_000)
   MAX_HOLD_QUANTITY: number = 100;
 
+  /**
+   * Most hold requests for one product served by one transaction (group commit); 1 turns
+   * batching off. Requests only wait for the batch in flight, never for a timer.
+   */
+  @IsInt() @Min(1) @Max(10_000)
+  HOLD_BATCH_MAX_SIZE: number = 100;
+
+  /** Most hold requests allowed to wait per product and process; more are shed with 503. */
+  @IsInt() @Min(1) @Max(1_000_000)
+  HOLD_BATCH_MAX_QUEUED: number = 10_000;
+
   @Transform(emptyToUndefined) @IsOptional() @IsString() @MinLength(8)
   PAYMENT_WEBHOOK_SECRET?: string;
 

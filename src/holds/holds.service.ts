@@ -3,6 +3,7 @@ import { ConfigService } from '@nestjs/config';
 import type { PageRequest } from '../common/http/pagination.dto';
 import type { AllConfig } from '../config/config.types';
 import { DomainError } from '../common/errors/domain.error';
+import { KeyedBatcher } from '../common/keyed-batcher';
 import { UnitOfWork } from '../database/unit-of-work';
 import { HoldExpiryScheduler } from '../expiry/hold-expiry.scheduler';
 import { SaleMetrics } from '../metrics/sale-metrics';
@@ -16,6 +17,12 @@ import { HoldsRepository } from './holds.repository';
 
 export type ReservationResult = Hold | InsufficientStockError;
 
+/** A batched request's answer, and the batch's post-commit work it must wait for before answering. */
+interface BatchedReservation {
+  result: ReservationResult;
+  afterCommit: Promise<void>;
+}
+
 /** Who released a hold: its delayed job, or the sweeper (safety net). */
 export type ReleaseSource = 'job' | 'sweeper';
 
@@ -24,6 +31,8 @@ export class HoldsService {
   private readonly logger = new Logger(HoldsService.name);
   private readonly ttlSeconds: number;
   private readonly maxQuantity: number;
+  /** Hold requests for one product that arrive together share one transaction and one row lock. */
+  private readonly reservations: KeyedBatcher<number, number, BatchedReservation>;
 
   constructor(
     private readonly unitOfWork: UnitOfWork,
@@ -36,6 +45,19 @@ export class HoldsService {
   ) {
     this.ttlSeconds = config.getOrThrow('app.holdTtlSeconds', { infer: true });
     this.maxQuantity = config.getOrThrow('app.maxHoldQuantity', { infer: true });
+    this.reservations = new KeyedBatcher(
+      async (productId, quantities) => {
+        const results = await this.reserveInTransaction(productId, quantities);
+        // Not awaited here: the product's next batch may take the row lock as soon as this
+        // one commits, while each request of this batch still waits for it before answering.
+        const afterCommit = this.afterReserve(productId, results);
+        return results.map((result) => ({ result, afterCommit }));
+      },
+      {
+        maxBatchSize: config.getOrThrow('app.holdBatchMaxSize', { infer: true }),
+        maxQueued: config.getOrThrow('app.holdBatchMaxQueued', { infer: true }),
+      },
+    );
   }
 
   /** Reserves `quantity` units of a product for HOLD_TTL_SECONDS. */
@@ -57,9 +79,17 @@ export class HoldsService {
 
   private async reserveOne(productId: number, quantity: number): Promise<Hold> {
     assertQuantityAllowed(quantity, this.maxQuantity);
-    const [result] = await this.reserve(productId, [quantity]);
+    const { result, afterCommit } = await this.reservations.submit(productId, quantity);
+    await afterCommit;
     if (result instanceof InsufficientStockError) throw result;
     return result;
+  }
+
+  /** Reserves for several requests on one product in one transaction, then does the post-commit work. */
+  async reserve(productId: number, quantities: readonly number[]): Promise<ReservationResult[]> {
+    const results = await this.reserveInTransaction(productId, quantities);
+    await this.afterReserve(productId, results);
+    return results;
   }
 
   /**
@@ -67,8 +97,8 @@ export class HoldsService {
    * allocate first come first served, take the stock with one guarded UPDATE and insert
    * the granted holds with one INSERT. Refused requests take nothing.
    */
-  async reserve(productId: number, quantities: readonly number[]): Promise<ReservationResult[]> {
-    const results = await this.unitOfWork.run(async (manager) => {
+  private reserveInTransaction(productId: number, quantities: readonly number[]): Promise<ReservationResult[]> {
+    return this.unitOfWork.run(async (manager) => {
       const product = await this.products.lockById(manager, productId);
       if (!product) throw new ProductNotFoundError(productId);
       // The clock starts once the lock is ours, so a hold gets its full TTL however long it queued.
@@ -95,12 +125,18 @@ export class HoldsService {
         allocation.granted ? holds[next++] : new InsufficientStockError(quantities[index], allocation.available),
       );
     });
-    // After commit and before answering, so a read that starts after this answer sees the
-    // new stock. Bounded and never throws, like the scheduling below.
-    if (results.some((result) => result instanceof Hold)) await this.productCache.invalidate(productId);
-    // After commit, so a job can never run before its hold exists. Bounded and never throws.
-    await this.expiry.schedule(results.filter((result): result is Hold => result instanceof Hold));
-    return results;
+  }
+
+  /** Bounded, and never throws: neither a slow Redis nor a failed enqueue may fail a committed hold. */
+  private async afterReserve(productId: number, results: readonly ReservationResult[]): Promise<void> {
+    const holds = results.filter((result): result is Hold => result instanceof Hold);
+    if (holds.length === 0) return;
+    await Promise.all([
+      // Before answering, so a read that starts after this answer sees the new stock.
+      this.productCache.invalidate(productId),
+      // After commit, so a job can never run before its hold exists.
+      this.expiry.schedule(holds),
+    ]);
   }
 
   /**
