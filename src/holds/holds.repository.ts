@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { EntityManager, Repository } from 'typeorm';
 import type { PageRequest } from '../common/http/pagination.dto';
+import { execute, select, sqlDateTime } from '../database/raw-sql';
 import { lockForUpdate } from '../database/row-lock';
 import { Hold } from './hold.entity';
 
@@ -23,17 +24,22 @@ export class HoldsRepository {
    * Inserts holds of one product in a single statement and returns them with their ids.
    * Must run while the caller holds that product's row lock: then the newest rows for the
    * product are exactly these, in insertion order, on every engine and auto-increment mode.
+   * Hand-written SQL: this runs once per batch of hold requests, under the hot row lock.
    */
   async insertForLockedProduct(manager: EntityManager, productId: number, rows: NewHold[]): Promise<Hold[]> {
-    await manager.createQueryBuilder().insert().into(Hold).values(rows).updateEntity(false).execute();
-    const inserted = await manager
-      .getRepository(Hold)
-      .createQueryBuilder('hold')
-      .select('hold.id', 'id')
-      .where('hold.product_id = :productId', { productId })
-      .orderBy('hold.id', 'DESC')
-      .limit(rows.length)
-      .getRawMany<{ id: number | string }>();
+    const values = rows.map(() => '(?, ?, ?, ?)').join(', ');
+    const parameters = rows.flatMap((row) => [
+      row.productId,
+      row.quantity,
+      sqlDateTime(row.holdExpiresAt),
+      sqlDateTime(row.createdAt),
+    ]);
+    await execute(manager, `INSERT INTO holds (product_id, quantity, hold_expires_at, created_at) VALUES ${values}`, parameters);
+    const inserted = await select<{ id: number | string }>(
+      manager,
+      'SELECT id FROM holds WHERE product_id = ? ORDER BY id DESC LIMIT ?',
+      [productId, rows.length],
+    );
     const ids = inserted.map((row) => Number(row.id)).reverse();
     return rows.map((row, index) =>
       Object.assign(new Hold(), row, { id: ids[index], releasedAt: null, usedAt: null }),

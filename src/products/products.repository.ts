@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { EntityManager, Repository } from 'typeorm';
 import type { PageRequest } from '../common/http/pagination.dto';
+import { execute, sqlDateTime } from '../database/raw-sql';
 import { lockForUpdate } from '../database/row-lock';
 import { Product } from './product.entity';
 
@@ -45,13 +46,13 @@ export class ProductsRepository {
 
   /** Guarded: never lets available_stock go negative, even if a caller skipped the check. */
   async reserveStock(manager: EntityManager, id: number, quantity: number, now: Date): Promise<void> {
-    const result = await manager
-      .createQueryBuilder()
-      .update(Product)
-      .set({ availableStock: () => 'available_stock - :quantity', updatedAt: now })
-      .where('id = :id AND available_stock >= :quantity', { id, quantity })
-      .execute();
-    assertOneRow(result.affected, `reserve ${quantity} of product ${id}`);
+    // Hand-written: runs once per batch of hold requests, under the hot row lock.
+    const affected = await execute(
+      manager,
+      'UPDATE products SET available_stock = available_stock - ?, updated_at = ? WHERE id = ? AND available_stock >= ?',
+      [quantity, sqlDateTime(now), id, quantity],
+    );
+    assertOneRow(affected, `reserve ${quantity} of product ${id}`);
   }
 
   /** Guarded: never lets available_stock exceed total_stock, so a unit can't be returned twice. */
