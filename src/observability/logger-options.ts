@@ -1,19 +1,17 @@
 import { randomUUID } from 'node:crypto';
-import type { IncomingMessage, ServerResponse } from 'node:http';
-import { stdTimeFunctions } from 'pino';
-import type { Options } from 'pino-http';
+import type { IncomingMessage } from 'node:http';
+import { LoggerOptions, stdTimeFunctions } from 'pino';
 import type { LogLevel } from '../config/env.validation';
 
 export const REQUEST_ID_HEADER = 'x-request-id';
 /** What we accept from a client or proxy as a request id: short, printable, no separators to forge log lines with. */
 const ACCEPTABLE_REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
-/** Probes and scrapes hit these every few seconds; their access lines would drown the useful ones. */
 const QUIET_PATHS = new Set(['/health', '/metrics']);
 
 /**
  * The client's (or proxy's) X-Request-Id when it is acceptable, otherwise a new UUID.
- * Fastify assigns it as the request's id (FastifyAdapter's genReqId), pino-http logs it as
- * `reqId`, and configureHttpApp echoes it on the response.
+ * Fastify assigns it as the request's id (FastifyAdapter's genReqId), every line logged
+ * while serving the request carries it as `reqId`, and configureHttpApp echoes it.
  */
 export function requestIdFor(req: IncomingMessage): string {
   const incoming = req.headers[REQUEST_ID_HEADER];
@@ -36,37 +34,25 @@ function isInstalled(module: string): boolean {
 }
 
 /**
- * pino-http settings. Kept cheap for the hot path: one access line per request with method,
- * path, status and duration (never bodies or headers), and request-scoped lines carry only
- * the request id instead of a serialised copy of the request.
+ * pino settings for every line the app writes: JSON with an ISO time and the level as a
+ * word; pino-pretty only for a developer at a terminal.
  */
-export function pinoHttpOptions(settings: { level: LogLevel; pretty: boolean }): Options {
+export function pinoOptions(settings: { level: LogLevel; pretty: boolean }): LoggerOptions {
   return {
     level: settings.level,
-    // Used only when Fastify has not already given the request its id.
-    genReqId: requestIdFor,
-    quietReqLogger: true,
-    wrapSerializers: false,
-    serializers: {
-      // Nest runs pino-http as middleware; the mount strips req.url, originalUrl keeps the path.
-      req: (req: IncomingMessage & { originalUrl?: string }) => ({ method: req.method, url: req.originalUrl ?? req.url }),
-      res: (res: ServerResponse) => ({ status_code: res.statusCode }),
-    },
-    autoLogging: {
-      ignore: (req: IncomingMessage & { originalUrl?: string }) => QUIET_PATHS.has(pathOf(req.originalUrl ?? req.url)),
-    },
-    // Refusals (4xx) are business as usual; only failures of ours are errors.
-    customLogLevel: (_req, res, error) => (error || res.statusCode >= 500 ? 'error' : 'info'),
-    customSuccessMessage: () => 'request completed',
-    customErrorMessage: () => 'request failed',
     timestamp: stdTimeFunctions.isoTime,
     formatters: { level: (label: string) => ({ level: label }) },
     ...(settings.pretty ? { transport: { target: 'pino-pretty', options: { singleLine: true } } } : {}),
   };
 }
 
-function pathOf(url: string | undefined): string {
-  const path = url ?? '';
-  const query = path.indexOf('?');
-  return query === -1 ? path : path.slice(0, query);
+/** Refusals (4xx) are business as usual; only failures of ours are errors. */
+export function accessLogLevel(statusCode: number): 'info' | 'error' {
+  return statusCode >= 500 ? 'error' : 'info';
+}
+
+/** Probes and scrapes hit these every few seconds; their access lines would drown the useful ones. */
+export function isQuietPath(url: string): boolean {
+  const query = url.indexOf('?');
+  return QUIET_PATHS.has(query === -1 ? url : url.slice(0, query));
 }

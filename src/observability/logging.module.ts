@@ -1,9 +1,10 @@
-import { Module, RequestMethod } from '@nestjs/common';
+import { Module } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import { LoggerModule } from 'nestjs-pino';
-import pino, { DestinationStream } from 'pino';
+import pino, { DestinationStream, Logger } from 'pino';
 import type { AllConfig } from '../config/config.types';
-import { pinoHttpOptions, shouldPrettyPrint } from './logger-options';
+import { pinoOptions, shouldPrettyPrint } from './logger-options';
+import { RequestLogging } from './request-logging';
 
 /** Where JSON log lines go: stdout. Tests override this token to read the lines back. */
 export const LOG_DESTINATION = Symbol('LOG_DESTINATION');
@@ -12,7 +13,8 @@ export const LOG_DESTINATION = Symbol('LOG_DESTINATION');
  * Structured logs through nestjs-pino: JSON lines on stdout at LOG_LEVEL, one request id
  * per request. Nest's Logger (used by every service) writes through it once main.ts or
  * configureHttpApp calls app.useLogger(app.get(Logger)), so `logger.log({ event, ... })`
- * objects become top-level JSON fields.
+ * objects become top-level JSON fields. Requests are logged by RequestLogging's Fastify
+ * hooks, so nestjs-pino mounts no middleware (`forRoutes: []`).
  */
 @Module({
   imports: [
@@ -27,15 +29,13 @@ export const LOG_DESTINATION = Symbol('LOG_DESTINATION');
       inject: [ConfigService, LOG_DESTINATION],
       useFactory: (config: ConfigService<AllConfig, true>, destination: DestinationStream) => {
         const pretty = shouldPrettyPrint(config.getOrThrow('app.nodeEnv', { infer: true }), process.stdout.isTTY);
-        const options = pinoHttpOptions({ level: config.getOrThrow('app.logLevel', { infer: true }), pretty });
+        const options = pinoOptions({ level: config.getOrThrow('app.logLevel', { infer: true }), pretty });
         // pino takes either a transport (pretty) or a destination stream, not both.
-        return {
-          pinoHttp: pretty ? options : [options, destination],
-          // Every route, in path-to-regexp 8 syntax (the default '*' makes Nest 11 warn at boot).
-          forRoutes: [{ path: '{*splat}', method: RequestMethod.ALL }],
-        };
+        const logger: Logger = pretty ? pino(options) : pino(options, destination);
+        return { pinoHttp: { logger }, forRoutes: [] };
       },
     }),
   ],
+  providers: [RequestLogging],
 })
 export class LoggingModule {}
