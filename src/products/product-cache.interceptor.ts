@@ -1,31 +1,38 @@
-import { CACHE_MANAGER, Cache, CacheInterceptor } from '@nestjs/cache-manager';
-import { ExecutionContext, Inject, Injectable } from '@nestjs/common';
-import { Reflector } from '@nestjs/core';
-import type { FastifyRequest } from 'fastify';
+import { CallHandler, ExecutionContext, Injectable, NestInterceptor } from '@nestjs/common';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { from, Observable, of, switchMap, tap } from 'rxjs';
 import { parseId } from '../common/pipes/parse-id.pipe';
 import { ProductCache } from './product-cache';
 
 /**
- * Caches GET /api/products/:id only (opt in per route with @UseInterceptors). The base
- * CacheInterceptor serves hits, sets X-Cache and stores answers; this subclass only
- * chooses the key, which carries the product's current generation. trackBy runs before
- * the handler, so the generation is always read before the database is.
+ * Caches GET /api/products/:id only (opt in per route with @UseInterceptors). A hit costs one
+ * Redis round trip (the generation and the answer together); a miss reads the database and
+ * stores the answer under the generation taken before that read. Answers say X-Cache:
+ * HIT or MISS; when the cache is bypassed (off, unreachable) they carry no X-Cache.
  */
 @Injectable()
-export class ProductCacheInterceptor extends CacheInterceptor {
-  constructor(
-    @Inject(CACHE_MANAGER) cacheManager: Cache,
-    reflector: Reflector,
-    private readonly productCache: ProductCache,
-  ) {
-    super(cacheManager, reflector);
-  }
+export class ProductCacheInterceptor implements NestInterceptor {
+  constructor(private readonly productCache: ProductCache) {}
 
-  protected override async trackBy(context: ExecutionContext): Promise<string | undefined> {
-    if (!this.isRequestCacheable(context)) return undefined;
-    const params = context.switchToHttp().getRequest<FastifyRequest<{ Params: { id?: string } }>>().params;
+  intercept(context: ExecutionContext, next: CallHandler): Observable<unknown> {
+    const http = context.switchToHttp();
+    const request = http.getRequest<FastifyRequest<{ Params: { id?: string } }>>();
     // An invalid id is refused by ParseIdPipe after this; there is nothing to cache.
-    const productId = parseId(params.id);
-    return productId === undefined ? undefined : this.productCache.keyFor(productId);
+    const productId = request.method === 'GET' ? parseId(request.params.id) : undefined;
+    if (productId === undefined) return next.handle();
+    const reply = http.getResponse<FastifyReply>();
+
+    return from(this.productCache.read(productId)).pipe(
+      switchMap((cached) => {
+        if (cached.kind === 'hit') {
+          void reply.header('x-cache', 'HIT');
+          return of(cached.body);
+        }
+        if (cached.kind === 'bypass') return next.handle();
+        void reply.header('x-cache', 'MISS');
+        // Not awaited: the answer need not wait for the cache, and a failed write only costs a later miss.
+        return next.handle().pipe(tap((body) => void this.productCache.write(productId, cached.generation, body)));
+      }),
+    );
   }
 }

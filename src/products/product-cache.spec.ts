@@ -42,45 +42,59 @@ describe(ProductCache.name, () => {
 
   afterEach(() => sut?.onModuleDestroy());
 
-  it('should keep the key of a product until an invalidation gives it a new generation', async () => {
+  it('should hit under the current generation and miss once an invalidation replaced it', async () => {
     ({ sut } = setup());
 
-    const first = await sut.keyFor(1);
-    expect(await sut.keyFor(1)).toBe(first);
-    expect(await sut.keyFor(2)).not.toBe(first);
+    const first = await sut.read(1);
+    expect(first).toEqual({ kind: 'miss', generation: expect.any(String) });
+    await sut.write(1, (first as { generation: string }).generation, { stock: 5 });
+    expect(await sut.read(1)).toEqual({ kind: 'hit', body: { stock: 5 } });
+    expect(await sut.read(2)).toMatchObject({ kind: 'miss' });
+
     await sut.invalidate(1);
 
-    expect(first).toMatch(/^product:1:v:/);
-    expect(await sut.keyFor(1)).not.toBe(first);
+    const after = await sut.read(1);
+    expect(after).toMatchObject({ kind: 'miss' });
+    expect((after as { generation: string }).generation).not.toBe((first as { generation: string }).generation);
+  });
+
+  it('should never serve an answer a slow reader stored under a generation replaced since', async () => {
+    ({ sut } = setup());
+    const slowReader = (await sut.read(1)) as { generation: string };
+
+    await sut.invalidate(1);
+    await sut.write(1, slowReader.generation, { stock: 'old' });
+
+    expect(await sut.read(1)).toMatchObject({ kind: 'miss' });
   });
 
   it('should bypass the cache while the store is not connected', async () => {
     ({ sut } = setup({ ready: () => false }));
-    expect(await sut.keyFor(1)).toBeUndefined();
+    expect(await sut.read(1)).toEqual({ kind: 'bypass' });
   });
 
   it('should never use the cache when PRODUCT_CACHE_TTL_SECONDS is 0', async () => {
     ({ sut } = setup({ ttlSeconds: 0 }));
-    expect(await sut.keyFor(1)).toBeUndefined();
+    expect(await sut.read(1)).toEqual({ kind: 'bypass' });
     await expect(sut.invalidate(1)).resolves.toBeUndefined();
   });
 
   it('should bypass a product whose invalidation failed until a retry lands, then cache it again', async () => {
     let flaky: FlakyStore;
     ({ sut, flaky } = setup());
-    const before = await sut.keyFor(1);
+    const before = (await sut.read(1)) as { generation: string };
 
     flaky.mode = 'fail';
     await expect(sut.invalidate(1)).resolves.toBeUndefined();
     flaky.mode = 'ok';
     // The old generation may still be in the store: this product must not be read from it.
-    expect(await sut.keyFor(1)).toBeUndefined();
+    expect(await sut.read(1)).toEqual({ kind: 'bypass' });
 
     // The retry (every second) writes the new generation.
     await sleep(1_200);
-    const after = await sut.keyFor(1);
-    expect(after).toBeDefined();
-    expect(after).not.toBe(before);
+    const after = await sut.read(1);
+    expect(after).toMatchObject({ kind: 'miss' });
+    expect((after as { generation: string }).generation).not.toBe(before.generation);
   });
 
   it('should give up on a hung store within its timeout, then skip the cache for a moment', async () => {
@@ -89,12 +103,12 @@ describe(ProductCache.name, () => {
     flaky.mode = 'hang';
 
     const started = Date.now();
-    expect(await sut.keyFor(1)).toBeUndefined();
+    expect(await sut.read(1)).toEqual({ kind: 'bypass' });
     expect(Date.now() - started).toBeLessThan(1_000);
 
     flaky.mode = 'ok';
     const skipped = Date.now();
-    expect(await sut.keyFor(1)).toBeUndefined();
+    expect(await sut.read(1)).toEqual({ kind: 'bypass' });
     expect(Date.now() - skipped).toBeLessThan(50);
   });
 

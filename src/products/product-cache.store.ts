@@ -48,8 +48,9 @@ function redisStore(redis: RedisConfig): ProductCacheStore {
     },
     password: redis.password,
     // While disconnected, commands fail at once instead of queueing until Redis returns.
+    // No per-command timeout here: node-redis implements it with an AbortSignal per command,
+    // which measured as a tenth of a cached read's CPU. ProductCache bounds every call itself.
     disableOfflineQueue: true,
-    commandOptions: { timeout: CACHE_COMMAND_TIMEOUT_MS },
   });
   // The client emits an error per reconnect attempt; log the transitions only.
   let available = true;

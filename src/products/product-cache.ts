@@ -15,21 +15,37 @@ type Failed = typeof FAILED;
 
 export const productCacheKeys = {
   generation: (productId: number) => `product:${productId}:gen`,
-  entry: (productId: number, generation: string) => `product:${productId}:v:${generation}`,
+  entry: (productId: number) => `product:${productId}:entry`,
 };
 
+/** A cached answer remembers the generation it was read under. */
+interface CacheEntry {
+  generation: string;
+  body: unknown;
+}
+
 /**
- * The product read cache, never stale. Each product has a generation (a random token);
- * an answer is cached under `product:<id>:v:<generation>`, and a stock change replaces the
- * generation after its commit. A reader takes the generation *before* it reads the
- * database, so a slow reader that puts an old answer back writes it under a generation
- * nobody reads any more. Random tokens (not a counter) make a lost generation key
+ * What a read found: the cached answer, or a miss with the generation to store the fresh
+ * answer under, or `bypass` (cache off, store unreachable, or an invalidation still owed).
+ */
+export type CachedRead = { kind: 'hit'; body: unknown } | { kind: 'miss'; generation: string } | { kind: 'bypass' };
+
+const BYPASS: CachedRead = { kind: 'bypass' };
+
+/**
+ * The product read cache, never stale. Each product has a generation (a random token) and
+ * one cached answer that records the generation it was read under; a stock change replaces
+ * the generation after its commit, and an answer only counts while its generation is the
+ * current one. A reader takes the generation *before* it reads the database (both keys in
+ * one round trip), so a slow reader that puts an old answer back stamps it with a generation
+ * nobody accepts any more. Random tokens (not a counter) make a lost generation key
  * harmless: the next reader starts a new one before reading the database.
  */
 @Injectable()
 export class ProductCache implements OnModuleDestroy {
   private readonly logger = new Logger(ProductCache.name);
   private readonly enabled: boolean;
+  private readonly ttlMs: number;
   /** Products whose invalidation did not reach the store: read from the database until a retry lands. */
   private readonly pending = new Set<number>();
   private retryTimer: NodeJS.Timeout | undefined;
@@ -42,25 +58,36 @@ export class ProductCache implements OnModuleDestroy {
     @Inject(PRODUCT_CACHE_STORE) private readonly store: ProductCacheStore,
     config: ConfigService<AllConfig, true>,
   ) {
-    this.enabled = config.getOrThrow('cache.productTtlSeconds', { infer: true }) > 0;
+    this.ttlMs = config.getOrThrow('cache.productTtlSeconds', { infer: true }) * 1000;
+    this.enabled = this.ttlMs > 0;
   }
 
-  /**
-   * The cache key for a product's answer right now, or undefined to bypass the cache
-   * (cache off, store unreachable, or an invalidation still owed). Must be called before
-   * the database is read.
-   */
-  async keyFor(productId: number): Promise<string | undefined> {
-    if (!this.enabled || this.pending.has(productId) || Date.now() < this.skipUntil) return undefined;
+  /** Must be called before the database is read (see the class comment). */
+  async read(productId: number): Promise<CachedRead> {
+    if (!this.usable(productId)) return BYPASS;
     const generationKey = productCacheKeys.generation(productId);
-    // cache-manager reports a failed get as a miss; that is safe, because a miss starts a
+    // cache-manager reports a failed read as a miss; that is safe, because a miss starts a
     // new generation below, and a store that really failed fails that write too.
-    const current = await this.attempt(() => this.cache.get<string>(generationKey));
-    if (current === FAILED) return undefined;
-    if (current) return productCacheKeys.entry(productId, current);
+    const values = await this.attempt(() => this.cache.mget<unknown>([generationKey, productCacheKeys.entry(productId)]));
+    if (values === FAILED) return BYPASS;
+    const [generation, entry] = values as [string | undefined, CacheEntry | undefined];
+    if (generation && entry?.generation === generation) return { kind: 'hit', body: entry.body };
+    if (generation) return { kind: 'miss', generation };
     const fresh = randomUUID();
     const written = await this.attempt(() => this.cache.set(generationKey, fresh, GENERATION_TTL_MS));
-    return written === FAILED ? undefined : productCacheKeys.entry(productId, fresh);
+    return written === FAILED ? BYPASS : { kind: 'miss', generation: fresh };
+  }
+
+  /** Stores an answer read from the database under the generation `read` returned. */
+  async write(productId: number, generation: string, body: unknown): Promise<void> {
+    const entry: CacheEntry = { generation, body };
+    await this.attempt(() => this.cache.set(productCacheKeys.entry(productId), entry, this.ttlMs));
+  }
+
+  /** The product's current generation, if any (diagnostics and tests). */
+  async generationOf(productId: number): Promise<string | undefined> {
+    const generation = await this.attempt(() => this.cache.get<string>(productCacheKeys.generation(productId)));
+    return generation === FAILED ? undefined : generation;
   }
 
   /**
@@ -83,6 +110,10 @@ export class ProductCache implements OnModuleDestroy {
   async ping(): Promise<{ store: ProductCacheStore['kind']; up: boolean }> {
     const answered = await this.attempt(() => this.store.ping());
     return { store: this.store.kind, up: answered !== FAILED };
+  }
+
+  private usable(productId: number): boolean {
+    return this.enabled && !this.pending.has(productId) && Date.now() >= this.skipUntil;
   }
 
   onModuleDestroy(): void {
