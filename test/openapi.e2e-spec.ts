@@ -22,6 +22,8 @@ const README_ERROR_CODES = [
   'PAYLOAD_TOO_LARGE',
   'UNSUPPORTED_MEDIA_TYPE',
   'VALIDATION_FAILED',
+  'IDEMPOTENCY_KEY_REUSED',
+  'IDEMPOTENCY_KEY_IN_USE',
   'SERVICE_UNAVAILABLE',
 ];
 
@@ -87,8 +89,17 @@ describe('OpenAPI document and Swagger UI (e2e)', () => {
       operations().flatMap(({ operation: op }) => Object.values(op.responses).flatMap((response) => errorCodes(jsonOf(response)))),
     );
     expect([...documented].sort()).toEqual([...README_ERROR_CODES].sort());
-    expect(codesAt(operation('post', '/api/holds'), '409')).toEqual(['INSUFFICIENT_STOCK']);
-    expect(codesAt(operation('post', '/api/orders'), '409')).toEqual(['HOLD_EXPIRED', 'HOLD_RELEASED', 'HOLD_ALREADY_USED']);
+    expect(codesAt(operation('post', '/api/holds'), '409')).toEqual(['INSUFFICIENT_STOCK', 'IDEMPOTENCY_KEY_IN_USE']);
+    expect(codesAt(operation('post', '/api/orders'), '409')).toEqual([
+      'HOLD_EXPIRED',
+      'HOLD_RELEASED',
+      'HOLD_ALREADY_USED',
+      'IDEMPOTENCY_KEY_IN_USE',
+    ]);
+    expect(codesAt(operation('post', '/api/orders'), '422')).toEqual(['VALIDATION_FAILED', 'IDEMPOTENCY_KEY_REUSED']);
+    expect(operation('post', '/api/holds').parameters).toEqual(
+      expect.arrayContaining([expect.objectContaining({ name: 'Idempotency-Key', in: 'header', required: false })]),
+    );
     expect(codesAt(operation('post', '/api/payments/webhook'), '401')).toEqual(['INVALID_SIGNATURE']);
     expect(codesAt(operation('get', '/api/products/{id}'), '400')).toEqual(['INVALID_ID']);
     expect(operation('get', '/api/products/{id}').responses['503']).toMatchObject({ headers: { 'Retry-After': expect.any(Object) } });

@@ -36,6 +36,25 @@ export class UnitOfWork {
   }
 
   /**
+   * Runs `work` inside the unit that owns `manager`, as a savepoint: if it throws, only its
+   * own writes are undone and the unit may go on (an Idempotency-Key's row then records the
+   * refusal). If the savepoint cannot be rolled back, that error fails the whole unit.
+   */
+  async savepoint<T>(manager: EntityManager, work: () => Promise<T>): Promise<T> {
+    const queryRunner = manager.queryRunner;
+    if (!queryRunner?.isTransactionActive) throw new Error('A savepoint must run inside a unit of work');
+    await queryRunner.startTransaction();
+    try {
+      const result = await work();
+      await queryRunner.commitTransaction();
+      return result;
+    } catch (error) {
+      await queryRunner.rollbackTransaction();
+      throw error;
+    }
+  }
+
+  /**
    * A read outside any transaction. On SQLite it waits for the unit in progress, whose
    * uncommitted writes would otherwise be visible on the shared connection.
    */

@@ -4,6 +4,7 @@ import { SchedulerRegistry } from '@nestjs/schedule';
 import type { AllConfig } from '../config/config.types';
 import { HoldsRepository } from '../holds/holds.repository';
 import { HoldsService } from '../holds/holds.service';
+import { IdempotencyService } from '../idempotency/idempotency.service';
 import { planSweep } from './sweep-plan';
 
 const INTERVAL_NAME = 'expired-holds-sweep';
@@ -17,7 +18,8 @@ const MAX_BATCHES_PER_RUN = 50;
  * job was never enqueued (Redis down), lost, or the process was down when it was due.
  * Runs once at start and then every HOLD_SWEEP_INTERVAL_SECONDS, never two runs at once.
  * Several instances may sweep together: the release claims holds with SKIP LOCKED and is
- * exactly-once (see HoldsService.releaseExpired).
+ * exactly-once (see HoldsService.releaseExpired). Each run also purges Idempotency-Keys
+ * older than 24 h, the other thing in the database that expires.
  */
 @Injectable()
 export class ExpiredHoldsSweeper implements OnApplicationBootstrap, OnModuleDestroy {
@@ -30,6 +32,7 @@ export class ExpiredHoldsSweeper implements OnApplicationBootstrap, OnModuleDest
     private readonly holdsService: HoldsService,
     private readonly holds: HoldsRepository,
     private readonly registry: SchedulerRegistry,
+    private readonly idempotency: IdempotencyService,
     config: ConfigService<AllConfig, true>,
   ) {
     this.intervalMs = config.getOrThrow('app.holdSweepIntervalSeconds', { infer: true }) * 1000;
@@ -77,7 +80,17 @@ export class ExpiredHoldsSweeper implements OnApplicationBootstrap, OnModuleDest
       if (candidates.length < SWEEP_BATCH_SIZE || releasedInBatch === 0) break;
     }
     if (released > 0) this.logger.log({ event: 'holds.swept', released });
+    if (!this.stopping) await this.purgeIdempotencyKeys();
     return released;
+  }
+
+  /** Housekeeping, not stock: a failure is logged and retried on the next run. */
+  private async purgeIdempotencyKeys(): Promise<void> {
+    try {
+      await this.idempotency.purgeExpired();
+    } catch (error) {
+      this.logger.warn({ event: 'idempotency.purge_failed', reason: (error as Error).message });
+    }
   }
 
   /** One product failing (say, a broken invariant) must not keep the others' stock locked up. */

@@ -5,6 +5,7 @@ import { ScheduleModule } from '@nestjs/schedule';
 import type Redis from 'ioredis';
 import type { AllConfig } from '../config/config.types';
 import { HoldsModule } from '../holds/holds.module';
+import { IdempotencyModule } from '../idempotency/idempotency.module';
 import { BullHoldExpiryScheduler } from './bullmq-hold-expiry.scheduler';
 import { ExpiredHoldsSweeper } from './expired-holds.sweeper';
 import { HOLD_EXPIRY_QUEUE } from './expiry.constants';
@@ -28,7 +29,7 @@ export interface ExpiryOptions {
 @Module({})
 export class ExpiryModule {
   static forRoot({ queue, worker }: ExpiryOptions): DynamicModule {
-    const imports: DynamicModule['imports'] = [HoldsModule];
+    const imports: DynamicModule['imports'] = [HoldsModule, IdempotencyModule];
     const providers: Provider[] = [];
     if (queue) {
       imports.push(

@@ -1,11 +1,14 @@
 import { Body, Controller, Get, HttpCode, HttpStatus, Param, Post, Query } from '@nestjs/common';
 import { ApiBody, ApiOperation, ApiParam, ApiTags } from '@nestjs/swagger';
-import { ApiErrors, ApiSuccess, BODY_ERRORS } from '../common/http/api-responses';
+import { ApiErrors, ApiSuccess, BODY_ERRORS, IDEMPOTENCY_ERRORS } from '../common/http/api-responses';
 import { page, success } from '../common/http/envelope';
 import { PaginationQueryDto, toPageRequest } from '../common/http/pagination.dto';
 import { ParseIdPipe } from '../common/pipes/parse-id.pipe';
+import { ApiIdempotencyKey } from '../idempotency/idempotency.docs';
+import { Idempotent, IdempotencyKey } from '../idempotency/idempotency.interceptor';
+import type { IdempotentRequest } from '../idempotency/idempotency.rules';
 import { CreateHoldDto } from './dto/create-hold.dto';
-import { CreatedHoldResponseDto, HoldResponseDto } from './dto/hold-response.dto';
+import { CreatedHoldResponseDto, createdHoldAnswer, HoldResponseDto } from './dto/hold-response.dto';
 import { HoldsService } from './holds.service';
 
 const CREATED = {
@@ -33,15 +36,17 @@ export class HoldsController {
 
   @Post()
   @HttpCode(HttpStatus.CREATED)
+  @Idempotent('holds')
+  @ApiIdempotencyKey()
   @ApiOperation({
     summary: 'Reserve stock for HOLD_TTL_SECONDS',
     description: 'Never oversells: a refused request (409) takes nothing. An expired hold gives its units back.',
   })
   @ApiBody({ type: CreateHoldDto, examples: { 'hold 5 of product 1': { value: { product_id: 1, quantity: 5 } } } })
   @ApiSuccess({ status: 201, type: CreatedHoldResponseDto, description: 'The hold', examples: { created: { status: 'success', data: CREATED } } })
-  @ApiErrors(BODY_ERRORS, { 404: ['PRODUCT_NOT_FOUND'], 409: ['INSUFFICIENT_STOCK'] })
-  async create(@Body() body: CreateHoldDto) {
-    return success(CreatedHoldResponseDto.from(await this.holds.create(body.product_id, body.quantity)));
+  @ApiErrors(BODY_ERRORS, { 404: ['PRODUCT_NOT_FOUND'], 409: ['INSUFFICIENT_STOCK'] }, IDEMPOTENCY_ERRORS)
+  async create(@Body() body: CreateHoldDto, @IdempotencyKey() idempotency?: IdempotentRequest) {
+    return createdHoldAnswer(await this.holds.create(body.product_id, body.quantity, idempotency));
   }
 
   @Get()

@@ -1,5 +1,6 @@
 import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
+import { IdempotencyModule } from '../idempotency/idempotency.module';
 import { SaleMetricsModule } from '../metrics/sale-metrics.module';
 import { ProductsModule } from '../products/products.module';
 import { Hold } from './hold.entity';
@@ -8,7 +9,7 @@ import { HoldsRepository } from './holds.repository';
 import { HoldsService } from './holds.service';
 
 @Module({
-  imports: [TypeOrmModule.forFeature([Hold]), ProductsModule, SaleMetricsModule],
+  imports: [TypeOrmModule.forFeature([Hold]), ProductsModule, SaleMetricsModule, IdempotencyModule],
   controllers: [HoldsController],
   providers: [HoldsService, HoldsRepository],
   exports: [HoldsService, HoldsRepository],

@@ -1,15 +1,19 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
+import type { EntityManager } from 'typeorm';
 import type { PageRequest } from '../common/http/pagination.dto';
 import type { AllConfig } from '../config/config.types';
 import { DomainError } from '../common/errors/domain.error';
 import { KeyedBatcher } from '../common/keyed-batcher';
 import { UnitOfWork } from '../database/unit-of-work';
 import { HoldExpiryScheduler } from '../expiry/hold-expiry.scheduler';
+import type { IdempotentRequest } from '../idempotency/idempotency.rules';
+import { IdempotencyService } from '../idempotency/idempotency.service';
 import { SaleMetrics } from '../metrics/sale-metrics';
 import { InsufficientStockError, ProductNotFoundError } from '../products/product.errors';
 import { ProductCache } from '../products/product-cache';
 import { ProductsRepository } from '../products/products.repository';
+import { createdHoldAnswer } from './dto/hold-response.dto';
 import { Hold } from './hold.entity';
 import { HoldNotFoundError } from './hold.errors';
 import { allocate, assertQuantityAllowed, expiresAt, isReleasable } from './hold.rules';
@@ -41,6 +45,7 @@ export class HoldsService {
     private readonly expiry: HoldExpiryScheduler,
     private readonly productCache: ProductCache,
     private readonly metrics: SaleMetrics,
+    private readonly idempotency: IdempotencyService,
     config: ConfigService<AllConfig, true>,
   ) {
     this.ttlSeconds = config.getOrThrow('app.holdTtlSeconds', { infer: true });
@@ -60,9 +65,15 @@ export class HoldsService {
     );
   }
 
-  /** Reserves `quantity` units of a product for HOLD_TTL_SECONDS. */
-  async create(productId: number, quantity: number): Promise<Hold> {
-    const result = await this.reserveOne(productId, quantity).catch((error: unknown) => {
+  /**
+   * Reserves `quantity` units of a product for HOLD_TTL_SECONDS. With an Idempotency-Key the
+   * answer is stored with the hold, so a retry of the same request reserves nothing more.
+   */
+  async create(productId: number, quantity: number, idempotency?: IdempotentRequest): Promise<Hold> {
+    const reservation = idempotency
+      ? this.reserveIdempotent(productId, quantity, idempotency)
+      : this.reserveOne(productId, quantity);
+    const result = await reservation.catch((error: unknown) => {
       if (error instanceof DomainError) this.metrics.holdRefused(error.code);
       throw error;
     });
@@ -85,6 +96,25 @@ export class HoldsService {
     return result;
   }
 
+  /**
+   * Not through the batcher: the key's row must commit in the same transaction as this one
+   * hold. Same locks and post-commit work as a batch of one; the key's row is locked first.
+   */
+  private async reserveIdempotent(productId: number, quantity: number, idempotency: IdempotentRequest): Promise<Hold> {
+    assertQuantityAllowed(quantity, this.maxQuantity);
+    const hold = await this.idempotency.execute(
+      idempotency,
+      async (manager) => {
+        const [result] = await this.reserveLocked(manager, productId, [quantity]);
+        if (result instanceof InsufficientStockError) throw result;
+        return result;
+      },
+      (created) => ({ status: 201, body: createdHoldAnswer(created) }),
+    );
+    await this.afterReserve(productId, [hold]);
+    return hold;
+  }
+
   /** Reserves for several requests on one product in one transaction, then does the post-commit work. */
   async reserve(productId: number, quantities: readonly number[]): Promise<ReservationResult[]> {
     const results = await this.reserveInTransaction(productId, quantities);
@@ -98,33 +128,40 @@ export class HoldsService {
    * the granted holds with one INSERT. Refused requests take nothing.
    */
   private reserveInTransaction(productId: number, quantities: readonly number[]): Promise<ReservationResult[]> {
-    return this.unitOfWork.run(async (manager) => {
-      const product = await this.products.lockById(manager, productId);
-      if (!product) throw new ProductNotFoundError(productId);
-      // The clock starts once the lock is ours, so a hold gets its full TTL however long it queued.
-      const now = new Date();
-      const allocations = allocate(product.availableStock, quantities);
-      const granted = quantities.filter((_, index) => allocations[index].granted);
-      let holds: Hold[] = [];
-      if (granted.length > 0) {
-        const total = granted.reduce((sum, quantity) => sum + quantity, 0);
-        await this.products.reserveStock(manager, productId, total, now);
-        holds = await this.holds.insertForLockedProduct(
-          manager,
+    return this.unitOfWork.run((manager) => this.reserveLocked(manager, productId, quantities));
+  }
+
+  /** The body of a reservation, inside the caller's unit of work (lock order: product, then hold). */
+  private async reserveLocked(
+    manager: EntityManager,
+    productId: number,
+    quantities: readonly number[],
+  ): Promise<ReservationResult[]> {
+    const product = await this.products.lockById(manager, productId);
+    if (!product) throw new ProductNotFoundError(productId);
+    // The clock starts once the lock is ours, so a hold gets its full TTL however long it queued.
+    const now = new Date();
+    const allocations = allocate(product.availableStock, quantities);
+    const granted = quantities.filter((_, index) => allocations[index].granted);
+    let holds: Hold[] = [];
+    if (granted.length > 0) {
+      const total = granted.reduce((sum, quantity) => sum + quantity, 0);
+      await this.products.reserveStock(manager, productId, total, now);
+      holds = await this.holds.insertForLockedProduct(
+        manager,
+        productId,
+        granted.map((quantity) => ({
           productId,
-          granted.map((quantity) => ({
-            productId,
-            quantity,
-            holdExpiresAt: expiresAt(now, this.ttlSeconds),
-            createdAt: now,
-          })),
-        );
-      }
-      let next = 0;
-      return allocations.map((allocation, index) =>
-        allocation.granted ? holds[next++] : new InsufficientStockError(quantities[index], allocation.available),
+          quantity,
+          holdExpiresAt: expiresAt(now, this.ttlSeconds),
+          createdAt: now,
+        })),
       );
-    });
+    }
+    let next = 0;
+    return allocations.map((allocation, index) =>
+      allocation.granted ? holds[next++] : new InsufficientStockError(quantities[index], allocation.available),
+    );
   }
 
   /** Bounded, and never throws: neither a slow Redis nor a failed enqueue may fail a committed hold. */

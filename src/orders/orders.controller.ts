@@ -1,11 +1,14 @@
 import { Body, Controller, Get, HttpCode, HttpStatus, Param, Post, Query } from '@nestjs/common';
 import { ApiBody, ApiOperation, ApiParam, ApiTags } from '@nestjs/swagger';
-import { ApiErrors, ApiSuccess, BODY_ERRORS } from '../common/http/api-responses';
+import { ApiErrors, ApiSuccess, BODY_ERRORS, IDEMPOTENCY_ERRORS } from '../common/http/api-responses';
 import { page, success } from '../common/http/envelope';
 import { PaginationQueryDto, toPageRequest } from '../common/http/pagination.dto';
 import { ParseIdPipe } from '../common/pipes/parse-id.pipe';
+import { ApiIdempotencyKey } from '../idempotency/idempotency.docs';
+import { Idempotent, IdempotencyKey } from '../idempotency/idempotency.interceptor';
+import type { IdempotentRequest } from '../idempotency/idempotency.rules';
 import { CreateOrderDto } from './dto/create-order.dto';
-import { OrderResponseDto } from './dto/order-response.dto';
+import { createdOrderAnswer, OrderResponseDto } from './dto/order-response.dto';
 import { OrdersService } from './orders.service';
 
 const ORDER = {
@@ -28,15 +31,21 @@ export class OrdersController {
 
   @Post()
   @HttpCode(HttpStatus.CREATED)
+  @Idempotent('orders')
+  @ApiIdempotencyKey()
   @ApiOperation({
     summary: 'Turn an active hold into a pending order',
     description: 'The hold must exist, must not be expired or released, and can be used once.',
   })
   @ApiBody({ type: CreateOrderDto, examples: { 'order hold 1': { value: { hold_id: 1 } } } })
   @ApiSuccess({ status: 201, type: OrderResponseDto, description: 'The pending order', examples: { created: { status: 'success', data: ORDER } } })
-  @ApiErrors(BODY_ERRORS, { 404: ['HOLD_NOT_FOUND'], 409: ['HOLD_EXPIRED', 'HOLD_RELEASED', 'HOLD_ALREADY_USED'] })
-  async create(@Body() body: CreateOrderDto) {
-    return success(OrderResponseDto.from(await this.orders.createFromHold(body.hold_id)));
+  @ApiErrors(
+    BODY_ERRORS,
+    { 404: ['HOLD_NOT_FOUND'], 409: ['HOLD_EXPIRED', 'HOLD_RELEASED', 'HOLD_ALREADY_USED'] },
+    IDEMPOTENCY_ERRORS,
+  )
+  async create(@Body() body: CreateOrderDto, @IdempotencyKey() idempotency?: IdempotentRequest) {
+    return createdOrderAnswer(await this.orders.createFromHold(body.hold_id, idempotency));
   }
 
   @Get()

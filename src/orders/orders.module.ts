@@ -1,6 +1,7 @@
 import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { HoldsModule } from '../holds/holds.module';
+import { IdempotencyModule } from '../idempotency/idempotency.module';
 import { SaleMetricsModule } from '../metrics/sale-metrics.module';
 import { ProductsModule } from '../products/products.module';
 import { Order } from './order.entity';
@@ -9,7 +10,7 @@ import { OrdersRepository } from './orders.repository';
 import { OrdersService } from './orders.service';
 
 @Module({
-  imports: [TypeOrmModule.forFeature([Order]), HoldsModule, ProductsModule, SaleMetricsModule],
+  imports: [TypeOrmModule.forFeature([Order]), HoldsModule, ProductsModule, SaleMetricsModule, IdempotencyModule],
   controllers: [OrdersController],
   providers: [OrdersService, OrdersRepository],
   exports: [OrdersRepository],

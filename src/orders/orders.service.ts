@@ -1,4 +1,5 @@
 import { Injectable, Logger } from '@nestjs/common';
+import type { EntityManager } from 'typeorm';
 import { multiplyPrice } from '../common/money';
 import { isUniqueViolation } from '../database/db-errors';
 import { UnitOfWork } from '../database/unit-of-work';
@@ -7,9 +8,12 @@ import { HoldExpiryScheduler } from '../expiry/hold-expiry.scheduler';
 import { HoldAlreadyUsedError, HoldNotFoundError } from '../holds/hold.errors';
 import { assertCanBeOrdered } from '../holds/hold.rules';
 import { HoldsRepository } from '../holds/holds.repository';
+import type { IdempotentRequest } from '../idempotency/idempotency.rules';
+import { IdempotencyService } from '../idempotency/idempotency.service';
 import { ProductNotFoundError } from '../products/product.errors';
 import { ProductsRepository } from '../products/products.repository';
 import type { PageRequest } from '../common/http/pagination.dto';
+import { createdOrderAnswer } from './dto/order-response.dto';
 import { Order } from './order.entity';
 import { OrderNotFoundError } from './order.errors';
 import { OrdersRepository } from './orders.repository';
@@ -25,36 +29,27 @@ export class OrdersService {
     private readonly orders: OrdersRepository,
     private readonly expiry: HoldExpiryScheduler,
     private readonly metrics: SaleMetrics,
+    private readonly idempotency: IdempotencyService,
   ) {}
 
   /**
    * Turns an active hold into a pending order. The hold's row lock serialises this against
    * a second order for the same hold and against the expiry release; the clock is checked
-   * under that lock, so a hold is either used or released, never both.
+   * under that lock, so a hold is either used or released, never both. With an
+   * Idempotency-Key the answer is stored in the same transaction as the order.
    */
-  async createFromHold(holdId: number): Promise<Order> {
-    const order = await this.unitOfWork
-      .run(async (manager) => {
-        const hold = await this.holds.lockById(manager, holdId);
-        if (!hold) throw new HoldNotFoundError(holdId);
-        const now = new Date();
-        assertCanBeOrdered(hold, now);
-        if (!(await this.holds.markUsed(manager, holdId, now))) throw new HoldAlreadyUsedError(holdId);
-        // A plain read: the price is not contended, and a locking read would queue behind hot holds.
-        const product = await this.products.findById(hold.productId, manager);
-        if (!product) throw new ProductNotFoundError(hold.productId);
-        return this.orders.insertPending(manager, {
-          holdId,
-          productId: hold.productId,
-          quantity: hold.quantity,
-          amount: multiplyPrice(product.price, hold.quantity),
-          createdAt: now,
-        });
-      })
-      .catch((error: unknown) => {
-        // UNIQUE(hold_id) is the last line of defence if the lock were ever bypassed.
-        throw isUniqueViolation(error) ? new HoldAlreadyUsedError(holdId) : error;
-      });
+  async createFromHold(holdId: number, idempotency?: IdempotentRequest): Promise<Order> {
+    const created = idempotency
+      ? this.idempotency.execute(
+          idempotency,
+          (manager) => this.createInTransaction(manager, holdId),
+          (order) => ({ status: 201, body: createdOrderAnswer(order) }),
+        )
+      : this.unitOfWork.run((manager) => this.createInTransaction(manager, holdId));
+    const order = await created.catch((error: unknown) => {
+      // UNIQUE(hold_id) is the last line of defence if the lock were ever bypassed.
+      throw isUniqueViolation(error) ? new HoldAlreadyUsedError(holdId) : error;
+    });
     this.metrics.orderCreated();
     this.logger.log({
       event: 'order.created',
@@ -67,6 +62,24 @@ export class OrdersService {
     // After commit: the used hold's job has nothing left to do. Bounded and never throws.
     await this.expiry.cancel(holdId);
     return order;
+  }
+
+  private async createInTransaction(manager: EntityManager, holdId: number): Promise<Order> {
+    const hold = await this.holds.lockById(manager, holdId);
+    if (!hold) throw new HoldNotFoundError(holdId);
+    const now = new Date();
+    assertCanBeOrdered(hold, now);
+    if (!(await this.holds.markUsed(manager, holdId, now))) throw new HoldAlreadyUsedError(holdId);
+    // A plain read: the price is not contended, and a locking read would queue behind hot holds.
+    const product = await this.products.findById(hold.productId, manager);
+    if (!product) throw new ProductNotFoundError(hold.productId);
+    return this.orders.insertPending(manager, {
+      holdId,
+      productId: hold.productId,
+      quantity: hold.quantity,
+      amount: multiplyPrice(product.price, hold.quantity),
+      createdAt: now,
+    });
   }
 
   async findOne(id: number): Promise<Order> {

@@ -42,6 +42,8 @@ const EXAMPLE_MESSAGES: Record<string, string> = {
   PAYLOAD_TOO_LARGE: 'The request body is larger than 1 MB',
   UNSUPPORTED_MEDIA_TYPE: "Send the request body as 'application/json'",
   VALIDATION_FAILED: 'The request is invalid',
+  IDEMPOTENCY_KEY_REUSED: 'This Idempotency-Key was already used with a different request body',
+  IDEMPOTENCY_KEY_IN_USE: 'A request with this Idempotency-Key is still being processed; retry shortly',
   SERVICE_UNAVAILABLE: 'The database is unavailable; retry shortly',
 };
 
@@ -67,6 +69,12 @@ export const BODY_ERRORS: ErrorCodesByStatus = {
   415: ['UNSUPPORTED_MEDIA_TYPE'],
   422: ['VALIDATION_FAILED'],
   503: ['SERVICE_UNAVAILABLE'],
+};
+
+/** The POST routes that honour Idempotency-Key (see idempotency/). */
+export const IDEMPOTENCY_ERRORS: ErrorCodesByStatus = {
+  409: ['IDEMPOTENCY_KEY_IN_USE'],
+  422: ['IDEMPOTENCY_KEY_REUSED'],
 };
 
 /** Documents each error status with the `code` values it carries and an example per code. */

@@ -1,4 +1,5 @@
 import { ApiProperty } from '@nestjs/swagger';
+import { success, SuccessEnvelope } from '../../common/http/envelope';
 import type { Hold } from '../hold.entity';
 import { holdStatus, HoldStatus } from '../hold.rules';
 
@@ -31,6 +32,11 @@ export class CreatedHoldResponseDto {
       hold_expires_at: hold.holdExpiresAt.toISOString(),
     };
   }
+}
+
+/** The 201 body of POST /api/holds: what the route answers and what an Idempotency-Key stores. */
+export function createdHoldAnswer(hold: Hold): SuccessEnvelope<CreatedHoldResponseDto> {
+  return success(CreatedHoldResponseDto.from(hold));
 }
 
 export class HoldResponseDto {

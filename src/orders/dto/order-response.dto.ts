@@ -1,4 +1,5 @@
 import { ApiProperty } from '@nestjs/swagger';
+import { success, SuccessEnvelope } from '../../common/http/envelope';
 import type { Order } from '../order.entity';
 import { ORDER_STATUSES, OrderStatus } from '../order-status';
 
@@ -45,4 +46,9 @@ export class OrderResponseDto {
       updated_at: order.updatedAt.toISOString(),
     };
   }
+}
+
+/** The 201 body of POST /api/orders: what the route answers and what an Idempotency-Key stores. */
+export function createdOrderAnswer(order: Order): SuccessEnvelope<OrderResponseDto> {
+  return success(OrderResponseDto.from(order));
 }

@@ -1,0 +1,88 @@
+import {
+  applyDecorators,
+  CallHandler,
+  createParamDecorator,
+  ExecutionContext,
+  Injectable,
+  Logger,
+  NestInterceptor,
+  SetMetadata,
+  UseInterceptors,
+} from '@nestjs/common';
+import { Reflector } from '@nestjs/core';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { catchError, from, Observable, of, throwError } from 'rxjs';
+import { IdempotencyKeyInUseError } from './idempotency.errors';
+import { IdempotencyService } from './idempotency.service';
+import {
+  fingerprintOf,
+  IDEMPOTENCY_HEADER,
+  IdempotencyScope,
+  IdempotentRequest,
+  parseIdempotencyKey,
+  REPLAYED_HEADER,
+  StoredResponse,
+} from './idempotency.rules';
+
+const IDEMPOTENCY_SCOPE = Symbol('IDEMPOTENCY_SCOPE');
+
+type RequestWithKey = FastifyRequest & { idempotency?: IdempotentRequest };
+
+/**
+ * The HTTP side of Idempotency-Key: validates the header, answers a repeat from the stored
+ * answer before anything runs, and hands the key to the handler (`@IdempotencyKey()`),
+ * whose service stores the answer in its own transaction. Runs before the validation pipe,
+ * and a body that fails validation never reaches the service, so nothing is stored for it.
+ */
+@Injectable()
+export class IdempotencyInterceptor implements NestInterceptor {
+  private readonly logger = new Logger(IdempotencyInterceptor.name);
+
+  constructor(
+    private readonly reflector: Reflector,
+    private readonly idempotency: IdempotencyService,
+  ) {}
+
+  async intercept(context: ExecutionContext, next: CallHandler): Promise<Observable<unknown>> {
+    const scope = this.reflector.get<IdempotencyScope>(IDEMPOTENCY_SCOPE, context.getHandler());
+    const request = context.switchToHttp().getRequest<RequestWithKey>();
+    const reply = context.switchToHttp().getResponse<FastifyReply>();
+    const key = parseIdempotencyKey(request.headers[IDEMPOTENCY_HEADER]);
+    if (key === undefined) return next.handle();
+
+    const idempotent: IdempotentRequest = { scope, key, fingerprint: fingerprintOf(request.body) };
+    const stored = await this.idempotency.findStored(idempotent);
+    if (stored) return of(this.replay(reply, idempotent, stored));
+
+    request.idempotency = idempotent;
+    return next.handle().pipe(
+      catchError((error: unknown) =>
+        // A twin finished first: its answer is stored by now, so answer with it.
+        error instanceof IdempotencyKeyInUseError ? from(this.replayAfterRace(reply, idempotent, error)) : throwError(() => error),
+      ),
+    );
+  }
+
+  private async replayAfterRace(reply: FastifyReply, request: IdempotentRequest, inUse: IdempotencyKeyInUseError) {
+    const stored = await this.idempotency.findStored(request);
+    if (!stored) throw inUse;
+    return this.replay(reply, request, stored);
+  }
+
+  private replay(reply: FastifyReply, request: IdempotentRequest, stored: StoredResponse): unknown {
+    this.logger.log({ event: 'idempotency.replayed', scope: request.scope, status: stored.status });
+    void reply.status(stored.status).header(REPLAYED_HEADER, 'true');
+    return stored.body;
+  }
+}
+
+/** Opts a POST route in to Idempotency-Key; keys are unique per `scope`. */
+export function Idempotent(scope: IdempotencyScope) {
+  return applyDecorators(SetMetadata(IDEMPOTENCY_SCOPE, scope), UseInterceptors(IdempotencyInterceptor));
+}
+
+/** The request's Idempotency-Key (scope, key, body fingerprint), or undefined when it sent none. */
+export const IdempotencyKey = createParamDecorator(
+  (_: unknown, context: ExecutionContext): IdempotentRequest | undefined =>
+    context.switchToHttp().getRequest<RequestWithKey>().idempotency,
+);

@@ -1,0 +1,11 @@
+import { Module } from '@nestjs/common';
+import { IdempotencyInterceptor } from './idempotency.interceptor';
+import { IdempotencyKeysRepository } from './idempotency-keys.repository';
+import { IdempotencyService } from './idempotency.service';
+
+/** Idempotency-Key storage and its interceptor, for the modules whose POST routes honour it. */
+@Module({
+  providers: [IdempotencyService, IdempotencyKeysRepository, IdempotencyInterceptor],
+  exports: [IdempotencyService, IdempotencyInterceptor],
+})
+export class IdempotencyModule {}
