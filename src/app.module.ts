@@ -16,6 +16,7 @@ import { LoggingModule } from './observability/logging.module';
 import { OrdersModule } from './orders/orders.module';
 import { PaymentsModule } from './payments/payments.module';
 import { ProductsModule } from './products/products.module';
+import { RateLimitModule } from './security/rate-limit';
 
 export interface AppModuleOptions {
   /**
@@ -45,6 +46,7 @@ export class AppModule {
           ignoreEnvFile: process.env.NODE_ENV === 'test',
         }),
         LoggingModule,
+        RateLimitModule,
         DatabaseModule,
         ProductsModule,
         HoldsModule,

@@ -24,6 +24,7 @@ const README_ERROR_CODES = [
   'VALIDATION_FAILED',
   'IDEMPOTENCY_KEY_REUSED',
   'IDEMPOTENCY_KEY_IN_USE',
+  'TOO_MANY_REQUESTS',
   'SERVICE_UNAVAILABLE',
 ];
 
@@ -103,6 +104,11 @@ describe('OpenAPI document and Swagger UI (e2e)', () => {
     expect(codesAt(operation('post', '/api/payments/webhook'), '401')).toEqual(['INVALID_SIGNATURE']);
     expect(codesAt(operation('get', '/api/products/{id}'), '400')).toEqual(['INVALID_ID']);
     expect(operation('get', '/api/products/{id}').responses['503']).toMatchObject({ headers: { 'Retry-After': expect.any(Object) } });
+    for (const path of ['/api/holds', '/api/orders']) {
+      expect(codesAt(operation('post', path), '429')).toEqual(['TOO_MANY_REQUESTS']);
+      expect(operation('post', path).responses['429']).toMatchObject({ headers: { 'Retry-After': expect.any(Object) } });
+    }
+    expect(operation('post', '/api/payments/webhook').responses['429']).toBeUndefined();
   });
 
   it("should carry the original README's flow as request examples", () => {

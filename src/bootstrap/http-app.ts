@@ -2,13 +2,22 @@ import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify
 import { Logger } from 'nestjs-pino';
 import { HttpExceptionFilter } from '../common/filters/http-exception.filter';
 import { ApiValidationPipe } from '../common/pipes/api-validation.pipe';
+import { validateEnv } from '../config/env.validation';
 import { REQUEST_ID_HEADER, requestIdFor } from '../observability/logger-options';
+import { registerSecurityHeaders } from '../security/security-headers';
+import { trustProxyOption } from '../security/trust-proxy';
 import { setupSwagger } from './swagger';
 
 export const BODY_LIMIT_BYTES = 1024 * 1024;
 
 export function createFastifyAdapter(): FastifyAdapter {
-  return new FastifyAdapter({ bodyLimit: BODY_LIMIT_BYTES, genReqId: requestIdFor });
+  return new FastifyAdapter({
+    bodyLimit: BODY_LIMIT_BYTES,
+    genReqId: requestIdFor,
+    // Whose X-Forwarded-For makes request.ip, which the rate limits key on (read here: the
+    // adapter exists before the app's configuration does).
+    trustProxy: trustProxyOption(validateEnv(process.env).TRUST_PROXY),
+  });
 }
 
 /** Everything the HTTP app needs besides its modules; shared by main.ts and the e2e tests. */
@@ -30,6 +39,7 @@ export function configureHttpApp(app: NestFastifyApplication): NestFastifyApplic
       void reply.header(REQUEST_ID_HEADER, request.id);
       done();
     });
+  registerSecurityHeaders(app);
   setupSwagger(app);
   return app;
 }

@@ -14,6 +14,7 @@ export const appConfig = registerAs('app', () => {
     holdBatchMaxSize: env.HOLD_BATCH_MAX_SIZE,
     holdBatchMaxQueued: env.HOLD_BATCH_MAX_QUEUED,
     seedOnStart: env.SEED_ON_START,
+    rateLimitPerMinute: env.RATE_LIMIT_PER_MINUTE,
   };
 });
 

@@ -50,4 +50,14 @@ describe(validateEnv.name, () => {
     expect(() => validateEnv({ NODE_ENV: 'production' })).toThrow(/PAYMENT_WEBHOOK_SECRET must be set/);
     expect(() => validateEnv({ NODE_ENV: 'production', PAYMENT_WEBHOOK_SECRET: 'whsec_long_enough' })).not.toThrow();
   });
+
+  it('should default RATE_LIMIT_PER_MINUTE to 600 (0 turns it off) and refuse a malformed TRUST_PROXY', () => {
+    expect(validateEnv({})).toMatchObject({ RATE_LIMIT_PER_MINUTE: 600, TRUST_PROXY: 'false' });
+    expect(validateEnv({ RATE_LIMIT_PER_MINUTE: '0', TRUST_PROXY: '10.0.0.0/8, ::1' })).toMatchObject({
+      RATE_LIMIT_PER_MINUTE: 0,
+      TRUST_PROXY: '10.0.0.0/8, ::1',
+    });
+    expect(() => validateEnv({ TRUST_PROXY: 'everyone' })).toThrow(/TRUST_PROXY/);
+    expect(() => validateEnv({ RATE_LIMIT_PER_MINUTE: '-1' })).toThrow(/RATE_LIMIT_PER_MINUTE/);
+  });
 });

@@ -1,6 +1,7 @@
 import 'reflect-metadata';
 import { plainToInstance, Transform } from 'class-transformer';
-import { IsBoolean, IsIn, IsInt, IsOptional, IsString, Max, Min, MinLength, validateSync } from 'class-validator';
+import { IsBoolean, IsIn, IsInt, IsOptional, IsString, Matches, Max, Min, MinLength, validateSync } from 'class-validator';
+import { TRUST_PROXY_PATTERN } from '../security/trust-proxy';
 
 export const DB_TYPES = ['mysql', 'mariadb', 'sqlite'] as const;
 export type DbType = (typeof DB_TYPES)[number];
@@ -60,6 +61,7 @@ export class EnvironmentVariables {
   @IsString() @MinLength(1)
   SQLITE_PATH: string = 'data/flash-sale.sqlite';
 
+  /** Unset or empty: no Redis at all (product cache in memory, expiry by the sweeper alone). */
   @Transform(emptyToUndefined) @IsOptional() @IsString()
   REDIS_HOST?: string = '127.0.0.1';
 
@@ -115,6 +117,14 @@ export class EnvironmentVariables {
   /** Create the sample product at start when the products table is empty. */
   @Transform(toBoolean) @IsBoolean()
   SEED_ON_START: boolean = true;
+
+  /** POSTs (holds, orders) per client IP and route per minute, per API process; 0 turns the limit off. */
+  @IsInt() @Min(0) @Max(1_000_000)
+  RATE_LIMIT_PER_MINUTE: number = 600;
+
+  /** Which proxies' X-Forwarded-For to believe: false, true, a hop count, or their addresses/CIDRs (comma-separated). */
+  @IsString() @Matches(TRUST_PROXY_PATTERN, { message: 'TRUST_PROXY must be false, true, a hop count or comma-separated proxy addresses' })
+  TRUST_PROXY: string = 'false';
 }
 
 export type Env = EnvironmentVariables;

@@ -6,6 +6,7 @@ import { PaginationQueryDto, toPageRequest } from '../common/http/pagination.dto
 import { ParseIdPipe } from '../common/pipes/parse-id.pipe';
 import { ApiIdempotencyKey } from '../idempotency/idempotency.docs';
 import { Idempotent, IdempotencyKey } from '../idempotency/idempotency.interceptor';
+import { RateLimited } from '../security/rate-limit';
 import type { IdempotentRequest } from '../idempotency/idempotency.rules';
 import { CreateHoldDto } from './dto/create-hold.dto';
 import { CreatedHoldResponseDto, createdHoldAnswer, HoldResponseDto } from './dto/hold-response.dto';
@@ -36,6 +37,7 @@ export class HoldsController {
 
   @Post()
   @HttpCode(HttpStatus.CREATED)
+  @RateLimited()
   @Idempotent('holds')
   @ApiIdempotencyKey()
   @ApiOperation({

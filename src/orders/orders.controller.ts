@@ -6,6 +6,7 @@ import { PaginationQueryDto, toPageRequest } from '../common/http/pagination.dto
 import { ParseIdPipe } from '../common/pipes/parse-id.pipe';
 import { ApiIdempotencyKey } from '../idempotency/idempotency.docs';
 import { Idempotent, IdempotencyKey } from '../idempotency/idempotency.interceptor';
+import { RateLimited } from '../security/rate-limit';
 import type { IdempotentRequest } from '../idempotency/idempotency.rules';
 import { CreateOrderDto } from './dto/create-order.dto';
 import { createdOrderAnswer, OrderResponseDto } from './dto/order-response.dto';
@@ -31,6 +32,7 @@ export class OrdersController {
 
   @Post()
   @HttpCode(HttpStatus.CREATED)
+  @RateLimited()
   @Idempotent('orders')
   @ApiIdempotencyKey()
   @ApiOperation({

@@ -45,6 +45,9 @@ export async function createTestApp(env: Record<string, string> = {}, options: T
     REDIS_PREFIX: databaseName,
     SEED_ON_START: 'false',
     PAYMENT_WEBHOOK_SECRET: TEST_WEBHOOK_SECRET,
+    // Concurrency suites fire hundreds of POSTs from one address; the rate-limit suite turns it on.
+    RATE_LIMIT_PER_MINUTE: '0',
+    TRUST_PROXY: 'false',
     // pino writes straight to stdout, past Jest's console capture: silent unless asked for.
     LOG_LEVEL: process.env.TEST_LOGS ? 'debug' : 'silent',
     ...env,

@@ -1,4 +1,5 @@
 import { BadRequestException, HttpException, NotFoundException, PayloadTooLargeException } from '@nestjs/common';
+import { ThrottlerException } from '@nestjs/throttler';
 import { QueryFailedError } from 'typeorm';
 import { InsufficientStockError } from '../../products/product.errors';
 import { InvalidIdError, ValidationFailedError } from './domain.error';
@@ -44,6 +45,11 @@ describe(toErrorResponse.name, () => {
     });
     expect(toErrorResponse(new HttpException('x', 415)).body.code).toBe('UNSUPPORTED_MEDIA_TYPE');
     expect(toErrorResponse(new NotFoundException('Cannot GET /x')).body.code).toBe('ROUTE_NOT_FOUND');
+    expect(toErrorResponse(new ThrottlerException()).body).toEqual({
+      status: 'error',
+      code: 'TOO_MANY_REQUESTS',
+      message: 'Too many requests; retry after the number of seconds in Retry-After',
+    });
   });
 
   it('should hide the details of unexpected errors behind a 500', () => {

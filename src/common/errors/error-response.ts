@@ -52,6 +52,8 @@ const CODE_BY_STATUS: Record<number, string> = {
 const STACK_MESSAGES: Record<number, string> = {
   413: 'The request body is larger than 1 MB',
   415: "Send the request body as 'application/json'",
+  // The rate limiter's own answer; Retry-After (set by it) says how many seconds to wait.
+  429: 'Too many requests; retry after the number of seconds in Retry-After',
 };
 
 const RETRY_AFTER_SECONDS = '2';

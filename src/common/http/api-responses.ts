@@ -44,6 +44,7 @@ const EXAMPLE_MESSAGES: Record<string, string> = {
   VALIDATION_FAILED: 'The request is invalid',
   IDEMPOTENCY_KEY_REUSED: 'This Idempotency-Key was already used with a different request body',
   IDEMPOTENCY_KEY_IN_USE: 'A request with this Idempotency-Key is still being processed; retry shortly',
+  TOO_MANY_REQUESTS: 'Too many requests; retry after the number of seconds in Retry-After',
   SERVICE_UNAVAILABLE: 'The database is unavailable; retry shortly',
 };
 
@@ -57,8 +58,12 @@ const STATUS_TEXT: Record<number, string> = {
   413: 'Body too large',
   415: 'Unsupported media type',
   422: 'Validation failed',
+  429: 'Rate limited (RATE_LIMIT_PER_MINUTE per client IP and route); the response carries Retry-After',
   503: 'Database unavailable; the response carries Retry-After',
 };
+
+/** Statuses whose answers tell the client when to come back. */
+const RETRY_AFTER_STATUSES = new Set([429, 503]);
 
 export type ErrorCodesByStatus = Partial<Record<number, readonly string[]>>;
 
@@ -77,6 +82,9 @@ export const IDEMPOTENCY_ERRORS: ErrorCodesByStatus = {
   422: ['IDEMPOTENCY_KEY_REUSED'],
 };
 
+/** The rate-limited POST routes. */
+export const RATE_LIMIT_ERRORS: ErrorCodesByStatus = { 429: ['TOO_MANY_REQUESTS'] };
+
 /** Documents each error status with the `code` values it carries and an example per code. */
 export function ApiErrors(...groups: ErrorCodesByStatus[]) {
   const merged = new Map<number, Set<string>>();
@@ -94,10 +102,9 @@ export function ApiErrors(...groups: ErrorCodesByStatus[]) {
       return ApiResponse({
         status,
         description: `${STATUS_TEXT[status] ?? 'Error'}: ${list.join(', ')}`,
-        headers:
-          status === 503
-            ? { 'Retry-After': { description: 'Seconds to wait before retrying', schema: { type: 'string' } } }
-            : undefined,
+        headers: RETRY_AFTER_STATUSES.has(status)
+          ? { 'Retry-After': { description: 'Seconds to wait before retrying', schema: { type: 'string' } } }
+          : undefined,
         content: {
           'application/json': {
             schema: {
