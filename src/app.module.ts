@@ -35,7 +35,8 @@ export class AppModule {
   static forRoot({ http = true }: AppModuleOptions = {}): DynamicModule {
     // The module list depends on a setting, so read it here, .env included (as ConfigModule does).
     if (process.env.NODE_ENV !== 'test') loadEnvFileIfPresent();
-    const worker = !http || validateEnv(process.env).WORKER_ENABLED;
+    const env = validateEnv(process.env);
+    const worker = !http || env.WORKER_ENABLED;
     return {
       module: AppModule,
       imports: [
@@ -52,7 +53,8 @@ export class AppModule {
         HoldsModule,
         OrdersModule,
         PaymentsModule,
-        ExpiryModule.forRoot({ queue: true, worker }),
+        // No Redis configured: no BullMQ at all, the sweeper alone releases expired holds.
+        ExpiryModule.forRoot({ queue: Boolean(env.REDIS_HOST), worker }),
         // GET /health and GET /metrics exist only where there is HTTP.
         ...(http ? [HealthModule, MetricsModule] : []),
       ],

@@ -1,10 +1,12 @@
 import { validateEnv } from './env.validation';
 
 describe(validateEnv.name, () => {
-  it('should apply the documented defaults', () => {
+  it('should apply the documented defaults: embedded SQLite, no Redis, the sweeper every second', () => {
     const env = validateEnv({});
     expect(env).toMatchObject({
       PORT: 3000,
+      DB_TYPE: 'sqlite',
+      SQLITE_PATH: 'data/flash-sale.sqlite',
       DB_HOST: '127.0.0.1',
       DB_PORT: 3306,
       DB_USERNAME: 'root',
@@ -12,12 +14,25 @@ describe(validateEnv.name, () => {
       DB_DATABASE: 'flash_sale',
       REDIS_PORT: 6379,
       HOLD_TTL_SECONDS: 120,
-      HOLD_SWEEP_INTERVAL_SECONDS: 30,
+      HOLD_SWEEP_INTERVAL_SECONDS: 1,
       WORKER_ENABLED: true,
       MAX_HOLD_QUANTITY: 100,
       LOG_LEVEL: 'info',
       PRODUCT_CACHE_TTL_SECONDS: 60,
     });
+    expect(env.REDIS_HOST).toBeUndefined();
+  });
+
+  it('should sweep every 30 s by default once Redis (and its delayed jobs) is configured, unless told otherwise', () => {
+    expect(validateEnv({ DB_TYPE: 'mysql', REDIS_HOST: '127.0.0.1' }).HOLD_SWEEP_INTERVAL_SECONDS).toBe(30);
+    expect(validateEnv({ REDIS_HOST: '' }).HOLD_SWEEP_INTERVAL_SECONDS).toBe(1);
+    expect(validateEnv({ REDIS_HOST: '127.0.0.1', HOLD_SWEEP_INTERVAL_SECONDS: '5' }).HOLD_SWEEP_INTERVAL_SECONDS).toBe(5);
+    expect(validateEnv({ HOLD_SWEEP_INTERVAL_SECONDS: '7' }).HOLD_SWEEP_INTERVAL_SECONDS).toBe(7);
+  });
+
+  it('should refuse an API-only process on SQLite, where no worker process could release holds', () => {
+    expect(() => validateEnv({ WORKER_ENABLED: 'false' })).toThrow(/WORKER_ENABLED=false[\s\S]*DB_TYPE=sqlite/);
+    expect(validateEnv({ DB_TYPE: 'mariadb', WORKER_ENABLED: 'false' }).WORKER_ENABLED).toBe(false);
   });
 
   it('should convert numbers and booleans from strings', () => {
@@ -28,7 +43,7 @@ describe(validateEnv.name, () => {
   });
 
   it('should read WORKER_ENABLED=false as "API only" and refuse a sweep interval below 1 s', () => {
-    expect(validateEnv({ WORKER_ENABLED: 'false', HOLD_SWEEP_INTERVAL_SECONDS: '2' })).toMatchObject({
+    expect(validateEnv({ DB_TYPE: 'mariadb', WORKER_ENABLED: 'false', HOLD_SWEEP_INTERVAL_SECONDS: '2' })).toMatchObject({
       WORKER_ENABLED: false,
       HOLD_SWEEP_INTERVAL_SECONDS: 2,
     });

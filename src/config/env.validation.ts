@@ -36,8 +36,9 @@ export class EnvironmentVariables {
   @IsInt() @Min(0) @Max(65535)
   PORT: number = 3000;
 
+  /** sqlite (embedded, one process, no other service) unless a MySQL/MariaDB server is named. */
   @IsIn(DB_TYPES)
-  DB_TYPE: DbType = 'mariadb';
+  DB_TYPE: DbType = 'sqlite';
 
   @IsString()
   DB_HOST: string = '127.0.0.1';
@@ -63,7 +64,7 @@ export class EnvironmentVariables {
 
   /** Unset or empty: no Redis at all (product cache in memory, expiry by the sweeper alone). */
   @Transform(emptyToUndefined) @IsOptional() @IsString()
-  REDIS_HOST?: string = '127.0.0.1';
+  REDIS_HOST?: string;
 
   @IsInt() @Min(1) @Max(65535)
   REDIS_PORT: number = 6379;
@@ -82,9 +83,13 @@ export class EnvironmentVariables {
   @IsInt() @Min(1) @Max(86_400)
   HOLD_TTL_SECONDS: number = 120;
 
-  /** Period of the sweeper that releases expired holds whose job did not (Redis down, lost job, downtime). */
-  @IsInt() @Min(1) @Max(3_600)
-  HOLD_SWEEP_INTERVAL_SECONDS: number = 30;
+  /**
+   * Period of the sweeper that releases expired holds whose job did not (Redis down, lost job,
+   * downtime). Unset: 30 s with Redis, where it is the safety net behind the delayed jobs, and
+   * 1 s without Redis, where it is the only expiry path (see defaultSweepIntervalSeconds).
+   */
+  @IsOptional() @IsInt() @Min(1) @Max(3_600)
+  HOLD_SWEEP_INTERVAL_SECONDS!: number;
 
   /** Run the expiry worker and sweeper in this API process; false = API only (it still enqueues). */
   @Transform(toBoolean) @IsBoolean()
@@ -141,6 +146,11 @@ export function validateEnv(raw: Record<string, unknown>): Env {
   const problems = errors.flatMap((error) =>
     Object.values(error.constraints ?? {}).map((message) => `${message} (got ${JSON.stringify(error.value)})`),
   );
+  env.HOLD_SWEEP_INTERVAL_SECONDS ??= defaultSweepIntervalSeconds(env);
+  if (env.DB_TYPE === 'sqlite' && !env.WORKER_ENABLED) {
+    // Nothing else may open the file, so no worker process could ever release the holds.
+    problems.push('WORKER_ENABLED=false needs a worker process of its own, which DB_TYPE=sqlite (one process) cannot have');
+  }
   if (env.NODE_ENV === 'production' && !env.PAYMENT_WEBHOOK_SECRET) {
     problems.push('PAYMENT_WEBHOOK_SECRET must be set when NODE_ENV=production (webhooks would be unsigned)');
   }
@@ -148,6 +158,11 @@ export function validateEnv(raw: Record<string, unknown>): Env {
     throw new Error(`Invalid configuration:\n  - ${problems.join('\n  - ')}`);
   }
   return env;
+}
+
+/** Without Redis there are no delayed jobs: the sweeper alone releases holds, so it runs every second. */
+export function defaultSweepIntervalSeconds(env: Pick<Env, 'REDIS_HOST'>): number {
+  return env.REDIS_HOST ? 30 : 1;
 }
 
 /**
