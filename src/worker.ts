@@ -3,6 +3,17 @@ import { Logger } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { Logger as PinoLogger } from 'nestjs-pino';
 import { AppModule } from './app.module';
+import { loadEnvFileIfPresent } from './config/env-file';
+import { validateEnv } from './config/env.validation';
+
+/**
+ * Embedded mode is one process, which already releases holds: a worker there would have
+ * nothing to do, and could not open the file anyway.
+ */
+const EMBEDDED_WORKER_REFUSAL =
+  'npm run start:worker is for the scale-out mode (DB_TYPE=mysql|mariadb with REDIS_HOST). In embedded mode ' +
+  '(DB_TYPE=sqlite, the default) the API process (npm start) runs the sweeper that releases expired holds, ' +
+  'and it is the only process allowed on the database file. Not starting.';
 
 /**
  * The expiry worker and sweeper without HTTP (`npm run start:worker`). Run as many as you
@@ -10,6 +21,11 @@ import { AppModule } from './app.module';
  * Redis, and every release is exactly-once.
  */
 async function bootstrap() {
+  if (process.env.NODE_ENV !== 'test') loadEnvFileIfPresent();
+  if (validateEnv(process.env).DB_TYPE === 'sqlite') {
+    console.error(EMBEDDED_WORKER_REFUSAL);
+    process.exit(1);
+  }
   // Logs are held until the JSON logger takes over, as in main.ts.
   const app = await NestFactory.createApplicationContext(AppModule.forRoot({ http: false }), { bufferLogs: true });
   app.useLogger(app.get(PinoLogger));

@@ -2,6 +2,7 @@ import { join } from 'node:path';
 import type { DataSourceOptions } from 'typeorm';
 import type { DatabaseConfig } from '../config/database.config';
 import { ENTITIES } from './entities';
+import { claimSqliteFile, SqliteConnection } from './sqlite-file-lock';
 
 /**
  * Migrations live in the top-level `migrations/` folder. Compiled, they sit in
@@ -13,6 +14,8 @@ const MIGRATIONS = __filename.endsWith('.ts')
 
 /** A failing connection attempt must fail fast: callers answer 503 instead of hanging. */
 const CONNECT_TIMEOUT_MS = 2_000;
+/** SQLite's busy timeout; with the file held exclusively (see claimSqliteFile) nothing should wait on it. */
+const SQLITE_BUSY_TIMEOUT_MS = 5_000;
 
 export function buildDataSourceOptions(db: DatabaseConfig): DataSourceOptions {
   const common = {
@@ -28,9 +31,11 @@ export function buildDataSourceOptions(db: DatabaseConfig): DataSourceOptions {
       ...common,
       type: 'better-sqlite3',
       database: db.sqlitePath,
-      // WAL: readers never block the writer; the busy timeout covers a CLI touching the file.
+      // One process owns the file (refusing a second one with a clear message), in WAL mode.
+      prepareDatabase: (connection: SqliteConnection) =>
+        claimSqliteFile(connection, db.sqlitePath, SQLITE_BUSY_TIMEOUT_MS),
       enableWAL: true,
-      timeout: 5_000,
+      timeout: SQLITE_BUSY_TIMEOUT_MS,
     };
   }
   return {
