@@ -2,6 +2,7 @@ import { Injectable, Logger, OnApplicationBootstrap, OnModuleDestroy } from '@ne
 import { ConfigService } from '@nestjs/config';
 import { SchedulerRegistry } from '@nestjs/schedule';
 import type { AllConfig } from '../config/config.types';
+import { UnitOfWork } from '../database/unit-of-work';
 import { HoldsRepository } from '../holds/holds.repository';
 import { HoldsService } from '../holds/holds.service';
 import { IdempotencyService } from '../idempotency/idempotency.service';
@@ -31,6 +32,7 @@ export class ExpiredHoldsSweeper implements OnApplicationBootstrap, OnModuleDest
   constructor(
     private readonly holdsService: HoldsService,
     private readonly holds: HoldsRepository,
+    private readonly unitOfWork: UnitOfWork,
     private readonly registry: SchedulerRegistry,
     private readonly idempotency: IdempotencyService,
     config: ConfigService<AllConfig, true>,
@@ -68,7 +70,8 @@ export class ExpiredHoldsSweeper implements OnApplicationBootstrap, OnModuleDest
   private async sweep(): Promise<number> {
     let released = 0;
     for (let batch = 0; batch < MAX_BATCHES_PER_RUN && !this.stopping; batch++) {
-      const candidates = await this.holds.findExpiredActive(new Date(), SWEEP_BATCH_SIZE);
+      const now = new Date();
+      const candidates = await this.unitOfWork.read(() => this.holds.findExpiredActive(now, SWEEP_BATCH_SIZE));
       let releasedInBatch = 0;
       for (const [productId, holdIds] of planSweep(candidates)) {
         if (this.stopping) break;

@@ -31,7 +31,10 @@ export class IdempotencyKeysRepository {
       })
       .updateEntity(false)
       .execute();
-    return Number(result.identifiers[0]?.id ?? result.raw?.insertId);
+    // Without updateEntity there are no identifiers: the driver's own result has the id,
+    // as raw.insertId from mysql2 and as raw itself (lastInsertRowid) from better-sqlite3.
+    const raw = result.raw as { insertId?: number } | number | bigint;
+    return Number(typeof raw === 'object' ? raw.insertId : raw);
   }
 
   /** A key older than the window is free again: its old row goes before the new one goes in. */

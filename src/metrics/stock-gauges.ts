@@ -1,5 +1,6 @@
 import { Injectable, Logger, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
 import { Gauge, register } from 'prom-client';
+import { UnitOfWork } from '../database/unit-of-work';
 import { ProductsRepository, StockLevel } from '../products/products.repository';
 
 export const STOCK_GAUGES = {
@@ -21,7 +22,10 @@ export class StockGauges implements OnModuleInit, OnModuleDestroy {
   private readonly logger = new Logger(StockGauges.name);
   private snapshot: Promise<StockLevel[]> | undefined;
 
-  constructor(private readonly products: ProductsRepository) {}
+  constructor(
+    private readonly unitOfWork: UnitOfWork,
+    private readonly products: ProductsRepository,
+  ) {}
 
   onModuleInit(): void {
     const read = () => this.levels();
@@ -62,7 +66,8 @@ export class StockGauges implements OnModuleInit, OnModuleDestroy {
       timer = setTimeout(() => reject(new Error('timed out')), QUERY_TIMEOUT_MS);
     });
     try {
-      return await Promise.race([this.products.findStockLevels(MAX_PRODUCTS_IN_METRICS), timeout]);
+      const levels = this.unitOfWork.read(() => this.products.findStockLevels(MAX_PRODUCTS_IN_METRICS));
+      return await Promise.race([levels, timeout]);
     } catch (error) {
       this.logger.debug({ event: 'metrics.stock_unavailable', reason: (error as Error).message });
       return [];

@@ -83,12 +83,12 @@ export class OrdersService {
   }
 
   async findOne(id: number): Promise<Order> {
-    const order = await this.orders.findById(id);
+    const order = await this.unitOfWork.read(() => this.orders.findById(id));
     if (!order) throw new OrderNotFoundError(id);
     return order;
   }
 
   findPage(request: PageRequest): Promise<[Order[], number]> {
-    return this.orders.findPage(request);
+    return this.unitOfWork.read(() => this.orders.findPage(request));
   }
 }

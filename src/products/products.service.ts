@@ -1,20 +1,25 @@
 import { Injectable } from '@nestjs/common';
 import type { PageRequest } from '../common/http/pagination.dto';
+import { UnitOfWork } from '../database/unit-of-work';
 import { ProductNotFoundError } from './product.errors';
 import type { Product } from './product.entity';
 import { ProductsRepository } from './products.repository';
 
 @Injectable()
 export class ProductsService {
-  constructor(private readonly products: ProductsRepository) {}
+  constructor(
+    private readonly unitOfWork: UnitOfWork,
+    private readonly products: ProductsRepository,
+  ) {}
 
+  /** Plain reads, through the unit of work so that on SQLite they never see a unit's uncommitted writes. */
   async findOne(id: number): Promise<Product> {
-    const product = await this.products.findById(id);
+    const product = await this.unitOfWork.read((manager) => this.products.findById(id, manager));
     if (!product) throw new ProductNotFoundError(id);
     return product;
   }
 
   findPage(request: PageRequest): Promise<[Product[], number]> {
-    return this.products.findPage(request);
+    return this.unitOfWork.read(() => this.products.findPage(request));
   }
 }
