@@ -3,7 +3,7 @@ import { HealthCheckResult, HealthCheckService, TypeOrmHealthIndicator } from '@
 import type { FastifyReply } from 'fastify';
 import { ApiHealth } from './health.docs';
 import { healthStatus, HealthStatus, httpStatusFor } from './health-status';
-import { RedisHealthIndicator } from './redis.health';
+import { RedisHealthIndicator, withRedisNotConfigured } from './redis.health';
 
 /** Bounded so a hung database makes /health answer 503 instead of hanging the probe. */
 const DATABASE_PING_TIMEOUT_MS = 1_000;
@@ -24,7 +24,7 @@ export class HealthController {
     const result = await this.health
       .check([
         () => this.database.pingCheck('database', { timeout: DATABASE_PING_TIMEOUT_MS }),
-        () => this.redis.check('redis'),
+        ...(this.redis.configured ? [() => this.redis.check('redis')] : []),
       ])
       // Terminus throws its report when a check is down; whether that is fatal is ours to say.
       .catch((error: unknown) => {
@@ -33,6 +33,6 @@ export class HealthController {
       });
     const status = healthStatus(result);
     void reply.status(httpStatusFor(status));
-    return { ...result, status };
+    return { ...(this.redis.configured ? result : withRedisNotConfigured(result)), status };
   }
 }

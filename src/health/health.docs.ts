@@ -7,7 +7,8 @@ const checks: SchemaObject = {
   additionalProperties: {
     type: 'object',
     required: ['status'],
-    properties: { status: { type: 'string', enum: ['up', 'down'] } },
+    // not_configured: Redis in embedded mode (REDIS_HOST empty), which is not a fault.
+    properties: { status: { type: 'string', enum: ['up', 'down', 'not_configured'] } },
     additionalProperties: true,
   },
 };
@@ -24,6 +25,13 @@ const report: SchemaObject = {
 };
 
 const up = { database: { status: 'up' }, redis: { status: 'up', store: 'redis' } };
+const embedded = {
+  database: { status: 'up' },
+  redis: {
+    status: 'not_configured',
+    message: 'REDIS_HOST is not set: product reads are cached in this process and the sweeper releases expired holds',
+  },
+};
 const redisDown = {
   database: { status: 'up' },
   redis: { status: 'down', store: 'redis', message: 'Redis does not answer: product reads are served from the database' },
@@ -36,7 +44,7 @@ export function ApiHealth() {
     ApiOperation({
       summary: 'Health of the instance and its dependencies',
       description:
-        'For probes and load balancers; outside the /api prefix. Redis down is "degraded" but still 200: reads come from the database and the sweeper releases holds. The database down is 503.',
+        'For probes and load balancers; outside the /api prefix. Redis down is "degraded" but still 200: reads come from the database and the sweeper releases holds. Without REDIS_HOST (embedded mode) Redis is "not_configured" and the status ok. The database down is 503.',
     }),
     ApiResponse({
       status: 200,
@@ -46,6 +54,10 @@ export function ApiHealth() {
           schema: report,
           examples: {
             ok: { summary: 'ok', value: { status: 'ok', info: up, error: {}, details: up } },
+            embedded: {
+              summary: 'ok, embedded mode (no Redis configured)',
+              value: { status: 'ok', info: embedded, error: {}, details: embedded },
+            },
             degraded: {
               summary: 'degraded (Redis down)',
               value: { status: 'degraded', info: { database: up.database }, error: { redis: redisDown.redis }, details: redisDown },
