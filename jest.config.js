@@ -1,6 +1,8 @@
 /**
- * `npm test` runs both projects: unit specs next to the code (pure rules, no I/O) and
- * e2e specs in test/ against the real MariaDB and Redis of this machine.
+ * `npm test` runs three projects: unit specs next to the code (pure rules, no I/O), e2e
+ * specs in test/ against the real MariaDB and Redis of this machine (the scale-out mode), and
+ * e2e-embedded: the engine-independent behaviour specs again, plus test/embedded/, in the
+ * zero-setup mode (a SQLite file per suite, no Redis).
  */
 const tsJest = ['ts-jest', { tsconfig: 'tsconfig.json' }];
 
@@ -11,6 +13,17 @@ const tsJest = ['ts-jest', { tsconfig: 'tsconfig.json' }];
  */
 const esmOnlyPackages = ['content-disposition', '@apidevtools/json-schema-ref-parser'];
 const esmToCommonJs = ['ts-jest', { tsconfig: { allowJs: true, module: 'commonjs' }, diagnostics: false }];
+const e2eTransform = {
+  transform: { '^.+\\.ts$': tsJest, [`node_modules/(${esmOnlyPackages.join('|')})/.+\\.js$`]: esmToCommonJs },
+  transformIgnorePatterns: [`/node_modules/(?!(${esmOnlyPackages.join('|')})/)`],
+};
+
+/**
+ * Specs whose behaviour must not depend on the engine: the flow, the concurrency tests and
+ * the cache. The other e2e specs need MariaDB or Redis by nature (outages behind a proxy or a
+ * Redis of their own, BullMQ jobs, several processes on one database).
+ */
+const embeddedSpecs = ['products', 'holds', 'orders', 'payments', 'concurrency', 'cache', 'metrics', 'webhook-signature', 'idempotency', 'security'];
 
 module.exports = {
   testTimeout: 60_000,
@@ -25,11 +38,22 @@ module.exports = {
     {
       displayName: 'e2e',
       rootDir: '.',
-      testMatch: ['<rootDir>/test/**/*.e2e-spec.ts'],
-      transform: { '^.+\\.ts$': tsJest, [`node_modules/(${esmOnlyPackages.join('|')})/.+\\.js$`]: esmToCommonJs },
-      transformIgnorePatterns: [`/node_modules/(?!(${esmOnlyPackages.join('|')})/)`],
+      testMatch: ['<rootDir>/test/*.e2e-spec.ts'],
+      ...e2eTransform,
       testEnvironment: 'node',
       globalSetup: '<rootDir>/test/utils/global-setup.ts',
+    },
+    {
+      displayName: 'e2e-embedded',
+      rootDir: '.',
+      testMatch: [
+        ...embeddedSpecs.map((name) => `<rootDir>/test/${name}.e2e-spec.ts`),
+        '<rootDir>/test/embedded/*.e2e-spec.ts',
+      ],
+      ...e2eTransform,
+      testEnvironment: 'node',
+      setupFiles: ['<rootDir>/test/utils/embedded-env.ts'],
+      globalSetup: '<rootDir>/test/utils/embedded-global-setup.ts',
     },
   ],
 };

@@ -1,6 +1,6 @@
 import Redis from 'ioredis';
 import { deleteRedisKeys } from './redis-server';
-import { TEST_DATABASE_PREFIX, withServerConnection } from './test-env';
+import { ownerIsAlive, TEST_DATABASE_PREFIX, withServerConnection } from './test-env';
 
 /**
  * Fails fast with a clear message when MariaDB or Redis is not answering, and drops test
@@ -16,7 +16,7 @@ export default async function globalSetup(): Promise<void> {
       await connection.query(`DROP DATABASE IF EXISTS ${connection.escapeId(name)}`);
     }
   }).catch((error: Error) => {
-    throw new Error(`MariaDB/MySQL is not answering on 127.0.0.1:3306 (${error.message}). Run .ci/services.sh.`);
+    throw new Error(`MariaDB/MySQL is not answering on 127.0.0.1:3306 (${error.message}). Run bash scripts/ensure-services.sh.`);
   });
 
   const redis = new Redis({ host: process.env.REDIS_HOST ?? '127.0.0.1', port: Number(process.env.REDIS_PORT ?? 6379), lazyConnect: true, maxRetriesPerRequest: 1 });
@@ -24,7 +24,7 @@ export default async function globalSetup(): Promise<void> {
     await redis.connect();
     await redis.ping();
   } catch (error) {
-    throw new Error(`Redis is not answering on 127.0.0.1:6379 (${(error as Error).message}). Run .ci/services.sh.`);
+    throw new Error(`Redis is not answering on 127.0.0.1:6379 (${(error as Error).message}). Run bash scripts/ensure-services.sh.`);
   } finally {
     redis.disconnect();
   }
@@ -32,16 +32,4 @@ export default async function globalSetup(): Promise<void> {
   await deleteRedisKeys(Number(process.env.REDIS_PORT ?? 6379), `${TEST_DATABASE_PREFIX}*`, (key) =>
     ownerIsAlive(key.split(':')[0]),
   );
-}
-
-/** Test databases are named fs_test_<pid of the Jest worker>_<random>; signal 0 only checks the pid exists. */
-function ownerIsAlive(databaseName: string): boolean {
-  const pid = Number(databaseName.slice(TEST_DATABASE_PREFIX.length).split('_')[0]);
-  if (!Number.isSafeInteger(pid) || pid <= 0) return false;
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
 }

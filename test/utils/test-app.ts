@@ -6,8 +6,16 @@ import type TestAgent from 'supertest/lib/agent';
 import { DataSource } from 'typeorm';
 import { AppModule } from '../../src/app.module';
 import { configureHttpApp, createFastifyAdapter } from '../../src/bootstrap/http-app';
+import { ExpiredHoldsSweeper } from '../../src/expiry/expired-holds.sweeper';
 import { deleteRedisKeys } from './redis-server';
-import { dropDatabase, TEST_DB, uniqueDatabaseName } from './test-env';
+import {
+  dropDatabase,
+  EMBEDDED,
+  removeSqliteDatabase,
+  sqlitePathFor,
+  TEST_DB,
+  uniqueDatabaseName,
+} from './test-env';
 
 export interface TestApp {
   app: NestFastifyApplication;
@@ -28,18 +36,16 @@ export interface TestAppOptions {
 
 /**
  * Starts the real application (same modules, pipes, filters and Fastify settings as
- * main.ts) against a database of its own on the machine's MariaDB.
+ * main.ts) against a database of its own on the machine's MariaDB, or in embedded mode (see
+ * EMBEDDED) on a SQLite file of its own without Redis. Passing the `DB_DATABASE` of an app
+ * that was closed with `keepDatabase` reopens its database in either mode.
  * `env` overrides settings; an empty string unsets an optional one.
  */
 export async function createTestApp(env: Record<string, string> = {}, options: TestAppOptions = {}): Promise<TestApp> {
   const databaseName = env.DB_DATABASE ?? uniqueDatabaseName();
   Object.assign(process.env, {
     NODE_ENV: 'test',
-    DB_TYPE: TEST_DB.type,
-    DB_HOST: TEST_DB.host,
-    DB_PORT: String(TEST_DB.port),
-    DB_USERNAME: TEST_DB.user,
-    DB_PASSWORD: TEST_DB.password,
+    ...(EMBEDDED ? embeddedSettings(databaseName) : serverSettings()),
     DB_DATABASE: databaseName,
     // Queues and cache keys of one suite never meet another suite's (each has its own database).
     REDIS_PREFIX: databaseName,
@@ -62,6 +68,7 @@ export async function createTestApp(env: Record<string, string> = {}, options: T
   });
   configureHttpApp(app);
   await app.listen(0, '127.0.0.1');
+  if (EMBEDDED) await startupSweepDone(app);
   const url = await app.getUrl();
 
   return {
@@ -72,9 +79,49 @@ export async function createTestApp(env: Record<string, string> = {}, options: T
     databaseName,
     async close({ keepDatabase = false } = {}) {
       await app.close();
+      if (keepDatabase) return;
+      if (EMBEDDED) return removeSqliteDatabase(databaseName);
       // Delayed jobs (and cache entries) would otherwise stay in the shared Redis forever.
-      if (!keepDatabase) await deleteRedisKeys(redisKeys.port, redisKeys.pattern);
-      if (!keepDatabase) await dropDatabase(databaseName);
+      await deleteRedisKeys(redisKeys.port, redisKeys.pattern);
+      await dropDatabase(databaseName);
     },
   };
+}
+
+/** The machine's MariaDB and Redis. Redis must be named: without REDIS_HOST the app runs without it. */
+function serverSettings(): Record<string, string> {
+  return {
+    DB_TYPE: TEST_DB.type,
+    DB_HOST: TEST_DB.host,
+    DB_PORT: String(TEST_DB.port),
+    DB_USERNAME: TEST_DB.user,
+    DB_PASSWORD: TEST_DB.password,
+    REDIS_HOST: process.env.REDIS_HOST || '127.0.0.1',
+  };
+}
+
+/**
+ * Embedded mode: a SQLite file of the suite's own and no Redis. No periodic sweep unless a
+ * spec asks for one (`HOLD_SWEEP_INTERVAL_SECONDS: ''` gives embedded's 1 s default): on
+ * SQLite the test's own queries share the app's one connection, so a sweep must not run in
+ * the middle of a test that did not ask for one.
+ */
+function embeddedSettings(databaseName: string): Record<string, string> {
+  return {
+    DB_TYPE: 'sqlite',
+    SQLITE_PATH: sqlitePathFor(databaseName),
+    REDIS_HOST: '',
+    HOLD_SWEEP_INTERVAL_SECONDS: '3600',
+  };
+}
+
+/** The sweep every app runs at start, finished before the test's own queries begin (see above). */
+async function startupSweepDone(app: NestFastifyApplication): Promise<void> {
+  let sweeper: ExpiredHoldsSweeper;
+  try {
+    sweeper = app.get(ExpiredHoldsSweeper, { strict: false });
+  } catch {
+    return; // An API-only app has no sweeper.
+  }
+  await sweeper.run();
 }
