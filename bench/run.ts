@@ -12,6 +12,8 @@ import { startApp, startProcess, waitUntilReady } from './lib/app-process';
 import { dropDatabase, recreateDatabase } from './lib/database';
 import { load } from './lib/http-load';
 import { mysqlStore } from './lib/mysql-store';
+import { deleteKeysWithPrefix } from './lib/redis';
+import { embeddedMode } from './scenarios/embedded-mode';
 import { rawRowLockLimit } from './scenarios/raw-row-lock';
 import { sellOut } from './scenarios/sell-out';
 
@@ -20,23 +22,30 @@ const profile = smoke
   ? { hotSeconds: 2, warmupSeconds: 1, rawSeconds: 1.5, readSeconds: 2, sellOutUnits: 1_000, buyers: 100 }
   : { hotSeconds: 10, warmupSeconds: 3, rawSeconds: 6, readSeconds: 10, sellOutUnits: 10_000, buyers: 500 };
 const CONNECTIONS = 64;
-const DATABASE = 'flash_sale_bench';
+// One database and one Redis namespace per run, removed at the end: a run never inherits
+// another's rows or delayed jobs.
+const DATABASE = `flash_sale_bench_${process.pid}`;
 const APP_PORT = 3901;
 const BARE_PORT = 3902;
 
 async function main() {
   const failures: string[] = [];
   await recreateDatabase(DATABASE);
+  const appSettings = {
+    SEED_ON_START: 'false',
+    HOLD_TTL_SECONDS: '3600',
+    RATE_LIMIT_PER_MINUTE: '0',
+    PAYMENT_WEBHOOK_SECRET: 'whsec_benchmark_only',
+    LOG_LEVEL: process.env.LOG_LEVEL ?? 'info',
+  };
+  // The scale-out mode must be named: with no DB_TYPE and REDIS_HOST the app runs embedded.
   const app = await startApp(
     {
+      ...appSettings,
       DB_TYPE: 'mariadb',
       DB_DATABASE: DATABASE,
+      REDIS_HOST: process.env.REDIS_HOST || '127.0.0.1',
       REDIS_PREFIX: DATABASE,
-      SEED_ON_START: 'false',
-      HOLD_TTL_SECONDS: '3600',
-      RATE_LIMIT_PER_MINUTE: '0',
-      PAYMENT_WEBHOOK_SECRET: 'whsec_benchmark_only',
-      LOG_LEVEL: process.env.LOG_LEVEL ?? 'info',
     },
     APP_PORT,
   );
@@ -101,6 +110,11 @@ async function main() {
   // 2. The raw per-transaction limit, with the app stopped so neither competes with the other.
   const raw = await rawRowLockLimit(DATABASE, profile.rawSeconds);
   await dropDatabase(DATABASE);
+  await deleteKeysWithPrefix(DATABASE);
+
+  // 5. Scenarios 1, 3 and 4 again in embedded mode (SQLite, no Redis), for the side-by-side column.
+  const embedded = await embeddedMode({ ...profile, connections: CONNECTIONS }, APP_PORT, appSettings);
+  failures.push(...embedded.failures);
 
   const results = {
     date: new Date().toISOString(),
@@ -111,6 +125,7 @@ async function main() {
     hotToRawRatio: round(hot.perSecond / raw.perSecond),
     sellOut: { ...sale, buyers: profile.buyers, accounting: saleAccounting },
     reads: { app: reads, bareNodeHttp: bare, ratio: round(reads.perSecond / bare.perSecond) },
+    embedded: { hotProduct: embedded.hotProduct, sellOut: embedded.sellOut, reads: embedded.reads },
     failures,
   };
   report(results);
@@ -133,6 +148,7 @@ type Results = {
   hotToRawRatio: number;
   sellOut: Awaited<ReturnType<typeof sellOut>> & { buyers: number; accounting: { units: number; unitsHeld: number; oversell: number } };
   reads: { app: Awaited<ReturnType<typeof load>>; bareNodeHttp: Awaited<ReturnType<typeof load>>; ratio: number };
+  embedded: Omit<Awaited<ReturnType<typeof embeddedMode>>, 'failures'>;
 };
 
 function report(r: Results) {
@@ -154,6 +170,33 @@ function report(r: Results) {
   const width = Math.max(...rows.map(([label]) => label.length));
   console.log(`\nFlash-sale benchmark${r.smoke ? ' (smoke: timings are not meaningful)' : ''}, ${r.date}\n`);
   for (const [label, value] of rows) console.log(`${label.padEnd(width)}  ${value}`);
+  reportModes(r);
+}
+
+/** The scenarios both modes ran, side by side. */
+function reportModes(r: Results) {
+  const e = r.embedded;
+  const rows: Array<[string, string, string]> = [
+    ['', 'MariaDB + Redis', 'Embedded (SQLite)'],
+    ['Hot product holds/s (64 conn)', `${r.hotProduct.perSecond}`, `${e.hotProduct.perSecond}`],
+    ['   p50 / p99 latency (ms)', `${r.hotProduct.p50} / ${r.hotProduct.p99}`, `${e.hotProduct.p50} / ${e.hotProduct.p99}`],
+    ['   errors / non-2xx', `${r.hotProduct.errors} / ${r.hotProduct.non2xx}`, `${e.hotProduct.errors} / ${e.hotProduct.non2xx}`],
+    [
+      '   units taken = in stored holds',
+      `${r.hotProduct.accounting.unitsTaken} = ${r.hotProduct.accounting.unitsInStoredHolds}`,
+      `${e.hotProduct.accounting.unitsTaken} = ${e.hotProduct.accounting.unitsInStoredHolds}`,
+    ],
+    [`Sell-out ${r.sellOut.accounting.units} units (s)`, r.sellOut.seconds.toFixed(2), e.sellOut.seconds.toFixed(2)],
+    [
+      '   units held / oversell',
+      `${r.sellOut.accounting.unitsHeld} / ${r.sellOut.accounting.oversell}`,
+      `${e.sellOut.accounting.unitsHeld} / ${e.sellOut.accounting.oversell}`,
+    ],
+    ['Reads req/s (p99 ms)', `${r.reads.app.perSecond} (${r.reads.app.p99})`, `${e.reads.perSecond} (${e.reads.p99})`],
+  ];
+  const widths = [0, 1, 2].map((column) => Math.max(...rows.map((row) => row[column].length)));
+  console.log('\nBoth modes, same run');
+  for (const row of rows) console.log(row.map((cell, column) => cell.padEnd(widths[column])).join('  '));
 }
 
 /** Lets requests still in flight when a load run ends finish before the books are read. */

@@ -1,0 +1,121 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { startApp } from '../lib/app-process';
+import { load, LoadResult } from '../lib/http-load';
+import { sqliteStore } from '../lib/sqlite-store';
+import { sellOut } from './sell-out';
+
+export interface EmbeddedProfile {
+  hotSeconds: number;
+  warmupSeconds: number;
+  readSeconds: number;
+  sellOutUnits: number;
+  buyers: number;
+  connections: number;
+}
+
+/**
+ * The hot product, the sell-out and the reads again, in the zero-setup mode: the same built
+ * app on a SQLite file of its own, without Redis (memory cache, sweeper-only expiry).
+ * The app holds its file exclusively while it runs (one process per file), so the books
+ * are kept around it: products are written before it starts, and holds counted after it
+ * stops. The only figure read while it runs, the holds stored after the warm-up, comes
+ * from its own API.
+ */
+export async function embeddedMode(profile: EmbeddedProfile, port: number, env: Record<string, string>) {
+  const dir = mkdtempSync(join(tmpdir(), 'flash-sale-bench-'));
+  const path = join(dir, 'bench.sqlite');
+  const settings = { ...env, DB_TYPE: 'sqlite', SQLITE_PATH: path, REDIS_HOST: '' };
+  const failures: string[] = [];
+  try {
+    // A first start creates the schema.
+    await (await startApp(settings, port)).stop();
+    let store = sqliteStore(path);
+    const hotId = store.createProduct(100_000_000);
+    const saleId = store.createProduct(profile.sellOutUnits);
+    const readId = store.createProduct(100);
+    store.close();
+
+    const app = await startApp(settings, port);
+    let hot: LoadResult;
+    let holdsBefore: number;
+    let sale: Awaited<ReturnType<typeof sellOut>>;
+    let reads: LoadResult;
+    try {
+      const holdRequest = { url: `${app.url}/api/holds`, method: 'POST' as const, body: { product_id: hotId, quantity: 1 } };
+      await load({ ...holdRequest, connections: profile.connections, durationSeconds: profile.warmupSeconds });
+      await settle();
+      holdsBefore = await storedHolds(app.url);
+      hot = await load({ ...holdRequest, connections: profile.connections, durationSeconds: profile.hotSeconds });
+      await settle();
+
+      sale = await sellOut(app.url, saleId, profile.buyers);
+
+      const readUrl = `${app.url}/api/products/${readId}`;
+      await load({ url: readUrl, connections: profile.connections, durationSeconds: profile.warmupSeconds });
+      reads = await load({ url: readUrl, connections: profile.connections, durationSeconds: profile.readSeconds });
+    } finally {
+      await app.stop();
+    }
+
+    store = sqliteStore(path);
+    const after = store.stockReport(hotId);
+    const saleReport = store.stockReport(saleId);
+    store.close();
+
+    const taken = after.totalStock - after.availableStock;
+    const hotAccounting = {
+      unitsTaken: taken,
+      unitsInStoredHolds: after.heldUnits,
+      oversell: Math.max(0, -after.availableStock),
+      answered201: hot.ok,
+      holdsStoredDuringRun: after.holds - holdsBefore,
+    };
+    if (taken !== after.heldUnits) {
+      failures.push(`embedded hot product: ${taken} units taken but ${after.heldUnits} in holds`);
+    }
+    const uncounted = hotAccounting.holdsStoredDuringRun - hot.ok;
+    if (uncounted < 0 || uncounted > profile.connections) {
+      failures.push(`embedded hot product: ${hot.ok} answered 201 but ${hotAccounting.holdsStoredDuringRun} holds stored`);
+    }
+    if (hot.errors > 0 || hot.non2xx > 0) failures.push(`embedded hot product: ${hot.errors} errors, ${hot.non2xx} non-2xx`);
+
+    const saleAccounting = {
+      units: profile.sellOutUnits,
+      unitsHeld: saleReport.heldUnits,
+      oversell: Math.max(0, sale.unitsGranted - profile.sellOutUnits),
+      left: saleReport.availableStock,
+    };
+    if (saleReport.heldUnits !== profile.sellOutUnits || sale.unitsGranted !== profile.sellOutUnits) {
+      failures.push(
+        `embedded sell-out: ${sale.unitsGranted} granted, ${saleReport.heldUnits} held of ${profile.sellOutUnits}`,
+      );
+    }
+    if (sale.unexpected > 0) failures.push(`embedded sell-out: ${sale.unexpected} answers that were neither 201 nor 409`);
+    if (reads.errors > 0 || reads.non2xx > 0) {
+      failures.push(`embedded reads: ${reads.errors} errors, ${reads.non2xx} non-2xx`);
+    }
+
+    return {
+      hotProduct: { ...hot, connections: profile.connections, accounting: hotAccounting },
+      sellOut: { ...sale, buyers: profile.buyers, accounting: saleAccounting },
+      reads,
+      failures,
+    };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/** Every hold stored so far (only the hot product has holds at that point). */
+async function storedHolds(baseUrl: string): Promise<number> {
+  const response = await fetch(`${baseUrl}/api/holds?per_page=1`);
+  const body = (await response.json()) as { meta: { total: number } };
+  return body.meta.total;
+}
+
+/** Lets requests still in flight when a load run ends finish before the books are read. */
+function settle() {
+  return new Promise((resolve) => setTimeout(resolve, 1000));
+}
