@@ -6,6 +6,7 @@ import { validateEnv } from '../config/env.validation';
 import { REQUEST_ID_HEADER, requestIdFor } from '../observability/logger-options';
 import { registerSecurityHeaders } from '../security/security-headers';
 import { trustProxyOption } from '../security/trust-proxy';
+import { enableGracefulShutdown } from './graceful-shutdown';
 import { setupSwagger } from './swagger';
 
 export const BODY_LIMIT_BYTES = 1024 * 1024;
@@ -27,7 +28,8 @@ export function configureHttpApp(app: NestFastifyApplication): NestFastifyApplic
   app.setGlobalPrefix('api', { exclude: ['health', 'metrics'] });
   app.useGlobalPipes(new ApiValidationPipe());
   app.useGlobalFilters(new HttpExceptionFilter());
-  app.enableShutdownHooks();
+  // SIGTERM/SIGINT: stop listening, finish the requests in hand, then close the rest.
+  enableGracefulShutdown(app);
   // The API speaks JSON only: without Fastify's default text/plain parser, any other media
   // type is a clear 415 instead of a string body failing validation.
   app.getHttpAdapter().getInstance().removeContentTypeParser('text/plain');
