@@ -1,5 +1,5 @@
-import helmet from '@fastify/helmet';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
+import helmet from 'helmet';
 
 /**
  * Helmet's headers on every answer (nosniff, frame-ancestors, HSTS, no Referer leaks, ...).
@@ -8,12 +8,19 @@ import type { NestFastifyApplication } from '@nestjs/platform-fastify';
  * upgrade-insecure-requests: on a plain-HTTP deployment (or localhost) it would send the
  * docs' own assets to an https:// URL that does not exist.
  */
+const HELMET_OPTIONS = { contentSecurityPolicy: { directives: { upgradeInsecureRequests: null } } };
+
+/**
+ * helmet itself, built once. `@fastify/helmet` (the plugin) calls `helmet(options)` again on
+ * every request, rebuilding the whole header set each time: profiled at 7-13 % of the API
+ * process's CPU under the hot-product load. The headers are the same; only the rebuild goes.
+ */
 export function registerSecurityHeaders(app: NestFastifyApplication): void {
-  // Fastify queues the plugin and loads it before the routes are registered.
-  void app
+  const setHeaders = helmet(HELMET_OPTIONS);
+  app
     .getHttpAdapter()
     .getInstance()
-    .register(helmet, {
-      contentSecurityPolicy: { directives: { upgradeInsecureRequests: null } },
-    });
+    .addHook('onRequest', (request, reply, done) =>
+      setHeaders(request.raw, reply.raw, (error) => done(error as Error | undefined)),
+    );
 }
