@@ -6,6 +6,7 @@ import { expiryQueue, loadHolds } from './utils/expiry';
 import { pollUntil } from './utils/poll';
 import { RedisServer } from './utils/redis-server';
 import { createTestApp, TestApp } from './utils/test-app';
+import { sendWebhook } from './utils/webhook';
 
 const SWEEP_INTERVAL_SECONDS = 2;
 /** "Neither fail nor hang": a request must answer long before any client would give up. */
@@ -72,6 +73,47 @@ describe('Hold expiry during a Redis outage (e2e)', () => {
     expect((await reloadProduct(t.dataSource, product.id)).availableStock).toBe(48);
   });
 
+  /** A pending order of `quantity` units, made through the API. */
+  async function pendingOrder(productId: number, quantity: number): Promise<number> {
+    const hold = await t.http.post('/api/holds').send({ product_id: productId, quantity }).expect(201);
+    const order = await t.http.post('/api/orders').send({ hold_id: hold.body.data.hold_id }).expect(201);
+    return order.body.data.id;
+  }
+
+  const availableStock = async (productId: number) =>
+    (await t.http.get(`/api/products/${productId}`).expect(200)).body.data.available_stock;
+
+  it('should apply signed payment webhooks and recognise a redelivery while Redis is down', async () => {
+    const product = await createProduct(t.dataSource, { totalStock: 10, availableStock: 10 });
+    // Cached before the outage: no read during it may answer this stale entry.
+    expect(await availableStock(product.id)).toBe(10);
+    await redis.stop();
+    const paidOrder = await pendingOrder(product.id, 3);
+    const failedOrder = await pendingOrder(product.id, 2);
+
+    const paid = { event_id: `evt_redis_down_paid_${paidOrder}`, order_id: paidOrder, status: 'paid' };
+    const applied = await timed(() => sendWebhook(t.http, paid));
+    expect(applied.response.status).toBe(200);
+    expect(applied.ms).toBeLessThan(NO_HANG_MS);
+    expect(applied.response.body).toEqual({
+      status: 'success',
+      message: 'Payment processed',
+      data: { order_id: paidOrder, status: 'completed' },
+    });
+    const redelivered = await timed(() => sendWebhook(t.http, paid));
+    expect(redelivered.response.status).toBe(200);
+    expect(redelivered.ms).toBeLessThan(NO_HANG_MS);
+    expect(redelivered.response.body.message).toBe('Webhook already processed');
+
+    // A failed payment gives its units back, and reads see them at once (the cache is unreachable).
+    const failed = { event_id: `evt_redis_down_failed_${failedOrder}`, order_id: failedOrder, status: 'failed' };
+    const cancelled = await sendWebhook(t.http, failed).expect(200);
+    expect(cancelled.body.data).toEqual({ order_id: failedOrder, status: 'cancelled' });
+    expect((await sendWebhook(t.http, failed).expect(200)).body.message).toBe('Webhook already processed');
+    expect(await availableStock(product.id)).toBe(7);
+    expect((await t.http.get(`/api/orders/${paidOrder}`).expect(200)).body.data.status).toBe('completed');
+  });
+
   it('should queue and run expiry jobs again once Redis is back, without a restart', async () => {
     const product = await createProduct(t.dataSource, { totalStock: 10, availableStock: 10 });
     await redis.start();
@@ -96,6 +138,31 @@ describe('Hold expiry during a Redis outage (e2e)', () => {
       return state === 'unknown' && availableStock === 10 ? true : undefined;
     }, expiresAt + 1000);
     expect(done).toBe(true);
+  });
+
+  it('should keep holds, orders, webhooks and cached reads working once Redis is back, without a restart', async () => {
+    await redis.start();
+    const product = await createProduct(t.dataSource, { totalStock: 10, availableStock: 10 });
+    // The cache is used again: a read is answered from Redis.
+    const hit = await pollUntil(async () => {
+      const read = await t.http.get(`/api/products/${product.id}`).expect(200);
+      return read.headers['x-cache'] === 'HIT' ? true : undefined;
+    }, Date.now() + 10_000);
+    expect(hit).toBe(true);
+
+    const paidOrder = await pendingOrder(product.id, 4);
+    const failedOrder = await pendingOrder(product.id, 1);
+    expect(await availableStock(product.id)).toBe(5);
+    const paid = { event_id: `evt_redis_back_paid_${paidOrder}`, order_id: paidOrder, status: 'paid' };
+    expect((await sendWebhook(t.http, paid).expect(200)).body.message).toBe('Payment processed');
+    expect((await sendWebhook(t.http, paid).expect(200)).body.message).toBe('Webhook already processed');
+    const failed = { event_id: `evt_redis_back_failed_${failedOrder}`, order_id: failedOrder, status: 'failed' };
+    expect((await sendWebhook(t.http, failed).expect(200)).body.data.status).toBe('cancelled');
+
+    // The cancellation's invalidation reached Redis: no read answers the cached 5.
+    expect(await availableStock(product.id)).toBe(6);
+    expect((await reloadProduct(t.dataSource, product.id)).availableStock).toBe(6);
+    expect((await t.http.get(`/api/orders/${paidOrder}`).expect(200)).body.data.status).toBe('completed');
   });
 });
 
