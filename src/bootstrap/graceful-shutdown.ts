@@ -13,15 +13,15 @@ const SIGNALS = Object.values(ShutdownSignal) as NodeJS.Signals[];
  * found the product cache disconnected, so the holds they committed never invalidated it.
  * Here the server stops listening at once and the requests in flight finish with every
  * service still up; then app.close() stops the rest in Nest's order (sweeper and worker,
- * Redis, database pools) and the signal is raised again, as Nest does, to end the process.
+ * Redis, database pools), and the process exits 0.
  */
 export function enableGracefulShutdown(app: NestFastifyApplication): void {
   const fastify = app.getHttpAdapter().getInstance();
   let stopping = false;
-  const listener = (signal: NodeJS.Signals) => void onSignal(signal);
+  const listener = () => void onSignal();
   const unsubscribe = () => SIGNALS.forEach((signal) => process.off(signal, listener));
 
-  async function onSignal(signal: NodeJS.Signals): Promise<void> {
+  async function onSignal(): Promise<void> {
     // A repeated signal while stopping changes nothing (Nest's behaviour too).
     if (stopping) return;
     stopping = true;
@@ -33,8 +33,10 @@ export function enableGracefulShutdown(app: NestFastifyApplication): void {
       new Logger('Shutdown').error({ event: 'app.shutdown_failed', reason: (error as Error).message });
       process.exit(1);
     }
-    unsubscribe();
-    process.kill(process.pid, signal);
+    // exit(), not Nest's re-raised signal: a process killed by the signal never emits
+    // 'exit', where pino writes out its asynchronous buffer, and lost the last log lines
+    // (most of the access lines of the requests answered during shutdown).
+    process.exit(0);
   }
 
   SIGNALS.forEach((signal) => process.on(signal, listener));
