@@ -4,7 +4,7 @@ import { ExpiredHoldsSweeper } from '../src/expiry/expired-holds.sweeper';
 import { HoldsService } from '../src/holds/holds.service';
 import { insertHold } from './factories/hold.factory';
 import { createProduct, reloadProduct } from './factories/product.factory';
-import { duplicates, expiryQueue, loadHolds, recordReleases } from './utils/expiry';
+import { duplicates, expiryQueue, loadHolds, placeHold, recordReleases } from './utils/expiry';
 import { pollUntil, sleep } from './utils/poll';
 import { deleteRedisKeys } from './utils/redis-server';
 import { createTestApp, TestApp } from './utils/test-app';
@@ -22,12 +22,6 @@ describe('Hold expiry across processes (e2e)', () => {
     releases.restore();
   });
 
-  async function createHold(t: TestApp, productId: number, quantity: number) {
-    const response = await t.http.post('/api/holds').send({ product_id: productId, quantity }).expect(201);
-    const { hold_id: id, hold_expires_at: expiresAt } = response.body.data;
-    return { id: id as number, quantity, expiresAt: Date.parse(expiresAt) };
-  }
-
   function allReleased(t: TestApp, ids: number[], deadline: number) {
     return pollUntil(async () => {
       const rows = await loadHolds(t.dataSource, ids);
@@ -43,7 +37,7 @@ describe('Hold expiry across processes (e2e)', () => {
       const product = await createProduct(a.dataSource, { totalStock: 300, availableStock: 300 });
       await insertHold(a.dataSource, { productId: product.id, quantity: 5 });
       const holds = await Promise.all(
-        Array.from({ length: 30 }, (_, i) => createHold(i % 2 === 0 ? a : b, product.id, 1 + (i % 3))),
+        Array.from({ length: 30 }, (_, i) => placeHold(i % 2 === 0 ? a : b, product.id, 1 + (i % 3))),
       );
       const ids = holds.map((hold) => hold.id);
 
@@ -70,7 +64,7 @@ describe('Hold expiry across processes (e2e)', () => {
       WORKER_ENABLED: 'false',
     });
     const product = await createProduct(before.dataSource, { totalStock: 20, availableStock: 20 });
-    const holds = [await createHold(before, product.id, 2), await createHold(before, product.id, 3)];
+    const holds = [await placeHold(before, product.id, 2), await placeHold(before, product.id, 3)];
     // The jobs are lost with the downtime (say Redis lost its data), so only the sweeper can release them.
     await expiryQueue(before).obliterate({ force: true });
     await before.close({ keepDatabase: true });
@@ -114,7 +108,7 @@ describe('Hold expiry across processes (e2e)', () => {
     });
     try {
       const product = await createProduct(t.dataSource, { totalStock: 5, availableStock: 5 });
-      const hold = await createHold(t, product.id, 5);
+      const hold = await placeHold(t, product.id, 5);
       await jobStarted;
 
       await t.close({ keepDatabase: true });
@@ -157,7 +151,7 @@ describe('Hold expiry across processes (e2e)', () => {
       expect(ready).toBe(true);
 
       const product = await createProduct(api.dataSource, { totalStock: 8, availableStock: 8 });
-      const hold = await createHold(api, product.id, 8);
+      const hold = await placeHold(api, product.id, 8);
       const stock = await pollUntil(async () => {
         const { availableStock } = await reloadProduct(api.dataSource, product.id);
         return availableStock === 8 ? availableStock : undefined;

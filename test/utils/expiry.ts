@@ -4,6 +4,8 @@ import { In, type DataSource } from 'typeorm';
 import { HOLD_EXPIRY_QUEUE } from '../../src/expiry/expiry.constants';
 import { Hold } from '../../src/holds/hold.entity';
 import { HoldsService } from '../../src/holds/holds.service';
+import { reloadProduct } from '../factories/product.factory';
+import { betweenUnits } from './embedded';
 import type { TestApp } from './test-app';
 
 /** The app's own hold-expiry queue, to look at jobs as BullMQ stores them. */
@@ -35,6 +37,30 @@ export function recordReleases(): { ids: number[]; sources: Map<number, string>;
 
 export function loadHolds(dataSource: DataSource, ids: number[]): Promise<Hold[]> {
   return dataSource.getRepository(Hold).findBy({ id: In(ids) });
+}
+
+/** A hold as the API placed it, with hold_expires_at as a Date.now() timestamp. */
+export interface PlacedHold {
+  id: number;
+  quantity: number;
+  expiresAt: number;
+}
+
+/** Places a hold through the API (POST /api/holds, expecting 201). */
+export async function placeHold(t: TestApp, productId: number, quantity: number): Promise<PlacedHold> {
+  const response = await t.http.post('/api/holds').send({ product_id: productId, quantity }).expect(201);
+  const { hold_id: id, hold_expires_at: expiresAt } = response.body.data;
+  return { id: id as number, quantity, expiresAt: Date.parse(expiresAt) };
+}
+
+/** The product's available stock, read between the app's units of work (safe in both modes). */
+export function stockOf(t: TestApp, productId: number): Promise<number> {
+  return betweenUnits(t, async (dataSource) => (await reloadProduct(dataSource, productId)).availableStock);
+}
+
+/** The hold rows, read between the app's units of work (safe in both modes). */
+export function holdsById(t: TestApp, ids: number[]): Promise<Hold[]> {
+  return betweenUnits(t, (dataSource) => loadHolds(dataSource, ids));
 }
 
 /** Ids that occur more than once. */
