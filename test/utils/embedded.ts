@@ -1,11 +1,13 @@
 import { ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { AddressInfo, createServer } from 'node:net';
 import { join } from 'node:path';
 import type { DataSource } from 'typeorm';
 import { UnitOfWork } from '../../src/database/unit-of-work';
 import type { TestApp } from './test-app';
+
+/** Specs that start processes of their own import it from here with the other helpers. */
+export { sparePort } from './ports';
 
 export const ROOT = join(__dirname, '..', '..');
 
@@ -88,16 +90,4 @@ export async function waitForAnswer(
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
   throw new Error(`${url} gave no accepted answer (exit ${run.child.exitCode}):\n${run.output().slice(-3000)}`);
-}
-
-/** A port nothing listens on right now. */
-export function sparePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
 }

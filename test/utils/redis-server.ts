@@ -1,6 +1,6 @@
 import { ChildProcess, spawn } from 'node:child_process';
-import { AddressInfo, createServer } from 'node:net';
 import Redis from 'ioredis';
+import { sparePort } from './ports';
 
 /** Nothing on disk, in the foreground (a child we can stop), local connections only. */
 const SERVER_ARGS = ['--save', '', '--appendonly', 'no', '--daemonize', 'no', '--bind', '127.0.0.1'];
@@ -72,17 +72,6 @@ export class RedisServer {
       }
     }
   }
-}
-
-function sparePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
 }
 
 /**
