@@ -8,6 +8,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { hotProductBooks, sellOutBooks } from './lib/accounting';
 import { startApp, startProcess, waitUntilReady } from './lib/app-process';
 import { dropDatabase, recreateDatabase } from './lib/database';
 import { load } from './lib/http-load';
@@ -60,35 +61,15 @@ async function main() {
   const hot = await load({ ...holdRequest, connections: CONNECTIONS, durationSeconds: profile.hotSeconds });
   await settle();
   const after = await store.stockReport(hotId);
-  const taken = after.totalStock - after.availableStock;
-  const hotAccounting = {
-    unitsTaken: taken,
-    unitsInStoredHolds: after.heldUnits,
-    oversell: Math.max(0, -after.availableStock),
-    answered201: hot.ok,
-    holdsStoredDuringRun: after.holds - before.holds,
-  };
-  if (taken !== after.heldUnits) failures.push(`hot product: ${taken} units taken but ${after.heldUnits} in holds`);
-  // autocannon stops counting at the deadline; requests still in flight then are stored but
-  // uncounted, so at most one per connection may be missing from the 201 count.
-  const uncounted = hotAccounting.holdsStoredDuringRun - hot.ok;
-  if (uncounted < 0 || uncounted > CONNECTIONS) failures.push(`hot product: ${hot.ok} answered 201 but ${hotAccounting.holdsStoredDuringRun} holds stored`);
-  if (hot.errors > 0 || hot.non2xx > 0) failures.push(`hot product: ${hot.errors} errors, ${hot.non2xx} non-2xx`);
+  const hotBooks = hotProductBooks('hot product', hot, after, before.holds, CONNECTIONS);
+  failures.push(...hotBooks.failures);
 
   // 3. Sell-out.
   const saleId = await store.createProduct(profile.sellOutUnits);
   const sale = await sellOut(app.url, saleId, profile.buyers);
   const saleReport = await store.stockReport(saleId);
-  const saleAccounting = {
-    units: profile.sellOutUnits,
-    unitsHeld: saleReport.heldUnits,
-    oversell: Math.max(0, sale.unitsGranted - profile.sellOutUnits),
-    left: saleReport.availableStock,
-  };
-  if (saleReport.heldUnits !== profile.sellOutUnits || sale.unitsGranted !== profile.sellOutUnits) {
-    failures.push(`sell-out: ${sale.unitsGranted} granted, ${saleReport.heldUnits} held of ${profile.sellOutUnits}`);
-  }
-  if (sale.unexpected > 0) failures.push(`sell-out: ${sale.unexpected} answers that were neither 201 nor 409`);
+  const saleBooks = sellOutBooks('sell-out', profile.sellOutUnits, sale, saleReport);
+  failures.push(...saleBooks.failures);
 
   // 4. Reads, against a bare node:http server answering the same bytes.
   const readId = await store.createProduct(100);
@@ -120,10 +101,10 @@ async function main() {
     date: new Date().toISOString(),
     smoke,
     machine: { node: process.version },
-    hotProduct: { ...hot, connections: CONNECTIONS, accounting: hotAccounting },
+    hotProduct: { ...hot, connections: CONNECTIONS, accounting: hotBooks.accounting },
     rawRowLock: raw,
     hotToRawRatio: round(hot.perSecond / raw.perSecond),
-    sellOut: { ...sale, buyers: profile.buyers, accounting: saleAccounting },
+    sellOut: { ...sale, buyers: profile.buyers, accounting: saleBooks.accounting },
     reads: { app: reads, bareNodeHttp: bare, ratio: round(reads.perSecond / bare.perSecond) },
     embedded: { hotProduct: embedded.hotProduct, sellOut: embedded.sellOut, reads: embedded.reads },
     failures,

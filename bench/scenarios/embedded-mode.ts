@@ -1,6 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { hotProductBooks, sellOutBooks } from '../lib/accounting';
 import { startApp } from '../lib/app-process';
 import { load, LoadResult } from '../lib/http-load';
 import { sqliteStore } from '../lib/sqlite-store';
@@ -64,42 +65,17 @@ export async function embeddedMode(profile: EmbeddedProfile, port: number, env: 
     const saleReport = store.stockReport(saleId);
     store.close();
 
-    const taken = after.totalStock - after.availableStock;
-    const hotAccounting = {
-      unitsTaken: taken,
-      unitsInStoredHolds: after.heldUnits,
-      oversell: Math.max(0, -after.availableStock),
-      answered201: hot.ok,
-      holdsStoredDuringRun: after.holds - holdsBefore,
-    };
-    if (taken !== after.heldUnits) {
-      failures.push(`embedded hot product: ${taken} units taken but ${after.heldUnits} in holds`);
-    }
-    const uncounted = hotAccounting.holdsStoredDuringRun - hot.ok;
-    if (uncounted < 0 || uncounted > profile.connections) {
-      failures.push(`embedded hot product: ${hot.ok} answered 201 but ${hotAccounting.holdsStoredDuringRun} holds stored`);
-    }
-    if (hot.errors > 0 || hot.non2xx > 0) failures.push(`embedded hot product: ${hot.errors} errors, ${hot.non2xx} non-2xx`);
+    const hotBooks = hotProductBooks('embedded hot product', hot, after, holdsBefore, profile.connections);
+    const saleBooks = sellOutBooks('embedded sell-out', profile.sellOutUnits, sale, saleReport);
+    failures.push(...hotBooks.failures, ...saleBooks.failures);
 
-    const saleAccounting = {
-      units: profile.sellOutUnits,
-      unitsHeld: saleReport.heldUnits,
-      oversell: Math.max(0, sale.unitsGranted - profile.sellOutUnits),
-      left: saleReport.availableStock,
-    };
-    if (saleReport.heldUnits !== profile.sellOutUnits || sale.unitsGranted !== profile.sellOutUnits) {
-      failures.push(
-        `embedded sell-out: ${sale.unitsGranted} granted, ${saleReport.heldUnits} held of ${profile.sellOutUnits}`,
-      );
-    }
-    if (sale.unexpected > 0) failures.push(`embedded sell-out: ${sale.unexpected} answers that were neither 201 nor 409`);
     if (reads.errors > 0 || reads.non2xx > 0) {
       failures.push(`embedded reads: ${reads.errors} errors, ${reads.non2xx} non-2xx`);
     }
 
     return {
-      hotProduct: { ...hot, connections: profile.connections, accounting: hotAccounting },
-      sellOut: { ...sale, buyers: profile.buyers, accounting: saleAccounting },
+      hotProduct: { ...hot, connections: profile.connections, accounting: hotBooks.accounting },
+      sellOut: { ...sale, buyers: profile.buyers, accounting: saleBooks.accounting },
       reads,
       failures,
     };
