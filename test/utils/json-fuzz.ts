@@ -135,8 +135,16 @@ export function fuzzBody(fields: Record<string, fc.Arbitrary<unknown>>): fc.Arbi
   const contentType = fc.oneof(
     { arbitrary: fc.constant('application/json'), weight: 12 },
     {
-      arbitrary: fc.constantFrom('application/json; charset=utf-8', 'text/plain', 'application/x-www-form-urlencoded'),
-      weight: 1,
+      arbitrary: fc.constantFrom(
+        'application/json; charset=utf-8',
+        'application/json; charset=latin1',
+        'APPLICATION/JSON',
+        'application/vnd.api+json',
+        'text/plain',
+        'application/x-www-form-urlencoded',
+        'multipart/form-data; boundary=x',
+      ),
+      weight: 2,
     },
   );
   return fc.record({ text: json, contentType });
