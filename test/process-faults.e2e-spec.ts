@@ -54,10 +54,11 @@ describe('Process faults during a burst of holds (e2e, real processes)', () => {
     return Promise.all(Array.from({ length: count }, product));
   }
 
-  /** Holds spread over the products, 1-3 units each, all sent at once. */
+  /** Holds spread over the products, 1-3 units each (every size for every product), all sent at once. */
   function burst(base: string, productIds: number[], count: number): SentRequest[] {
+    const products = productIds.length;
     return Array.from({ length: count }, (_, i) =>
-      postHold(base, productIds[i % productIds.length], 1 + (i % 3)),
+      postHold(base, productIds[i % products], 1 + (Math.floor(i / products) % 3)),
     );
   }
 
@@ -133,7 +134,7 @@ describe('Process faults during a burst of holds (e2e, real processes)', () => {
       // One hold batch per product and the sweeper wait on our locks...
       await waitForLockWaits(4);
       // ...and the server has long read every request: it has nothing else to do.
-      await sleep(2_000);
+      await sleep(3_000);
 
       signalledAt = Date.now();
       api.run.child.kill('SIGTERM');
