@@ -29,8 +29,9 @@ async function bootstrap() {
   // Logs are held until the JSON logger takes over, as in main.ts.
   const app = await NestFactory.createApplicationContext(AppModule.forRoot({ http: false }), { bufferLogs: true });
   app.useLogger(app.get(PinoLogger));
-  // SIGTERM/SIGINT: stop taking jobs, finish the ones in hand, then close the pools.
-  app.enableShutdownHooks();
+  // SIGTERM/SIGINT: stop taking jobs, finish the ones in hand, close the pools, then exit 0
+  // through process.exit, which lets pino write its last lines (re-raising the signal lost them).
+  app.enableShutdownHooks(undefined, { useProcessExit: true });
   new Logger('Bootstrap').log({ event: 'worker.started' });
 }
 
