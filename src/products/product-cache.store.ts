@@ -69,7 +69,7 @@ function redisStore(redis: RedisConfig): ProductCacheStore {
   return {
     kind: 'redis',
     // Its own namespace, apart from the BullMQ queues under the same REDIS_PREFIX.
-    stores: [createKeyv(client, { namespace: `${redis.prefix}:cache`, throwOnErrors: true })],
+    stores: [withPlainJson(createKeyv(client, { namespace: `${redis.prefix}:cache`, throwOnErrors: true }))],
     isReady: () => client.isReady,
     ping: async () => {
       await client.ping();
@@ -77,13 +77,28 @@ function redisStore(redis: RedisConfig): ProductCacheStore {
   };
 }
 
+/**
+ * Entries are plain JSON. Keyv's default deserializer gives JSON.parse a reviver (to bring
+ * Buffers back), which was 6 % of a cached read's CPU; nothing here stores a Buffer.
+ */
+const PLAIN_JSON = {
+  serialize: (data: unknown) => JSON.stringify(data),
+  deserialize: (data: string) => JSON.parse(data) as never,
+};
+
 function memoryStore(): ProductCacheStore {
   return {
     kind: 'memory',
-    stores: [new Keyv({ store: new BoundedMap(MEMORY_MAX_ENTRIES), throwOnErrors: true })],
+    stores: [new Keyv({ store: new BoundedMap(MEMORY_MAX_ENTRIES), throwOnErrors: true, ...PLAIN_JSON })],
     isReady: () => true,
     ping: () => Promise.resolve(),
   };
+}
+
+function withPlainJson(keyv: Keyv): Keyv {
+  keyv.serialize = PLAIN_JSON.serialize;
+  keyv.deserialize = PLAIN_JSON.deserialize;
+  return keyv;
 }
 
 /** A Map that forgets its oldest entry when full: Keyv's Map store only expires entries that are read again. */
