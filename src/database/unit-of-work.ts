@@ -2,6 +2,7 @@ import { Injectable, Logger } from '@nestjs/common';
 import { DataSource, EntityManager } from 'typeorm';
 import { isTransientLockError } from './db-errors';
 import { Mutex } from './mutex';
+import { serialisesUnitsOfWork } from './row-lock';
 
 const MAX_ATTEMPTS = 4;
 
@@ -20,7 +21,7 @@ export class UnitOfWork {
   private readonly serialised: Mutex | undefined;
 
   constructor(private readonly dataSource: DataSource) {
-    this.serialised = dataSource.options.type === 'better-sqlite3' ? new Mutex() : undefined;
+    this.serialised = serialisesUnitsOfWork(dataSource.options) ? new Mutex() : undefined;
   }
 
   async run<T>(work: (manager: EntityManager) => Promise<T>): Promise<T> {
