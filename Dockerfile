@@ -11,6 +11,8 @@ WORKDIR /app
 COPY --from=build /app/node_modules ./node_modules
 COPY --from=build /app/dist ./dist
 COPY package.json ./
+# Embedded mode (no DB_TYPE set) keeps its SQLite file in data/, which the app user must own.
+RUN mkdir -p data && chown node:node data
 USER node
 EXPOSE 3000
 CMD ["node", "dist/main.js"]
