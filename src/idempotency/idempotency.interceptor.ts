@@ -43,13 +43,22 @@ export class IdempotencyInterceptor implements NestInterceptor {
     private readonly idempotency: IdempotencyService,
   ) {}
 
-  async intercept(context: ExecutionContext, next: CallHandler): Promise<Observable<unknown>> {
-    const scope = this.reflector.get<IdempotencyScope>(IDEMPOTENCY_SCOPE, context.getHandler());
+  intercept(context: ExecutionContext, next: CallHandler): Observable<unknown> | Promise<Observable<unknown>> {
     const request = context.switchToHttp().getRequest<RequestWithKey>();
-    const reply = context.switchToHttp().getResponse<FastifyReply>();
     const key = parseIdempotencyKey(request.headers[IDEMPOTENCY_HEADER]);
+    // Most holds carry no key: they pass straight through, with no lookup and no extra promise.
     if (key === undefined) return next.handle();
+    return this.interceptKeyed(context, next, request, key);
+  }
 
+  private async interceptKeyed(
+    context: ExecutionContext,
+    next: CallHandler,
+    request: RequestWithKey,
+    key: string,
+  ): Promise<Observable<unknown>> {
+    const scope = this.reflector.get<IdempotencyScope>(IDEMPOTENCY_SCOPE, context.getHandler());
+    const reply = context.switchToHttp().getResponse<FastifyReply>();
     const idempotent: IdempotentRequest = { scope, key, fingerprint: fingerprintOf(request.body) };
     const stored = await this.idempotency.findStored(idempotent);
     if (stored) return of(this.replay(reply, idempotent, stored));
