@@ -115,13 +115,6 @@ export class HoldsService {
     return hold;
   }
 
-  /** Reserves for several requests on one product in one transaction, then does the post-commit work. */
-  async reserve(productId: number, quantities: readonly number[]): Promise<ReservationResult[]> {
-    const results = await this.reserveInTransaction(productId, quantities);
-    await this.afterReserve(productId, results);
-    return results;
-  }
-
   /**
    * One transaction for one or more requests on the same product: lock the product row,
    * allocate first come first served, take the stock with one guarded UPDATE and insert
