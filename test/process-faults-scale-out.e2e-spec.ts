@@ -6,12 +6,14 @@ import { pollUntil } from './utils/poll';
 import {
   Answer,
   cleanUp,
+  createdBodies,
   logEvents,
   outputComplete,
   openDatabase,
   postHold,
   scaleOutEnv,
   startApi,
+  sumCreated,
   tally,
 } from './utils/scale-out';
 import { uniqueDatabaseName } from './utils/test-env';
@@ -128,20 +130,8 @@ function peakUnitsHeld(holds: HoldRow[]): number {
   return peak;
 }
 
-function createdBodies(answers: Answer[]): Array<{ hold_id: number; quantity: number }> {
-  return answers
-    .filter(
-      (answer): answer is { status: number; body: string } => 'status' in answer && answer.status === 201,
-    )
-    .map((answer) => (JSON.parse(answer.body) as { data: { hold_id: number; quantity: number } }).data);
-}
-
 function createdHoldIds(answers: Answer[]): number[] {
   return createdBodies(answers).map((data) => data.hold_id);
-}
-
-function sumCreated(answers: Answer[]): number {
-  return sum(createdBodies(answers).map((data) => data.quantity));
 }
 
 function sum(values: number[]): number {

@@ -9,6 +9,7 @@ import {
   Answer,
   ApiProcess,
   cleanUp,
+  isCreated,
   logEvents,
   outputComplete,
   openDatabase,
@@ -18,6 +19,7 @@ import {
   send,
   SentRequest,
   startApi,
+  sumCreated,
   tally,
 } from './utils/scale-out';
 import { TEST_DB, uniqueDatabaseName } from './utils/test-env';
@@ -205,10 +207,6 @@ function accessLines(output: string, method: string, url: string): string[] {
     .filter((line) => line.includes(`"url":"${url}"`));
 }
 
-function isCreated(answer: Answer): boolean {
-  return 'status' in answer && answer.status === 201;
-}
-
 /** How many of the requests have an answer (or an error) by now. */
 async function settledCount(requests: SentRequest[]): Promise<number> {
   const pending = Symbol('pending');
@@ -218,11 +216,3 @@ async function settledCount(requests: SentRequest[]): Promise<number> {
   return states.filter((state) => state !== pending).length;
 }
 
-/** Units the 201 answers granted, read from the request bodies. */
-function sumCreated(answers: Answer[]): number {
-  return answers.reduce((sum, answer) => {
-    if (!isCreated(answer)) return sum;
-    const body = JSON.parse((answer as { body: string }).body) as { data: { quantity: number } };
-    return sum + body.data.quantity;
-  }, 0);
-}

@@ -93,6 +93,22 @@ export async function runStockAudit(databaseName: string): Promise<{ code: numbe
 /** An HTTP answer, or the network error that came instead (a reset or a refusal is the fault under test). */
 export type Answer = { status: number; body: string } | { error: string };
 
+export type CreatedHold = { hold_id: number; quantity: number };
+
+export function isCreated(answer: Answer): answer is { status: number; body: string } {
+  return 'status' in answer && answer.status === 201;
+}
+
+/** The data of every 201 answer (the holds the server granted). */
+export function createdBodies(answers: Answer[]): CreatedHold[] {
+  return answers.filter(isCreated).map((answer) => (JSON.parse(answer.body) as { data: CreatedHold }).data);
+}
+
+/** Units the 201 answers granted, read from their bodies. */
+export function sumCreated(answers: Answer[]): number {
+  return createdBodies(answers).reduce((total, data) => total + data.quantity, 0);
+}
+
 export interface SentRequest {
   /** Resolves once the whole request has been handed to the kernel (connected and written). */
   flushed: Promise<void>;
