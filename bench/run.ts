@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { hotProductBooks, sellOutBooks } from './lib/accounting';
 import { startApp, startProcess, waitUntilReady } from './lib/app-process';
 import { dropDatabase, recreateDatabase } from './lib/database';
-import { load } from './lib/http-load';
+import { load, settle } from './lib/http-load';
 import { mysqlStore } from './lib/mysql-store';
 import { deleteKeysWithPrefix } from './lib/redis';
 import { embeddedMode } from './scenarios/embedded-mode';
@@ -178,11 +178,6 @@ function reportModes(r: Results) {
   const widths = [0, 1, 2].map((column) => Math.max(...rows.map((row) => row[column].length)));
   console.log('\nBoth modes, same run');
   for (const row of rows) console.log(row.map((cell, column) => cell.padEnd(widths[column])).join('  '));
-}
-
-/** Lets requests still in flight when a load run ends finish before the books are read. */
-function settle() {
-  return new Promise((resolve) => setTimeout(resolve, 1000));
 }
 
 function round(value: number) {

@@ -37,3 +37,8 @@ export async function load(options: {
     durationSeconds,
   };
 }
+
+/** Lets requests still in flight when a load run ends finish before the books are read. */
+export function settle(): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, 1000));
+}

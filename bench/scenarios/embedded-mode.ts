@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { hotProductBooks, sellOutBooks } from '../lib/accounting';
 import { startApp } from '../lib/app-process';
-import { load, LoadResult } from '../lib/http-load';
+import { load, LoadResult, settle } from '../lib/http-load';
 import { sqliteStore } from '../lib/sqlite-store';
 import { sellOut } from './sell-out';
 
@@ -89,9 +89,4 @@ async function storedHolds(baseUrl: string): Promise<number> {
   const response = await fetch(`${baseUrl}/api/holds?per_page=1`);
   const body = (await response.json()) as { meta: { total: number } };
   return body.meta.total;
-}
-
-/** Lets requests still in flight when a load run ends finish before the books are read. */
-function settle() {
-  return new Promise((resolve) => setTimeout(resolve, 1000));
 }
