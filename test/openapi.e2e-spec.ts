@@ -1,12 +1,9 @@
 import SwaggerParser from '@apidevtools/swagger-parser';
-import { RequestMethod } from '@nestjs/common';
-import { METHOD_METADATA, PATH_METADATA } from '@nestjs/common/constants';
-import { ModulesContainer } from '@nestjs/core';
 import type { OpenAPIObject, OperationObject, ResponseObject } from '@nestjs/swagger/dist/interfaces/open-api-spec.interface';
-import type { FastifyInstance, HTTPMethods } from 'fastify';
+import { controllerRoutes } from './utils/served-routes';
 import { createTestApp, TestApp } from './utils/test-app';
 
-/** Every code in the README's error table that a route can answer with (ROUTE_NOT_FOUND is for unknown routes). */
+/** Every code in docs/api.md's error table that a route can answer with (ROUTE_NOT_FOUND is for unknown routes). */
 const README_ERROR_CODES = [
   'MALFORMED_JSON',
   'INVALID_ID',
@@ -27,8 +24,6 @@ const README_ERROR_CODES = [
   'TOO_MANY_REQUESTS',
   'SERVICE_UNAVAILABLE',
 ];
-
-type Route = { method: string; url: string };
 
 describe('OpenAPI document and Swagger UI (e2e)', () => {
   let t: TestApp;
@@ -85,7 +80,7 @@ describe('OpenAPI document and Swagger UI (e2e)', () => {
     }
   });
 
-  it("should list each code of the README's error table on the routes that answer it", () => {
+  it("should list each code of docs/api.md's error table on the routes that answer it", () => {
     const documented = new Set(
       operations().flatMap(({ operation: op }) => Object.values(op.responses).flatMap((response) => errorCodes(jsonOf(response)))),
     );
@@ -147,33 +142,6 @@ describe('OpenAPI document and Swagger UI (e2e)', () => {
     await t.http.get('/api/docs/swagger-ui.css').expect(200);
   });
 });
-
-/** The routes the app's controllers declare, as Fastify actually serves them (with or without the /api prefix). */
-function controllerRoutes(t: TestApp): Route[] {
-  const fastify = t.app.getHttpAdapter().getInstance() as FastifyInstance;
-  const routes: Route[] = [];
-  for (const module of t.app.get(ModulesContainer).values()) {
-    for (const wrapper of module.controllers.values()) {
-      const controller = wrapper.metatype as new () => object;
-      const base = String(Reflect.getMetadata(PATH_METADATA, controller) ?? '');
-      for (const name of Object.getOwnPropertyNames(controller.prototype)) {
-        const handler = controller.prototype[name as keyof object];
-        const requestMethod = Reflect.getMetadata(METHOD_METADATA, handler) as RequestMethod | undefined;
-        if (requestMethod === undefined) continue;
-        const method = RequestMethod[requestMethod];
-        const path = `/${[base, String(Reflect.getMetadata(PATH_METADATA, handler) ?? '')].map(trimSlashes).filter(Boolean).join('/')}`;
-        const url = [`/api${path}`, path].find((candidate) => fastify.hasRoute({ method: method as HTTPMethods, url: candidate }));
-        expect({ method, path, served: Boolean(url) }).toEqual({ method, path, served: true });
-        routes.push({ method, url: url! });
-      }
-    }
-  }
-  return routes;
-}
-
-function trimSlashes(path: string): string {
-  return path.replace(/^\/+|\/+$/g, '');
-}
 
 function errorCodes(media: { schema?: unknown } | undefined): string[] {
   const schema = media?.schema as { allOf?: { properties?: { code?: { enum?: string[] } } }[] } | undefined;

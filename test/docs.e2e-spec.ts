@@ -1,0 +1,99 @@
+import { getMetadataStorage } from 'class-validator';
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { EnvironmentVariables } from '../src/config/env.validation';
+import { controllerRoutes } from './utils/served-routes';
+import { createTestApp, TestApp } from './utils/test-app';
+
+const ROOT = join(__dirname, '..');
+const read = (path: string) => readFileSync(join(ROOT, path), 'utf8');
+const DOC_FILES = ['README.md', ...readdirSync(join(ROOT, 'docs')).filter((name) => name.endsWith('.md')).map((name) => `docs/${name}`)];
+
+/** UPPER_SNAKE names in the docs that are not settings: SQL functions, and the tests' own switch. */
+const NOT_SETTINGS: Record<string, string> = {
+  GET_LOCK: 'the MySQL function the startup migration lock uses',
+  TEST_LOGS: 'read by the test utilities only, never by the app',
+};
+
+/** The rows of the first Markdown table after `heading`, as arrays of cells. */
+function tableAfter(markdown: string, heading: string): string[][] {
+  const section = markdown.slice(markdown.indexOf(heading));
+  const lines = section.split('\n');
+  const first = lines.findIndex((line) => line.startsWith('|'));
+  const rows: string[][] = [];
+  for (const line of lines.slice(first)) {
+    if (!line.startsWith('|')) break;
+    rows.push(line.split('|').slice(1, -1).map((cell) => cell.trim()));
+  }
+  return rows.slice(2);
+}
+
+const backticked = (cell: string) => [...cell.matchAll(/`([^`]+)`/g)].map((match) => match[1]);
+
+describe('Documentation stays true (e2e)', () => {
+  const validated = new Set(
+    getMetadataStorage()
+      .getTargetValidationMetadatas(EnvironmentVariables, '', true, false)
+      .map((metadata) => metadata.propertyName),
+  );
+  const errorCodes = new Set(tableAfter(read('docs/api.md'), '## Error codes').flatMap((row) => backticked(row[1])));
+
+  it('should validate every environment variable the docs and .env.example name', () => {
+    expect(validated.size).toBeGreaterThan(20);
+    expect(errorCodes).toContain('INSUFFICIENT_STOCK');
+    const named = new Set(
+      [...DOC_FILES, '.env.example'].flatMap((file) => read(file).match(/\b[A-Z][A-Z0-9]*(?:_[A-Z0-9]+)+\b/g) ?? []),
+    );
+    const unknown = [...named].filter((name) => !validated.has(name) && !errorCodes.has(name) && !(name in NOT_SETTINGS));
+    expect(unknown).toEqual([]);
+  });
+
+  it("should list every validated setting in the README's configuration table", () => {
+    const table = tableAfter(read('README.md'), '## Configuration').flatMap((row) => backticked(row[0]));
+    expect([...validated].filter((name) => !table.includes(name)).sort()).toEqual([]);
+    expect(table.filter((name) => !validated.has(name))).toEqual([]);
+  });
+
+  describe('routes', () => {
+    let t: TestApp;
+
+    beforeAll(async () => {
+      t = await createTestApp();
+    });
+
+    afterAll(async () => {
+      await t.close();
+    });
+
+    const documentedRoutes = () =>
+      tableAfter(read('docs/api.md'), '| Method and path |').map((row) => backticked(row[0])[0]);
+
+    it("should serve every route of docs/api.md's route table, and document every /api route served", () => {
+      const served = controllerRoutes(t)
+        .filter((route) => route.url.startsWith('/api/'))
+        .map((route) => `${route.method} ${route.url}`);
+      expect(documentedRoutes().sort()).toEqual(served.sort());
+    });
+
+    it('should only curl routes that are served', () => {
+      const served = controllerRoutes(t).map((route) => ({
+        method: route.method,
+        pattern: new RegExp(`^${route.url.replace(/:\w+/g, '\\d+')}(\\?.*)?$`),
+      }));
+      const curls = DOC_FILES.flatMap((file) =>
+        read(file)
+          .split('\n')
+          .filter((line) => /^\s*curl\b/.test(line) || /\|\s*xargs .*curl\b/.test(line))
+          .map((line) => ({ file, line })),
+      );
+      expect(curls.length).toBeGreaterThan(10);
+      for (const { file, line } of curls) {
+        const path = /localhost:3000(\/[^\s'"]*)/.exec(line)?.[1];
+        const method = /-X (\w+)/.exec(line)?.[1] ?? 'GET';
+        const known = ['/api/docs', '/api/docs-json'];
+        const ok = path !== undefined && (known.includes(path) || served.some((route) => route.method === method && route.pattern.test(path)));
+        expect({ file, line, ok }).toEqual({ file, line, ok: true });
+      }
+    });
+  });
+});
