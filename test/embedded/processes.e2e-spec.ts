@@ -60,14 +60,14 @@ describe('One process per SQLite file (embedded e2e)', () => {
     const env = cleanEnv({ SQLITE_PATH: sqlitePathFor(app.databaseName) });
     try {
       await betweenUnits(app, (dataSource) => createProduct(dataSource, { name: 'Left over' }));
-      run = runEntry('database/reset-database', env);
+      run = runEntry('cli/reset-database', env);
       expect((await run.exited).code).toBe(1);
       expect(run.output()).toMatch(/in use by another process/);
     } finally {
       await app.close({ keepDatabase: true });
     }
 
-    run = runEntry('database/reset-database', env);
+    run = runEntry('cli/reset-database', env);
     expect((await run.exited).code).toBe(0);
     expect(run.output()).toMatch(/reset and seeded/);
 

@@ -1,8 +1,8 @@
 import 'reflect-metadata';
 import { databaseConfig } from '../config/database.config';
 import { loadEnvFileIfPresent } from '../config/env-file';
-import { buildDataSourceOptions } from './data-source-options';
-import { resetDatabase } from './prepare-database';
+import { buildDataSourceOptions } from '../database/data-source-options';
+import { resetDatabase } from '../database/prepare-database';
 
 /** `npm run db:reset`: drop everything, run every migration, seed the sample product. */
 async function main() {

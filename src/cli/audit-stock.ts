@@ -2,8 +2,8 @@ import 'reflect-metadata';
 import { DataSource } from 'typeorm';
 import { databaseConfig } from '../config/database.config';
 import { loadEnvFileIfPresent } from '../config/env-file';
-import { buildDataSourceOptions } from './data-source-options';
-import { auditStock } from './stock-audit';
+import { buildDataSourceOptions } from '../database/data-source-options';
+import { auditStock } from '../database/stock-audit';
 
 /**
  * `npm run audit:stock`: prints, per product, where its missing units are, and exits 1 if
