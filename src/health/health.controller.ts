@@ -1,4 +1,5 @@
 import { Controller, Get, Res, ServiceUnavailableException } from '@nestjs/common';
+import { ApiTags } from '@nestjs/swagger';
 import { HealthCheckResult, HealthCheckService, TypeOrmHealthIndicator } from '@nestjs/terminus';
 import type { FastifyReply } from 'fastify';
 import { ApiHealth } from './health.docs';
@@ -10,6 +11,8 @@ const DATABASE_PING_TIMEOUT_MS = 1_000;
 
 export type HealthReport = Omit<HealthCheckResult, 'status'> & { status: HealthStatus };
 
+// On the class: a controller without a class-level tag gets one from its name too ("Health").
+@ApiTags('operations')
 @Controller('health')
 export class HealthController {
   constructor(

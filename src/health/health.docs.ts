@@ -1,5 +1,5 @@
 import { applyDecorators } from '@nestjs/common';
-import { ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
+import { ApiOperation, ApiResponse } from '@nestjs/swagger';
 import type { SchemaObject } from '@nestjs/swagger';
 
 const checks: SchemaObject = {
@@ -40,7 +40,6 @@ const redisDown = {
 /** OpenAPI for GET /health. */
 export function ApiHealth() {
   return applyDecorators(
-    ApiTags('operations'),
     ApiOperation({
       summary: 'Health of the instance and its dependencies',
       description:
