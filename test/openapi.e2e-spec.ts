@@ -64,6 +64,14 @@ describe('OpenAPI document and Swagger UI (e2e)', () => {
     expect(documented.sort()).toEqual(served.map(({ method, url }) => `${method} ${url.replace(/:(\w+)/g, '{$1}')}`).sort());
   });
 
+  it('should list each operation once, under one declared tag', () => {
+    const declared = (document.tags ?? []).map((tag) => tag.name);
+    for (const { path, method, operation: op } of operations()) {
+      expect({ path, method, tags: op.tags }).toEqual({ path, method, tags: [expect.any(String)] });
+      expect(declared).toContain(op.tags![0]);
+    }
+  });
+
   it('should give every operation a success schema with examples and every error status its codes', () => {
     for (const { path, method, operation: op } of operations()) {
       const statuses = Object.keys(op.responses);
