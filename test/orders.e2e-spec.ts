@@ -32,6 +32,7 @@ describe('Orders API (e2e)', () => {
         hold_id: holdId,
         product_id: product.id,
         quantity: 5,
+        customer_id: null,
         amount: '499.95',
         status: 'pending',
         payment_idempotency_key: null,

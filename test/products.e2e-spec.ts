@@ -19,7 +19,16 @@ describe('Products API (e2e)', () => {
 
     expect(response.body).toEqual({
       status: 'success',
-      data: { id: product.id, name: 'Widget', total_stock: 200, available_stock: 100, price: '99.99' },
+      data: {
+        id: product.id,
+        name: 'Widget',
+        total_stock: 200,
+        available_stock: 100,
+        price: '99.99',
+        sale_starts_at: null,
+        sale_ends_at: null,
+        max_per_customer: null,
+      },
     });
   });
 

@@ -57,6 +57,11 @@ export class KeyedBatcher<Key, Request, Result> {
     });
   }
 
+  /** Requests of `key` waiting for a batch (not those of the batches running). */
+  queued(key: Key): number {
+    return this.queues.get(key)?.length ?? 0;
+  }
+
   private startBatches(key: Key): void {
     const queue = this.queues.get(key);
     while (queue && queue.length > 0 && (this.running.get(key) ?? 0) < this.maxConcurrentBatches) {

@@ -1,7 +1,8 @@
+import { StockMovement } from '../admin/stock-movement.entity';
 import { Hold } from '../holds/hold.entity';
 import { IdempotencyRecord } from '../idempotency/idempotency-record.entity';
 import { Order } from '../orders/order.entity';
 import { PaymentEvent } from '../payments/payment-event.entity';
 import { Product } from '../products/product.entity';
 
-export const ENTITIES = [Product, Hold, Order, PaymentEvent, IdempotencyRecord];
+export const ENTITIES = [Product, Hold, Order, PaymentEvent, IdempotencyRecord, StockMovement];

@@ -12,6 +12,10 @@ export class Hold {
   @Column({ type: 'int' })
   quantity: number;
 
+  /** The storefront's reference for the buyer (binary collation: compared exactly); null when not given. */
+  @Column({ name: 'customer_id', type: 'varchar', length: 64, nullable: true })
+  customerId: string | null;
+
   @Column({ name: 'hold_expires_at', ...timestampColumn })
   holdExpiresAt: Date;
 

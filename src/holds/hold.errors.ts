@@ -35,3 +35,16 @@ export class HoldAlreadyUsedError extends DomainError {
     super(`Hold ${holdId} has already been used for an order`);
   }
 }
+
+export class CustomerLimitExceededError extends DomainError {
+  readonly code = 'CUSTOMER_LIMIT_EXCEEDED';
+  readonly kind = 'conflict';
+
+  constructor(
+    readonly requested: number,
+    readonly remaining: number,
+    readonly max: number,
+  ) {
+    super(`Customer limit exceeded: at most ${max} units per customer, ${remaining} left for this customer, requested ${requested}`);
+  }
+}

@@ -1,6 +1,6 @@
 import { ValidationFailedError } from '../common/errors/domain.error';
-import { HoldAlreadyUsedError, HoldExpiredError, HoldReleasedError } from './hold.errors';
-import { allocate, assertCanBeOrdered, assertQuantityAllowed, expiresAt, holdStatus, isReleasable } from './hold.rules';
+import { CustomerLimitExceededError, HoldAlreadyUsedError, HoldExpiredError, HoldReleasedError } from './hold.errors';
+import { allocate, allocateWithCustomerLimit, assertCanBeOrdered, assertQuantityAllowed, expiresAt, holdStatus, isReleasable } from './hold.rules';
 
 const now = new Date('2026-01-01T12:00:00.000Z');
 const hold = (overrides: Partial<{ holdExpiresAt: Date; releasedAt: Date | null; usedAt: Date | null }> = {}) => ({
@@ -95,6 +95,40 @@ describe('hold rules', () => {
   describe(expiresAt.name, () => {
     it('should add the TTL in seconds', () => {
       expect(expiresAt(now, 120).toISOString()).toBe('2026-01-01T12:02:00.000Z');
+    });
+  });
+
+  describe(allocateWithCustomerLimit.name, () => {
+    const request = (customerId: string | null, quantity = 1) => ({ customerId, quantity });
+    const granted = (allocations: ReturnType<typeof allocateWithCustomerLimit>) => allocations.map((a) => a.granted);
+
+    it('should give one customer exactly the limit out of many requests in one batch', () => {
+      const allocations = allocateWithCustomerLimit(100, Array.from({ length: 20 }, () => request('a')), 2, new Map());
+      expect(granted(allocations).filter(Boolean)).toHaveLength(2);
+      expect(allocations.slice(2).every((a) => !a.granted && 'refusal' in a && a.refusal instanceof CustomerLimitExceededError)).toBe(true);
+    });
+
+    it('should count two customers of one batch apart, and start from what each already has', () => {
+      const requests = [request('a'), request('b'), request('a'), request('b'), request('a'), request('b')];
+      const allocations = allocateWithCustomerLimit(100, requests, 2, new Map([['b', 1]]));
+      expect(granted(allocations)).toEqual([true, true, true, false, false, false]);
+    });
+
+    it('should refuse a request without customer with VALIDATION_FAILED and take nothing for it', () => {
+      const [missing, next] = allocateWithCustomerLimit(1, [request(null), request('a')], 2, new Map());
+      expect(missing.granted === false && 'refusal' in missing && missing.refusal).toBeInstanceOf(ValidationFailedError);
+      expect(next.granted).toBe(true);
+    });
+
+    it('should not use the allowance for a request refused on stock', () => {
+      const allocations = allocateWithCustomerLimit(1, [request('a', 2), request('a', 1), request('a', 1)], 2, new Map());
+      expect(allocations[0]).toEqual({ granted: false, available: 1 });
+      expect(granted(allocations)).toEqual([false, true, false]);
+    });
+
+    it('should let a smaller request of the same customer fit after a larger one is refused', () => {
+      const allocations = allocateWithCustomerLimit(100, [request('a', 1), request('a', 2), request('a', 1)], 2, new Map());
+      expect(granted(allocations)).toEqual([true, false, true]);
     });
   });
 });

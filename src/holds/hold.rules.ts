@@ -1,5 +1,5 @@
-import { ValidationFailedError } from '../common/errors/domain.error';
-import { HoldAlreadyUsedError, HoldExpiredError, HoldReleasedError } from './hold.errors';
+import { DomainError, ValidationFailedError } from '../common/errors/domain.error';
+import { CustomerLimitExceededError, HoldAlreadyUsedError, HoldExpiredError, HoldReleasedError } from './hold.errors';
 import type { Hold } from './hold.entity';
 
 export type HoldStatus = 'active' | 'expired' | 'used';
@@ -52,6 +52,53 @@ export function allocate(available: number, quantities: readonly number[]): Allo
   return quantities.map((quantity) => {
     if (quantity > remaining) return { granted: false, available: remaining };
     remaining -= quantity;
+    return { granted: true };
+  });
+}
+
+/** One hold request as the allocation sees it. */
+export interface HoldRequest {
+  quantity: number;
+  /** The storefront's reference for the buyer, or null when it sent none. */
+  customerId: string | null;
+}
+
+export type LimitedAllocation = Allocation | { granted: false; refusal: DomainError };
+
+/**
+ * `allocate` for a product with `max_per_customer`: in arrival order, a request needs a
+ * customer, must fit that customer's allowance (`used` holds each customer's units in active
+ * holds and live orders before this batch, and grows with each grant of the batch), then must
+ * fit the stock. So a batch gives exactly what the requests would get one by one, and two
+ * customers in one batch are counted apart. A refused request uses nothing.
+ */
+export function allocateWithCustomerLimit(
+  available: number,
+  requests: readonly HoldRequest[],
+  maxPerCustomer: number,
+  used: ReadonlyMap<string, number>,
+): LimitedAllocation[] {
+  let remaining = available;
+  const usedNow = new Map(used);
+  return requests.map(({ quantity, customerId }): LimitedAllocation => {
+    if (customerId === null) {
+      return {
+        granted: false,
+        refusal: new ValidationFailedError({
+          customer_id: [`customer_id is required: this product allows at most ${maxPerCustomer} units per customer`],
+        }),
+      };
+    }
+    const customerUsed = usedNow.get(customerId) ?? 0;
+    if (customerUsed + quantity > maxPerCustomer) {
+      return {
+        granted: false,
+        refusal: new CustomerLimitExceededError(quantity, Math.max(maxPerCustomer - customerUsed, 0), maxPerCustomer),
+      };
+    }
+    if (quantity > remaining) return { granted: false, available: remaining };
+    remaining -= quantity;
+    usedNow.set(customerId, customerUsed + quantity);
     return { granted: true };
   });
 }

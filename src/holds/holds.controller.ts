@@ -16,6 +16,7 @@ const CREATED = {
   hold_id: 1,
   product_id: 1,
   quantity: 5,
+  customer_id: null,
   status: 'active',
   hold_expires_at: '2026-11-26T12:02:00.000Z',
 };
@@ -23,6 +24,7 @@ const HOLD = {
   id: 1,
   product_id: 1,
   quantity: 5,
+  customer_id: null,
   status: 'active',
   hold_expires_at: '2026-11-26T12:02:00.000Z',
   released_at: null,
@@ -44,11 +46,22 @@ export class HoldsController {
     summary: 'Reserve stock for HOLD_TTL_SECONDS',
     description: 'Never oversells: a refused request (409) takes nothing. An expired hold gives its units back.',
   })
-  @ApiBody({ type: CreateHoldDto, examples: { 'hold 5 of product 1': { value: { product_id: 1, quantity: 5 } } } })
+  @ApiBody({
+    type: CreateHoldDto,
+    examples: {
+      'hold 5 of product 1': { value: { product_id: 1, quantity: 5 } },
+      'for a customer': { value: { product_id: 1, quantity: 2, customer_id: 'cus_42' } },
+    },
+  })
   @ApiSuccess({ status: 201, type: CreatedHoldResponseDto, description: 'The hold', examples: { created: { status: 'success', data: CREATED } } })
-  @ApiErrors(BODY_ERRORS, { 404: ['PRODUCT_NOT_FOUND'], 409: ['INSUFFICIENT_STOCK'] }, IDEMPOTENCY_ERRORS)
+  @ApiErrors(
+    BODY_ERRORS,
+    { 404: ['PRODUCT_NOT_FOUND'], 409: ['INSUFFICIENT_STOCK', 'SALE_NOT_STARTED', 'SALE_ENDED', 'CUSTOMER_LIMIT_EXCEEDED'] },
+    IDEMPOTENCY_ERRORS,
+  )
   async create(@Body() body: CreateHoldDto, @IdempotencyKey() idempotency?: IdempotentRequest) {
-    return createdHoldAnswer(await this.holds.create(body.product_id, body.quantity, idempotency));
+    const hold = await this.holds.create(body.product_id, body.quantity, idempotency, body.customer_id ?? null);
+    return createdHoldAnswer(hold);
   }
 
   @Get()

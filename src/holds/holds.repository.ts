@@ -6,7 +6,7 @@ import { execute, select, sqlDateTime } from '../database/raw-sql';
 import { lockForUpdate } from '../database/row-lock';
 import { Hold } from './hold.entity';
 
-export type NewHold = Pick<Hold, 'productId' | 'quantity' | 'holdExpiresAt' | 'createdAt'>;
+export type NewHold = Pick<Hold, 'productId' | 'customerId' | 'quantity' | 'holdExpiresAt' | 'createdAt'>;
 
 @Injectable()
 export class HoldsRepository {
@@ -27,14 +27,15 @@ export class HoldsRepository {
    * Hand-written SQL: this runs once per batch of hold requests, under the hot row lock.
    */
   async insertForLockedProduct(manager: EntityManager, productId: number, rows: NewHold[]): Promise<Hold[]> {
-    const values = rows.map(() => '(?, ?, ?, ?)').join(', ');
+    const values = rows.map(() => '(?, ?, ?, ?, ?)').join(', ');
     const parameters = rows.flatMap((row) => [
       row.productId,
+      row.customerId,
       row.quantity,
       sqlDateTime(row.holdExpiresAt),
       sqlDateTime(row.createdAt),
     ]);
-    await execute(manager, `INSERT INTO holds (product_id, quantity, hold_expires_at, created_at) VALUES ${values}`, parameters);
+    await execute(manager, `INSERT INTO holds (product_id, customer_id, quantity, hold_expires_at, created_at) VALUES ${values}`, parameters);
     const inserted = await select<{ id: number | string }>(
       manager,
       'SELECT id FROM holds WHERE product_id = ? ORDER BY id DESC LIMIT ?',
@@ -44,6 +45,36 @@ export class HoldsRepository {
     return rows.map((row, index) =>
       Object.assign(new Hold(), row, { id: ids[index], releasedAt: null, usedAt: null }),
     );
+  }
+
+  /**
+   * Units each of these customers has of one product: in holds still active at `now` (not
+   * used, not released, not expired) and in pending or completed orders. Released and expired
+   * holds and cancelled orders give their units back. Read under the product's row lock, which
+   * every hold of the product takes first, so no hold of the product can commit in between;
+   * a hold becoming an order moves its units from one side to the other in one commit.
+   * Served by IDX_holds_customer_product and IDX_orders_customer_product.
+   */
+  async unitsByCustomer(
+    manager: EntityManager,
+    productId: number,
+    customerIds: readonly string[],
+    now: Date,
+  ): Promise<Map<string, number>> {
+    const list = customerIds.map(() => '?').join(', ');
+    const rows = await select<{ customer_id: string; units: number | string }>(
+      manager,
+      `SELECT customer_id, SUM(quantity) AS units FROM (
+         SELECT customer_id, quantity FROM holds
+          WHERE customer_id IN (${list}) AND product_id = ?
+            AND used_at IS NULL AND released_at IS NULL AND hold_expires_at > ?
+         UNION ALL
+         SELECT customer_id, quantity FROM orders
+          WHERE customer_id IN (${list}) AND product_id = ? AND status IN ('pending', 'completed')
+       ) live GROUP BY customer_id`,
+      [...customerIds, productId, sqlDateTime(now), ...customerIds, productId],
+    );
+    return new Map(rows.map((row) => [row.customer_id, Number(row.units)]));
   }
 
   lockById(manager: EntityManager, id: number): Promise<Hold | null> {

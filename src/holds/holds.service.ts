@@ -4,22 +4,34 @@ import type { EntityManager } from 'typeorm';
 import type { PageRequest } from '../common/http/pagination.dto';
 import type { AllConfig } from '../config/config.types';
 import { DomainError } from '../common/errors/domain.error';
+import { databaseNow } from '../database/db-clock';
 import { KeyedBatcher } from '../common/keyed-batcher';
 import { UnitOfWork } from '../database/unit-of-work';
 import { HoldExpiryScheduler } from '../expiry/hold-expiry.scheduler';
 import type { IdempotentRequest } from '../idempotency/idempotency.rules';
 import { IdempotencyService } from '../idempotency/idempotency.service';
 import { SaleMetrics } from '../metrics/sale-metrics';
+import type { Product } from '../products/product.entity';
 import { InsufficientStockError, ProductNotFoundError } from '../products/product.errors';
 import { ProductCache } from '../products/product-cache';
 import { ProductsRepository } from '../products/products.repository';
+import { hasSaleRules, saleWindowRefusal } from '../products/sale.rules';
 import { createdHoldAnswer } from './dto/hold-response.dto';
 import { Hold } from './hold.entity';
 import { HoldNotFoundError } from './hold.errors';
-import { allocate, assertQuantityAllowed, expiresAt, isReleasable } from './hold.rules';
+import {
+  allocate,
+  allocateWithCustomerLimit,
+  assertQuantityAllowed,
+  expiresAt,
+  HoldRequest,
+  isReleasable,
+  LimitedAllocation,
+} from './hold.rules';
 import { HoldsRepository } from './holds.repository';
 
-export type ReservationResult = Hold | InsufficientStockError;
+/** A granted hold, or the refusal of that one request (no stock, sale closed, customer limit). */
+export type ReservationResult = Hold | DomainError;
 
 /** A batched request's answer, and the batch's post-commit work it must wait for before answering. */
 interface BatchedReservation {
@@ -36,7 +48,7 @@ export class HoldsService {
   private readonly ttlSeconds: number;
   private readonly maxQuantity: number;
   /** Hold requests for one product that arrive together share one transaction and one row lock. */
-  private readonly reservations: KeyedBatcher<number, number, BatchedReservation>;
+  private readonly reservations: KeyedBatcher<number, HoldRequest, BatchedReservation>;
 
   constructor(
     private readonly unitOfWork: UnitOfWork,
@@ -51,8 +63,8 @@ export class HoldsService {
     this.ttlSeconds = config.getOrThrow('app.holdTtlSeconds', { infer: true });
     this.maxQuantity = config.getOrThrow('app.maxHoldQuantity', { infer: true });
     this.reservations = new KeyedBatcher(
-      async (productId, quantities) => {
-        const results = await this.reserveInTransaction(productId, quantities);
+      async (productId, requests) => {
+        const results = await this.reserveInTransaction(productId, requests);
         // Not awaited here: the product's next batch may take the row lock as soon as this
         // one commits, while each request of this batch still waits for it before answering.
         const afterCommit = this.afterReserve(productId, results);
@@ -66,13 +78,20 @@ export class HoldsService {
   }
 
   /**
-   * Reserves `quantity` units of a product for HOLD_TTL_SECONDS. With an Idempotency-Key the
-   * answer is stored with the hold, so a retry of the same request reserves nothing more.
+   * Reserves `quantity` units of a product for HOLD_TTL_SECONDS, for `customerId` when the
+   * storefront names one (required by a product with max_per_customer). With an
+   * Idempotency-Key the answer is stored with the hold, so a retry reserves nothing more.
    */
-  async create(productId: number, quantity: number, idempotency?: IdempotentRequest): Promise<Hold> {
+  async create(
+    productId: number,
+    quantity: number,
+    idempotency?: IdempotentRequest,
+    customerId: string | null = null,
+  ): Promise<Hold> {
+    const request: HoldRequest = { quantity, customerId };
     const reservation = idempotency
-      ? this.reserveIdempotent(productId, quantity, idempotency)
-      : this.reserveOne(productId, quantity);
+      ? this.reserveIdempotent(productId, request, idempotency)
+      : this.reserveOne(productId, request);
     const result = await reservation.catch((error: unknown) => {
       if (error instanceof DomainError) this.metrics.holdRefused(error.code);
       throw error;
@@ -88,11 +107,11 @@ export class HoldsService {
     return result;
   }
 
-  private async reserveOne(productId: number, quantity: number): Promise<Hold> {
-    assertQuantityAllowed(quantity, this.maxQuantity);
-    const { result, afterCommit } = await this.reservations.submit(productId, quantity);
+  private async reserveOne(productId: number, request: HoldRequest): Promise<Hold> {
+    assertQuantityAllowed(request.quantity, this.maxQuantity);
+    const { result, afterCommit } = await this.reservations.submit(productId, request);
     await afterCommit;
-    if (result instanceof InsufficientStockError) throw result;
+    if (result instanceof DomainError) throw result;
     return result;
   }
 
@@ -100,13 +119,13 @@ export class HoldsService {
    * Not through the batcher: the key's row must commit in the same transaction as this one
    * hold. Same locks and post-commit work as a batch of one; the key's row is locked first.
    */
-  private async reserveIdempotent(productId: number, quantity: number, idempotency: IdempotentRequest): Promise<Hold> {
-    assertQuantityAllowed(quantity, this.maxQuantity);
+  private async reserveIdempotent(productId: number, request: HoldRequest, idempotency: IdempotentRequest): Promise<Hold> {
+    assertQuantityAllowed(request.quantity, this.maxQuantity);
     const hold = await this.idempotency.execute(
       idempotency,
       async (manager) => {
-        const [result] = await this.reserveLocked(manager, productId, [quantity]);
-        if (result instanceof InsufficientStockError) throw result;
+        const [result] = await this.reserveLocked(manager, productId, [request]);
+        if (result instanceof DomainError) throw result;
         return result;
       },
       (created) => ({ status: 201, body: createdHoldAnswer(created) }),
@@ -120,41 +139,74 @@ export class HoldsService {
    * allocate first come first served, take the stock with one guarded UPDATE and insert
    * the granted holds with one INSERT. Refused requests take nothing.
    */
-  private reserveInTransaction(productId: number, quantities: readonly number[]): Promise<ReservationResult[]> {
-    return this.unitOfWork.run((manager) => this.reserveLocked(manager, productId, quantities));
+  private reserveInTransaction(productId: number, requests: readonly HoldRequest[]): Promise<ReservationResult[]> {
+    return this.unitOfWork.run((manager) => this.reserveLocked(manager, productId, requests));
   }
 
   /** The body of a reservation, inside the caller's unit of work (lock order: product, then hold). */
   private async reserveLocked(
     manager: EntityManager,
     productId: number,
-    quantities: readonly number[],
+    requests: readonly HoldRequest[],
   ): Promise<ReservationResult[]> {
     const product = await this.products.lockById(manager, productId);
     if (!product) throw new ProductNotFoundError(productId);
     // The clock starts once the lock is ours, so a hold gets its full TTL however long it queued.
     const now = new Date();
-    const allocations = allocate(product.availableStock, quantities);
-    const granted = quantities.filter((_, index) => allocations[index].granted);
+    // Most products have no window and no limit: no clock query, no count, just the stock.
+    const allocations: LimitedAllocation[] = hasSaleRules(product)
+      ? await this.allocateUnderSaleRules(manager, product, requests)
+      : allocate(
+          product.availableStock,
+          requests.map((request) => request.quantity),
+        );
+    const granted = requests.filter((_, index) => allocations[index].granted);
     let holds: Hold[] = [];
     if (granted.length > 0) {
-      const total = granted.reduce((sum, quantity) => sum + quantity, 0);
+      const total = granted.reduce((sum, request) => sum + request.quantity, 0);
       await this.products.reserveStock(manager, productId, total, now);
       holds = await this.holds.insertForLockedProduct(
         manager,
         productId,
-        granted.map((quantity) => ({
+        granted.map((request) => ({
           productId,
-          quantity,
+          customerId: request.customerId,
+          quantity: request.quantity,
           holdExpiresAt: expiresAt(now, this.ttlSeconds),
           createdAt: now,
         })),
       );
     }
     let next = 0;
-    return allocations.map((allocation, index) =>
-      allocation.granted ? holds[next++] : new InsufficientStockError(quantities[index], allocation.available),
-    );
+    return allocations.map((allocation, index) => {
+      if (allocation.granted) return holds[next++];
+      return 'refusal' in allocation
+        ? allocation.refusal
+        : new InsufficientStockError(requests[index].quantity, allocation.available);
+    });
+  }
+
+  /**
+   * The window and the per-customer limit, decided with the database's clock and the locked
+   * row, so a PATCH that committed before this lock applies to this batch, on every process.
+   */
+  private async allocateUnderSaleRules(
+    manager: EntityManager,
+    product: Product,
+    requests: readonly HoldRequest[],
+  ): Promise<LimitedAllocation[]> {
+    const now = await databaseNow(manager);
+    const closed = saleWindowRefusal(product, now);
+    if (closed) return requests.map(() => ({ granted: false, refusal: closed }));
+    if (product.maxPerCustomer === null) {
+      return allocate(
+        product.availableStock,
+        requests.map((request) => request.quantity),
+      );
+    }
+    const customers = [...new Set(requests.flatMap((request) => (request.customerId === null ? [] : [request.customerId])))];
+    const used = customers.length > 0 ? await this.holds.unitsByCustomer(manager, product.id, customers, now) : new Map();
+    return allocateWithCustomerLimit(product.availableStock, requests, product.maxPerCustomer, used);
   }
 
   /** Bounded, and never throws: neither a slow Redis nor a failed enqueue may fail a committed hold. */
@@ -219,6 +271,11 @@ export class HoldsService {
       await this.productCache.invalidate(productId);
     }
     return released;
+  }
+
+  /** Hold requests for this product waiting for the next batch in this process. */
+  queuedFor(productId: number): number {
+    return this.reservations.queued(productId);
   }
 
   async findOne(id: number): Promise<Hold> {

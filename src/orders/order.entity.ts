@@ -14,6 +14,10 @@ export class Order {
   @Column({ name: 'product_id', type: 'int' })
   productId: number;
 
+  /** The storefront's reference for the buyer (binary collation: compared exactly); null when not given. */
+  @Column({ name: 'customer_id', type: 'varchar', length: 64, nullable: true })
+  customerId: string | null;
+
   @Column({ type: 'int' })
   quantity: number;
 

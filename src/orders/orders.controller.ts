@@ -17,6 +17,7 @@ const ORDER = {
   hold_id: 1,
   product_id: 1,
   quantity: 5,
+  customer_id: null,
   amount: '499.95',
   status: 'pending',
   payment_idempotency_key: null,

@@ -6,7 +6,7 @@ import { lockForUpdate } from '../database/row-lock';
 import { Order } from './order.entity';
 import type { OrderStatus } from './order-status';
 
-export type NewOrder = Pick<Order, 'holdId' | 'productId' | 'quantity' | 'amount' | 'createdAt'>;
+export type NewOrder = Pick<Order, 'holdId' | 'productId' | 'customerId' | 'quantity' | 'amount' | 'createdAt'>;
 
 @Injectable()
 export class OrdersRepository {

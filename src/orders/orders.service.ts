@@ -76,6 +76,7 @@ export class OrdersService {
     return this.orders.insertPending(manager, {
       holdId,
       productId: hold.productId,
+      customerId: hold.customerId,
       quantity: hold.quantity,
       amount: multiplyPrice(product.price, hold.quantity),
       createdAt: now,

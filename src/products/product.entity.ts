@@ -19,6 +19,18 @@ export class Product {
   @Column({ type: 'decimal', precision: 10, scale: 2, transformer: decimalString })
   price: string;
 
+  /** Holds before this instant are refused (SALE_NOT_STARTED); null: on sale from creation. */
+  @Column({ name: 'sale_starts_at', ...timestampColumn, nullable: true })
+  saleStartsAt: Date | null;
+
+  /** Holds at or after this instant are refused (SALE_ENDED); null: no end. */
+  @Column({ name: 'sale_ends_at', ...timestampColumn, nullable: true })
+  saleEndsAt: Date | null;
+
+  /** Most units one customer may have in active holds and live orders; null: no limit. */
+  @Column({ name: 'max_per_customer', type: 'int', nullable: true })
+  maxPerCustomer: number | null;
+
   @Column({ name: 'created_at', ...timestampColumn })
   createdAt: Date;
 

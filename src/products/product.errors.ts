@@ -20,3 +20,21 @@ export class InsufficientStockError extends DomainError {
     super(`Insufficient stock: requested ${requested}, only ${available} available`);
   }
 }
+
+export class SaleNotStartedError extends DomainError {
+  readonly code = 'SALE_NOT_STARTED';
+  readonly kind = 'conflict';
+
+  constructor(productId: number, startsAt: Date) {
+    super(`The sale of product ${productId} has not started: it starts at ${startsAt.toISOString()}`);
+  }
+}
+
+export class SaleEndedError extends DomainError {
+  readonly code = 'SALE_ENDED';
+  readonly kind = 'conflict';
+
+  constructor(productId: number, endedAt: Date) {
+    super(`The sale of product ${productId} ended at ${endedAt.toISOString()}`);
+  }
+}

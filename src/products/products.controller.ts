@@ -8,7 +8,7 @@ import { ProductResponseDto } from './dto/product-response.dto';
 import { ProductCacheInterceptor } from './product-cache.interceptor';
 import { ProductsService } from './products.service';
 
-const EXAMPLE = { id: 1, name: 'Limited Edition Flash Sale Item', total_stock: 200, available_stock: 100, price: '99.99' };
+const EXAMPLE = { id: 1, name: 'Limited Edition Flash Sale Item', total_stock: 200, available_stock: 100, price: '99.99', sale_starts_at: null, sale_ends_at: null, max_per_customer: null };
 
 @ApiTags('products')
 @Controller('products')

@@ -1,5 +1,8 @@
-import { ApiProperty } from '@nestjs/swagger';
-import { IsInt, Max, Min } from 'class-validator';
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { IsInt, IsOptional, IsString, Matches, Max, Min } from 'class-validator';
+
+/** What a customer reference may look like: ids, emails, prefixed ids (`cus:42`). */
+export const CUSTOMER_ID_PATTERN = /^[A-Za-z0-9_\-.:@]{1,64}$/;
 
 export class CreateHoldDto {
   @ApiProperty({ type: 'integer', minimum: 1, example: 1 })
@@ -13,4 +16,18 @@ export class CreateHoldDto {
   @IsInt()
   @Min(1)
   quantity: number;
+
+  @ApiPropertyOptional({
+    type: 'string',
+    pattern: CUSTOMER_ID_PATTERN.source,
+    maxLength: 64,
+    description:
+      "The storefront's reference for the buyer, sent by the storefront's backend (not the browser). Required when the " +
+      'product has max_per_customer; compared exactly (case-sensitive).',
+    example: 'cus_42',
+  })
+  @IsOptional()
+  @IsString()
+  @Matches(CUSTOMER_ID_PATTERN, { message: 'customer_id must be 1 to 64 of A-Z a-z 0-9 _ - . : @' })
+  customer_id?: string;
 }

@@ -17,6 +17,9 @@ export class CreatedHoldResponseDto {
   @ApiProperty({ type: 'integer', example: 5 })
   quantity: number;
 
+  @ApiProperty({ type: 'string', nullable: true, description: 'The customer reference the hold was taken for', example: null })
+  customer_id: string | null;
+
   @ApiProperty({ enum: ['active'], example: 'active' })
   status: 'active';
 
@@ -28,6 +31,7 @@ export class CreatedHoldResponseDto {
       hold_id: hold.id,
       product_id: hold.productId,
       quantity: hold.quantity,
+      customer_id: hold.customerId,
       status: 'active',
       hold_expires_at: hold.holdExpiresAt.toISOString(),
     };
@@ -48,6 +52,9 @@ export class HoldResponseDto {
 
   @ApiProperty({ type: 'integer', example: 5 })
   quantity: number;
+
+  @ApiProperty({ type: 'string', nullable: true, description: 'The customer reference the hold was taken for', example: null })
+  customer_id: string | null;
 
   @ApiProperty({
     enum: HOLD_STATUSES,
@@ -73,6 +80,7 @@ export class HoldResponseDto {
       id: hold.id,
       product_id: hold.productId,
       quantity: hold.quantity,
+      customer_id: hold.customerId,
       status: holdStatus(hold, now),
       hold_expires_at: hold.holdExpiresAt.toISOString(),
       released_at: hold.releasedAt?.toISOString() ?? null,

@@ -18,6 +18,9 @@ export class OrderResponseDto {
   @ApiProperty({ type: 'integer', example: 5 })
   quantity: number;
 
+  @ApiProperty({ type: 'string', nullable: true, description: "The hold's customer reference", example: null })
+  customer_id: string | null;
+
   @ApiProperty({ description: 'price x quantity, decimal string', example: '499.95' })
   amount: string;
 
@@ -39,6 +42,7 @@ export class OrderResponseDto {
       hold_id: order.holdId,
       product_id: order.productId,
       quantity: order.quantity,
+      customer_id: order.customerId,
       amount: order.amount,
       status: order.status,
       payment_idempotency_key: order.paymentIdempotencyKey,

@@ -17,6 +17,15 @@ export class ProductResponseDto {
   @ApiProperty({ description: 'Decimal string, 2 places', pattern: '^\\d+\\.\\d{2}$', example: '99.99' })
   price: string;
 
+  @ApiProperty({ type: 'string', format: 'date-time', nullable: true, description: 'Holds before this are refused (SALE_NOT_STARTED)', example: null })
+  sale_starts_at: string | null;
+
+  @ApiProperty({ type: 'string', format: 'date-time', nullable: true, description: 'Holds from this instant on are refused (SALE_ENDED)', example: null })
+  sale_ends_at: string | null;
+
+  @ApiProperty({ type: 'integer', nullable: true, description: 'Most units one customer may hold or have ordered; null: no limit', example: null })
+  max_per_customer: number | null;
+
   static from(product: Product): ProductResponseDto {
     return {
       id: product.id,
@@ -24,6 +33,9 @@ export class ProductResponseDto {
       total_stock: product.totalStock,
       available_stock: product.availableStock,
       price: product.price,
+      sale_starts_at: product.saleStartsAt?.toISOString() ?? null,
+      sale_ends_at: product.saleEndsAt?.toISOString() ?? null,
+      max_per_customer: product.maxPerCustomer,
     };
   }
 }
