@@ -40,7 +40,7 @@ describe('Product cache (e2e)', () => {
     expect(first.headers['x-cache']).toBe('MISS');
     expect(second.headers['x-cache']).toBe('HIT');
     expect(second.body).toEqual(first.body);
-    expect(second.body.data).toEqual({ id: product.id, name: 'Cached', total_stock: 50, available_stock: 40, price: '5.00' });
+    expect(second.body.data).toEqual({ id: product.id, name: 'Cached', total_stock: 50, available_stock: 40, price: '5.00', sale_starts_at: null, sale_ends_at: null, max_per_customer: null });
   });
 
   it('should show a hold, a payment cancellation and an expiry release to the very next read', async () => {

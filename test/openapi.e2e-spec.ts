@@ -12,6 +12,9 @@ const README_ERROR_CODES = [
   'HOLD_NOT_FOUND',
   'ORDER_NOT_FOUND',
   'INSUFFICIENT_STOCK',
+  'SALE_NOT_STARTED',
+  'SALE_ENDED',
+  'CUSTOMER_LIMIT_EXCEEDED',
   'HOLD_EXPIRED',
   'HOLD_RELEASED',
   'HOLD_ALREADY_USED',
@@ -93,7 +96,13 @@ describe('OpenAPI document and Swagger UI (e2e)', () => {
       operations().flatMap(({ operation: op }) => Object.values(op.responses).flatMap((response) => errorCodes(jsonOf(response)))),
     );
     expect([...documented].sort()).toEqual([...README_ERROR_CODES].sort());
-    expect(codesAt(operation('post', '/api/holds'), '409')).toEqual(['INSUFFICIENT_STOCK', 'IDEMPOTENCY_KEY_IN_USE']);
+    expect(codesAt(operation('post', '/api/holds'), '409')).toEqual([
+      'INSUFFICIENT_STOCK',
+      'SALE_NOT_STARTED',
+      'SALE_ENDED',
+      'CUSTOMER_LIMIT_EXCEEDED',
+      'IDEMPOTENCY_KEY_IN_USE',
+    ]);
     expect(codesAt(operation('post', '/api/orders'), '409')).toEqual([
       'HOLD_EXPIRED',
       'HOLD_RELEASED',
@@ -133,13 +142,26 @@ describe('OpenAPI document and Swagger UI (e2e)', () => {
   it('should describe the response DTOs field by field', () => {
     const schemas = document.components?.schemas ?? {};
     const fields = (name: string) => Object.keys((schemas[name] as { properties?: object }).properties ?? {}).sort();
-    expect(fields('ProductResponseDto')).toEqual(['available_stock', 'id', 'name', 'price', 'total_stock']);
-    expect(fields('CreatedHoldResponseDto')).toEqual(['hold_expires_at', 'hold_id', 'product_id', 'quantity', 'status']);
+    expect(fields('ProductResponseDto')).toEqual(
+      ['available_stock', 'id', 'max_per_customer', 'name', 'price', 'sale_ends_at', 'sale_starts_at', 'total_stock'].sort(),
+    );
+    expect(fields('CreatedHoldResponseDto')).toEqual(['customer_id', 'hold_expires_at', 'hold_id', 'product_id', 'quantity', 'status']);
     expect(fields('HoldResponseDto')).toEqual(
-      ['created_at', 'hold_expires_at', 'id', 'product_id', 'quantity', 'released_at', 'status', 'used_at'].sort(),
+      ['created_at', 'customer_id', 'hold_expires_at', 'id', 'product_id', 'quantity', 'released_at', 'status', 'used_at'].sort(),
     );
     expect(fields('OrderResponseDto')).toEqual(
-      ['amount', 'created_at', 'hold_id', 'id', 'payment_idempotency_key', 'product_id', 'quantity', 'status', 'updated_at'].sort(),
+      [
+        'amount',
+        'created_at',
+        'customer_id',
+        'hold_id',
+        'id',
+        'payment_idempotency_key',
+        'product_id',
+        'quantity',
+        'status',
+        'updated_at',
+      ].sort(),
     );
   });
 
