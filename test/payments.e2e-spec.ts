@@ -133,4 +133,25 @@ describe('Payment webhook (e2e)', () => {
     expect(response.body.errors[field]).toEqual(expect.arrayContaining([expect.any(String)]));
     expect(await t.dataSource.getRepository(PaymentEvent).count()).toBe(before);
   });
+
+  it('should compare event ids exactly: case and trailing-space variants are other events, each applied', async () => {
+    // Stripe's ids are case-sensitive: a case-folding comparison would refuse the second
+    // event (409) and leave its order pending forever.
+    const suffix = Date.now().toString(36);
+    const variants = [`evt_1NG8Du2eZvKYlo2C_${suffix}`, `evt_1ng8du2ezvkylo2c_${suffix}`, `evt_1NG8Du2eZvKYlo2C_${suffix} `];
+    const orders = [];
+    for (const id of variants) {
+      const { orderId } = await pendingOrder(1);
+      const response = await sendWebhook(t.http, { event_id: id, order_id: orderId, status: 'paid' }).expect(200);
+      expect(response.body.message).toBe('Payment processed');
+      orders.push(orderId);
+    }
+
+    for (const [index, orderId] of orders.entries()) {
+      const order = await t.http.get(`/api/orders/${orderId}`).expect(200);
+      expect(order.body.data).toMatchObject({ status: 'completed', payment_idempotency_key: variants[index] });
+    }
+    const recorded = await t.dataSource.getRepository(PaymentEvent).findBy(variants.map((eventId) => ({ eventId })));
+    expect(recorded.map((event) => event.eventId).sort()).toEqual([...variants].sort());
+  });
 });

@@ -87,14 +87,14 @@ describe(KeyedBatcher.name, () => {
     await expect(sut.submit('a', 2)).resolves.toBe(2);
   });
 
-  it('should shed requests beyond the queue bound instead of queueing forever', async () => {
+  it('should shed requests beyond the bound (queued or in a running batch) instead of queueing forever', async () => {
     const gate = deferred<void>();
     const sut = new KeyedBatcher(
       async (_key: string, requests: number[]) => {
         await gate.promise;
         return requests;
       },
-      { maxBatchSize: 1, maxQueued: 2 },
+      { maxBatchSize: 1, maxQueued: 3 },
     );
 
     const running = sut.submit('a', 1);
@@ -104,6 +104,40 @@ describe(KeyedBatcher.name, () => {
     await expect(shed).rejects.toBeInstanceOf(OverloadedError);
     gate.resolve();
     await expect(Promise.all([running, ...queued])).resolves.toEqual([1, 2, 3]);
+    await expect(sut.submit('a', 5)).resolves.toBe(5);
+  });
+
+  it('should count work run beside the batches against the same per-key bound', async () => {
+    const gate = deferred<void>();
+    const sut = new KeyedBatcher(async (_key: string, requests: number[]) => requests, { maxBatchSize: 10, maxQueued: 1 });
+
+    const beside = sut.runBeside('a', () => gate.promise.then(() => 'keyed'));
+
+    await expect(sut.submit('a', 1)).rejects.toBeInstanceOf(OverloadedError);
+    await expect(sut.runBeside('a', async () => 'again')).rejects.toBeInstanceOf(OverloadedError);
+    await expect(sut.submit('b', 2)).resolves.toBe(2);
+    gate.resolve();
+    await expect(beside).resolves.toBe('keyed');
+    await expect(sut.runBeside('a', async () => 'after')).resolves.toBe('after');
+  });
+
+  it('should bound the requests waiting across keys', async () => {
+    const gate = deferred<void>();
+    const sut = new KeyedBatcher(
+      async (_key: string, requests: number[]) => {
+        await gate.promise;
+        return requests;
+      },
+      { maxBatchSize: 10, maxQueued: 10, maxQueuedTotal: 2 },
+    );
+
+    const admitted = [sut.submit('a', 1), sut.runBeside('b', () => gate.promise.then(() => 2))];
+
+    await expect(sut.submit('c', 3)).rejects.toBeInstanceOf(OverloadedError);
+    await expect(sut.runBeside('d', async () => 4)).rejects.toBeInstanceOf(OverloadedError);
+    gate.resolve();
+    await expect(Promise.all(admitted)).resolves.toEqual([1, 2]);
+    await expect(sut.submit('c', 3)).resolves.toBe(3);
   });
 
   it('should run up to maxConcurrentBatches batches of one key at once', async () => {

@@ -6,7 +6,7 @@ export class OverloadedError extends DomainError {
   override readonly logLevel = 'warn';
 
   constructor() {
-    super('Too many requests are waiting for this product; retry shortly');
+    super('Too many hold requests are waiting; retry shortly');
   }
 }
 
@@ -19,8 +19,13 @@ interface Pending<Request, Result> {
 export interface KeyedBatcherOptions {
   /** Most requests one batch carries (one transaction, one row lock). */
   maxBatchSize: number;
-  /** Most requests allowed to wait per key; beyond it new ones are shed (503), not queued forever. */
+  /**
+   * Most requests of one key not answered yet (queued, or in a batch waiting for the lock);
+   * beyond it new ones are shed (503), not queued forever.
+   */
   maxQueued: number;
+  /** The same across all keys (default: only the per-key bound). */
+  maxQueuedTotal?: number;
   /**
    * Batches of one key allowed to run at once. With 2, the next batch opens its transaction
    * and queues on the row lock while the current one finishes, so the lock never waits for
@@ -38,6 +43,10 @@ export interface KeyedBatcherOptions {
 export class KeyedBatcher<Key, Request, Result> {
   private readonly queues = new Map<Key, Pending<Request, Result>[]>();
   private readonly running = new Map<Key, number>();
+  /** Requests of each key not answered yet: queued, in a running batch, or beside (see runBeside). */
+  private readonly admitted = new Map<Key, number>();
+  /** The same, across keys. */
+  private admittedTotal = 0;
   private readonly maxConcurrentBatches: number;
 
   constructor(
@@ -48,8 +57,8 @@ export class KeyedBatcher<Key, Request, Result> {
   }
 
   submit(key: Key, request: Request): Promise<Result> {
+    if (!this.admit(key)) return Promise.reject(new OverloadedError());
     const queue = this.queues.get(key) ?? [];
-    if (queue.length >= this.options.maxQueued) return Promise.reject(new OverloadedError());
     return new Promise<Result>((resolve, reject) => {
       queue.push({ request, resolve, reject });
       this.queues.set(key, queue);
@@ -62,12 +71,46 @@ export class KeyedBatcher<Key, Request, Result> {
     return this.queues.get(key)?.length ?? 0;
   }
 
+  /**
+   * Runs `work` outside the batches (a request that needs a transaction of its own) while
+   * counting it against the same bounds as a queued request, from start to end: it waits on
+   * the same row lock, and holds a pool connection while it does. Shed (503) when full.
+   */
+  async runBeside<T>(key: Key, work: () => Promise<T>): Promise<T> {
+    if (!this.admit(key)) throw new OverloadedError();
+    try {
+      return await work();
+    } finally {
+      this.done(key, 1);
+    }
+  }
+
+  /** Counts a new request in, unless its key or the whole batcher is at its bound. */
+  private admit(key: Key): boolean {
+    const admitted = this.admitted.get(key) ?? 0;
+    if (admitted >= this.options.maxQueued) return false;
+    if (this.options.maxQueuedTotal !== undefined && this.admittedTotal >= this.options.maxQueuedTotal) return false;
+    this.admitted.set(key, admitted + 1);
+    this.admittedTotal++;
+    return true;
+  }
+
+  private done(key: Key, count: number): void {
+    this.admittedTotal -= count;
+    const left = (this.admitted.get(key) ?? count) - count;
+    if (left === 0) this.admitted.delete(key);
+    else this.admitted.set(key, left);
+  }
+
   private startBatches(key: Key): void {
     const queue = this.queues.get(key);
     while (queue && queue.length > 0 && (this.running.get(key) ?? 0) < this.maxConcurrentBatches) {
       const batch = queue.splice(0, this.options.maxBatchSize);
       this.running.set(key, (this.running.get(key) ?? 0) + 1);
-      void this.runBatch(key, batch).finally(() => this.batchDone(key));
+      void this.runBatch(key, batch).finally(() => {
+        this.done(key, batch.length);
+        this.batchDone(key);
+      });
     }
     if (queue?.length === 0 && !this.running.has(key)) this.queues.delete(key);
   }

@@ -13,6 +13,7 @@ export const appConfig = registerAs('app', () => {
     maxHoldQuantity: env.MAX_HOLD_QUANTITY,
     holdBatchMaxSize: env.HOLD_BATCH_MAX_SIZE,
     holdBatchMaxQueued: env.HOLD_BATCH_MAX_QUEUED,
+    holdBatchMaxQueuedTotal: env.HOLD_BATCH_MAX_QUEUED_TOTAL,
     seedOnStart: env.SEED_ON_START,
     rateLimitPerMinute: env.RATE_LIMIT_PER_MINUTE,
   };

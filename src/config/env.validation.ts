@@ -109,6 +109,10 @@ export class EnvironmentVariables {
   @IsInt() @Min(1) @Max(1_000_000)
   HOLD_BATCH_MAX_QUEUED: number = 10_000;
 
+  /** Most hold requests allowed to wait across all products per process; more are shed with 503. */
+  @IsInt() @Min(1) @Max(1_000_000)
+  HOLD_BATCH_MAX_QUEUED_TOTAL: number = 20_000;
+
   @Transform(emptyToUndefined) @IsOptional() @IsString() @MinLength(8)
   PAYMENT_WEBHOOK_SECRET?: string;
 

@@ -73,6 +73,7 @@ export class HoldsService {
       {
         maxBatchSize: config.getOrThrow('app.holdBatchMaxSize', { infer: true }),
         maxQueued: config.getOrThrow('app.holdBatchMaxQueued', { infer: true }),
+        maxQueuedTotal: config.getOrThrow('app.holdBatchMaxQueuedTotal', { infer: true }),
       },
     );
   }
@@ -116,12 +117,19 @@ export class HoldsService {
   }
 
   /**
-   * Not through the batcher: the key's row must commit in the same transaction as this one
-   * hold. Same locks and post-commit work as a batch of one; the key's row is locked first.
+   * Not in a batch: the key's row must commit in the same transaction as this one hold. Same
+   * locks and post-commit work as a batch of one; the key's row is locked first. Still counted
+   * against the batcher's bounds, so a key cannot bypass load shedding.
    */
   private async reserveIdempotent(productId: number, request: HoldRequest, idempotency: IdempotentRequest): Promise<Hold> {
     assertQuantityAllowed(request.quantity, this.maxQuantity);
-    const hold = await this.idempotency.execute(
+    const hold = await this.reservations.runBeside(productId, () => this.reserveIdempotentNow(productId, request, idempotency));
+    await this.afterReserve(productId, [hold]);
+    return hold;
+  }
+
+  private reserveIdempotentNow(productId: number, request: HoldRequest, idempotency: IdempotentRequest): Promise<Hold> {
+    return this.idempotency.execute(
       idempotency,
       async (manager) => {
         const [result] = await this.reserveLocked(manager, productId, [request]);
@@ -130,8 +138,6 @@ export class HoldsService {
       },
       (created) => ({ status: 201, body: createdHoldAnswer(created) }),
     );
-    await this.afterReserve(productId, [hold]);
-    return hold;
   }
 
   /**
