@@ -10,29 +10,33 @@ import { MigrationInterface, QueryRunner } from 'typeorm';
  * rows can collide.
  */
 const COLUMNS = [
-  { table: 'idempotency_keys', column: 'idempotency_key', nullable: false },
-  { table: 'payment_events', column: 'event_id', nullable: false },
-  { table: 'orders', column: 'payment_idempotency_key', nullable: true },
+  { table: 'idempotency_keys', column: 'idempotency_key', length: 255, nullable: false },
+  { table: 'payment_events', column: 'event_id', length: 255, nullable: false },
+  { table: 'orders', column: 'payment_idempotency_key', length: 255, nullable: true },
+  // utf8mb4_bin (SaleAdmin) is case-exact but PAD SPACE: `alice` would still equal `alice `.
+  { table: 'holds', column: 'customer_id', length: 64, nullable: true },
+  { table: 'orders', column: 'customer_id', length: 64, nullable: true },
 ];
 
-export class ExactIdentifiers1796051593876 implements MigrationInterface {
-  name = 'ExactIdentifiers1796051593876';
+export class ExactIdentifiers1796052392031 implements MigrationInterface {
+  name = 'ExactIdentifiers1796052392031';
 
   async up(queryRunner: QueryRunner): Promise<void> {
     if (isSqlite(queryRunner)) return;
     const collation = await exactCollation(queryRunner);
-    for (const { table, column, nullable } of COLUMNS) {
+    for (const { table, column, length, nullable } of COLUMNS) {
       await queryRunner.query(
-        `ALTER TABLE \`${table}\` MODIFY \`${column}\` VARCHAR(255) CHARACTER SET utf8mb4 COLLATE ${collation} ${nullable ? 'NULL' : 'NOT NULL'}`,
+        `ALTER TABLE \`${table}\` MODIFY \`${column}\` VARCHAR(${length}) CHARACTER SET utf8mb4 COLLATE ${collation} ${nullable ? 'NULL' : 'NOT NULL'}`,
       );
     }
   }
 
   async down(queryRunner: QueryRunner): Promise<void> {
     if (isSqlite(queryRunner)) return;
-    for (const { table, column, nullable } of COLUMNS) {
+    for (const { table, column, length, nullable } of COLUMNS) {
+      const collation = column === 'customer_id' ? 'utf8mb4_bin' : 'utf8mb4_unicode_ci';
       await queryRunner.query(
-        `ALTER TABLE \`${table}\` MODIFY \`${column}\` VARCHAR(255) CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci ${nullable ? 'NULL' : 'NOT NULL'}`,
+        `ALTER TABLE \`${table}\` MODIFY \`${column}\` VARCHAR(${length}) CHARACTER SET utf8mb4 COLLATE ${collation} ${nullable ? 'NULL' : 'NOT NULL'}`,
       );
     }
   }
