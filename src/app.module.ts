@@ -1,5 +1,7 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import { ConfigModule } from '@nestjs/config';
+import { AdminModule } from './admin/admin.module';
+import { adminConfig } from './config/admin.config';
 import { appConfig } from './config/app.config';
 import { cacheConfig } from './config/cache.config';
 import { databaseConfig } from './config/database.config';
@@ -42,7 +44,7 @@ export class AppModule {
       imports: [
         ConfigModule.forRoot({
           isGlobal: true,
-          load: [appConfig, databaseConfig, redisConfig, paymentsConfig, cacheConfig],
+          load: [appConfig, databaseConfig, redisConfig, paymentsConfig, cacheConfig, adminConfig],
           validate: (raw) => ({ ...validateEnv(raw) }),
           ignoreEnvFile: process.env.NODE_ENV === 'test',
         }),
@@ -55,8 +57,8 @@ export class AppModule {
         PaymentsModule,
         // No Redis configured: no BullMQ at all, the sweeper alone releases expired holds.
         ExpiryModule.forRoot({ queue: Boolean(env.REDIS_HOST), worker }),
-        // GET /health and GET /metrics exist only where there is HTTP.
-        ...(http ? [HealthModule, MetricsModule] : []),
+        // GET /health, GET /metrics and the admin API exist only where there is HTTP.
+        ...(http ? [HealthModule, MetricsModule, AdminModule] : []),
       ],
     };
   }

@@ -12,6 +12,7 @@ const DOC_FILES = ['README.md', ...readdirSync(join(ROOT, 'docs')).filter((name)
 /** UPPER_SNAKE names in the docs that are not settings: SQL functions, and the tests' own switch. */
 const NOT_SETTINGS: Record<string, string> = {
   GET_LOCK: 'the MySQL function the startup migration lock uses',
+  UTC_TIMESTAMP: 'the MySQL function that reads the database clock',
   TEST_LOGS: 'read by the test utilities only, never by the app',
 };
 

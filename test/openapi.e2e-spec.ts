@@ -26,6 +26,8 @@ const README_ERROR_CODES = [
   'IDEMPOTENCY_KEY_IN_USE',
   'TOO_MANY_REQUESTS',
   'SERVICE_UNAVAILABLE',
+  'UNAUTHORIZED',
+  'ADMIN_DISABLED',
 ];
 
 describe('OpenAPI document and Swagger UI (e2e)', () => {
@@ -121,6 +123,31 @@ describe('OpenAPI document and Swagger UI (e2e)', () => {
       expect(operation('post', path).responses['429']).toMatchObject({ headers: { 'Retry-After': expect.any(Object) } });
     }
     expect(operation('post', '/api/payments/webhook').responses['429']).toBeUndefined();
+  });
+
+  it('should require the admin bearer token on every admin route, and only there', () => {
+    const bearer = document.components?.securitySchemes?.['admin-token'];
+    expect(bearer).toMatchObject({ type: 'http', scheme: 'bearer' });
+    const admin = operations().filter(({ path }) => path.startsWith('/api/admin/'));
+    expect(admin.map(({ method, path }) => `${method.toUpperCase()} ${path}`).sort()).toEqual([
+      'GET /api/admin/products',
+      'GET /api/admin/products/{id}',
+      'PATCH /api/admin/products/{id}',
+      'POST /api/admin/products',
+      'POST /api/admin/products/{id}/stock',
+    ]);
+    for (const { path, method, operation: op } of operations()) {
+      const secured = path.startsWith('/api/admin/');
+      expect({ path, method, security: op.security }).toEqual({ path, method, security: secured ? [{ 'admin-token': [] }] : undefined });
+      if (!secured) continue;
+      expect(codesAt(op, '401')).toEqual(['UNAUTHORIZED']);
+      expect(op.responses['401']).toMatchObject({ headers: { 'WWW-Authenticate': expect.any(Object) } });
+      expect(codesAt(op, '403')).toEqual(['ADMIN_DISABLED']);
+      expect(codesAt(op, '429')).toEqual(['TOO_MANY_REQUESTS']);
+    }
+    expect(operation('post', '/api/admin/products/{id}/stock').parameters).toEqual(
+      expect.arrayContaining([expect.objectContaining({ name: 'Idempotency-Key', in: 'header', required: false })]),
+    );
   });
 
   it("should carry the original README's flow as request examples", () => {

@@ -1,5 +1,6 @@
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { DocumentBuilder, OpenAPIObject, SwaggerModule } from '@nestjs/swagger';
+import { ADMIN_BEARER } from '../admin/admin.docs';
 
 export const DOCS_PATH = 'api/docs';
 export const DOCS_JSON_PATH = 'api/docs-json';
@@ -25,7 +26,12 @@ export function setupSwagger(app: NestFastifyApplication): OpenAPIObject {
     .addTag('holds')
     .addTag('orders')
     .addTag('payments')
+    .addTag('admin', 'Operators: products, stock, sale windows and limits (Authorization: Bearer ADMIN_API_TOKEN)')
     .addTag('operations', 'Health and metrics, outside the /api prefix')
+    .addBearerAuth(
+      { type: 'http', scheme: 'bearer', description: 'One of the tokens in ADMIN_API_TOKEN (comma-separated, each >= 32 characters)' },
+      ADMIN_BEARER,
+    )
     .build();
   const document = SwaggerModule.createDocument(app, config, {
     operationIdFactory: (controllerKey, methodKey) => `${controllerKey.replace(/Controller$/, '')}_${methodKey}`,

@@ -1,3 +1,4 @@
+import type { AdminConfig } from './admin.config';
 import type { AppConfig } from './app.config';
 import type { CacheConfig } from './cache.config';
 import type { DatabaseConfig } from './database.config';
@@ -11,4 +12,5 @@ export interface AllConfig {
   redis: RedisConfig;
   payments: PaymentsConfig;
   cache: CacheConfig;
+  admin: AdminConfig;
 }

@@ -1,4 +1,4 @@
-import { validateEnv } from './env.validation';
+import { adminTokensOf, validateEnv } from './env.validation';
 
 describe(validateEnv.name, () => {
   it('should apply the documented defaults: embedded SQLite, no Redis, the sweeper every second', () => {
@@ -74,5 +74,32 @@ describe(validateEnv.name, () => {
     });
     expect(() => validateEnv({ TRUST_PROXY: 'everyone' })).toThrow(/TRUST_PROXY/);
     expect(() => validateEnv({ RATE_LIMIT_PER_MINUTE: '-1' })).toThrow(/RATE_LIMIT_PER_MINUTE/);
+  });
+
+  describe('ADMIN_API_TOKEN', () => {
+    const token = (fill: string) => fill.repeat(32);
+
+    it('should accept one token or several comma-separated ones of at least 32 characters', () => {
+      expect(adminTokensOf(validateEnv({ ADMIN_API_TOKEN: token('a') }).ADMIN_API_TOKEN)).toEqual([token('a')]);
+      expect(adminTokensOf(validateEnv({ ADMIN_API_TOKEN: `${token('a')}, ${token('b')}` }).ADMIN_API_TOKEN)).toEqual([token('a'), token('b')]);
+      expect(adminTokensOf(validateEnv({ ADMIN_API_TOKEN: '' }).ADMIN_API_TOKEN)).toEqual([]);
+    });
+
+    it('should refuse a short, empty or spaced token without quoting any token', () => {
+      for (const raw of ['short-secret-token', `${token('a')},`, `${token('a')},short-one`, `${'x'.repeat(20)} ${'y'.repeat(20)}`]) {
+        let message = '';
+        try {
+          validateEnv({ ADMIN_API_TOKEN: raw });
+        } catch (error) {
+          message = (error as Error).message;
+        }
+        expect(message).toContain('ADMIN_API_TOKEN');
+        for (const part of raw.split(',').filter(Boolean)) expect(message).not.toContain(part.trim());
+      }
+    });
+
+    it('should start in production with the webhook secret and no admin token (the admin API is optional)', () => {
+      expect(() => validateEnv({ NODE_ENV: 'production', PAYMENT_WEBHOOK_SECRET: 'whsec_production_secret' })).not.toThrow();
+    });
   });
 });

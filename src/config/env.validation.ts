@@ -116,6 +116,14 @@ export class EnvironmentVariables {
   @Transform(emptyToUndefined) @IsOptional() @IsString() @MinLength(8)
   PAYMENT_WEBHOOK_SECRET?: string;
 
+  /**
+   * Bearer token(s) of the admin API, comma-separated so a token can be rotated without
+   * downtime (each at least 32 characters; see adminTokensOf). Unset or empty: the admin API
+   * answers 403 ADMIN_DISABLED.
+   */
+  @Transform(emptyToUndefined) @IsOptional() @IsString()
+  ADMIN_API_TOKEN?: string;
+
   /** Signed webhooks older than this are refused (Stripe's default tolerance). */
   @IsInt() @Min(1) @Max(86_400)
   PAYMENT_WEBHOOK_TOLERANCE_SECONDS: number = 300;
@@ -158,10 +166,34 @@ export function validateEnv(raw: Record<string, unknown>): Env {
   if (env.NODE_ENV === 'production' && !env.PAYMENT_WEBHOOK_SECRET) {
     problems.push('PAYMENT_WEBHOOK_SECRET must be set when NODE_ENV=production (webhooks would be unsigned)');
   }
+  problems.push(...adminTokenProblems(env.ADMIN_API_TOKEN));
   if (problems.length > 0) {
     throw new Error(`Invalid configuration:\n  - ${problems.join('\n  - ')}`);
   }
   return env;
+}
+
+export const ADMIN_TOKEN_MIN_LENGTH = 32;
+/** Printable ASCII without spaces or commas (the separator), as an Authorization header carries it. */
+const ADMIN_TOKEN_PATTERN = /^[\x21-\x2b\x2d-\x7e]+$/;
+
+/** ADMIN_API_TOKEN's tokens: comma-separated, surrounding spaces ignored; none when unset. */
+export function adminTokensOf(raw: string | undefined): string[] {
+  if (raw === undefined || raw.trim() === '') return [];
+  return raw.split(',').map((token) => token.trim());
+}
+
+/** Problems with ADMIN_API_TOKEN, without ever quoting a token (they are secrets). */
+function adminTokenProblems(raw: string | undefined): string[] {
+  return adminTokensOf(raw).flatMap((token, index) => {
+    if (token.length < ADMIN_TOKEN_MIN_LENGTH) {
+      return [`ADMIN_API_TOKEN: token ${index + 1} is ${token.length} characters; each must be at least ${ADMIN_TOKEN_MIN_LENGTH}`];
+    }
+    if (!ADMIN_TOKEN_PATTERN.test(token)) {
+      return [`ADMIN_API_TOKEN: token ${index + 1} must be printable ASCII without spaces`];
+    }
+    return [];
+  });
 }
 
 /** Without Redis there are no delayed jobs: the sweeper alone releases holds, so it runs every second. */

@@ -59,7 +59,7 @@ export class IdempotencyInterceptor implements NestInterceptor {
   ): Promise<Observable<unknown>> {
     const scope = this.reflector.get<IdempotencyScope>(IDEMPOTENCY_SCOPE, context.getHandler());
     const reply = context.switchToHttp().getResponse<FastifyReply>();
-    const idempotent: IdempotentRequest = { scope, key, fingerprint: fingerprintOf(request.body) };
+    const idempotent: IdempotentRequest = { scope, key, fingerprint: fingerprintOf(requestOf(request)) };
     const stored = await this.idempotency.findStored(idempotent);
     if (stored) return of(this.replay(reply, idempotent, stored));
 
@@ -83,6 +83,15 @@ export class IdempotencyInterceptor implements NestInterceptor {
     void reply.status(stored.status).header(REPLAYED_HEADER, 'true');
     return stored.body;
   }
+}
+
+/**
+ * What a key's first request was: its body, and its path parameters when the route has some
+ * (the same key and body for another product's /stock is another request, never a replay).
+ */
+function requestOf(request: FastifyRequest): unknown {
+  const params = request.params as Record<string, string> | undefined;
+  return params && Object.keys(params).length > 0 ? { params, body: request.body } : request.body;
 }
 
 /** Opts a POST route in to Idempotency-Key; keys are unique per `scope`. */

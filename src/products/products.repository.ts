@@ -6,6 +6,9 @@ import { execute, sqlDateTime } from '../database/raw-sql';
 import { lockForUpdate } from '../database/row-lock';
 import { Product } from './product.entity';
 
+export type ProductDetails = Partial<Pick<Product, 'name' | 'price' | 'saleStartsAt' | 'saleEndsAt' | 'maxPerCustomer'>>;
+export type NewProduct = Pick<Product, 'name' | 'price' | 'totalStock' | 'saleStartsAt' | 'saleEndsAt' | 'maxPerCustomer' | 'createdAt'>;
+
 export interface StockLevel {
   id: number;
   available: number;
@@ -53,6 +56,37 @@ export class ProductsRepository {
       [quantity, sqlDateTime(now), id, quantity],
     );
     assertOneRow(affected, `reserve ${quantity} of product ${id}`);
+  }
+
+  /** A new product; all its units are available. Returns its id. */
+  async insert(manager: EntityManager, product: NewProduct): Promise<number> {
+    const result = await manager
+      .createQueryBuilder()
+      .insert()
+      .into(Product)
+      .values({ ...product, availableStock: product.totalStock, updatedAt: product.createdAt })
+      .execute();
+    return Number(result.identifiers[0].id);
+  }
+
+  /** Details only (name, price, window, limit): stock moves through adjustStock alone. */
+  async updateDetails(manager: EntityManager, id: number, details: ProductDetails, now: Date): Promise<void> {
+    await manager.getRepository(Product).update({ id }, { ...details, updatedAt: now });
+  }
+
+  /**
+   * An operator's stock change: total and available move together, so a removal takes only
+   * available units (never held or ordered ones). Guarded like every stock change; the caller
+   * holds the row lock and has checked the numbers, so no match means an invariant broke.
+   */
+  async adjustStock(manager: EntityManager, id: number, delta: number, now: Date): Promise<void> {
+    const affected = await execute(
+      manager,
+      'UPDATE products SET total_stock = total_stock + ?, available_stock = available_stock + ?, updated_at = ? ' +
+        'WHERE id = ? AND available_stock + ? >= 0',
+      [delta, delta, sqlDateTime(now), id, delta],
+    );
+    assertOneRow(affected, `adjust product ${id} by ${delta}`);
   }
 
   /** Guarded: never lets available_stock exceed total_stock, so a unit can't be returned twice. */

@@ -2,7 +2,7 @@
  * What kind of refusal an error is. The HTTP layer maps kinds to status codes, so services,
  * the BullMQ processor and the cron sweeper can throw the same errors without knowing HTTP.
  */
-export type ErrorKind = 'malformed' | 'invalid' | 'not_found' | 'conflict' | 'unauthorized' | 'unavailable';
+export type ErrorKind = 'malformed' | 'invalid' | 'not_found' | 'conflict' | 'unauthorized' | 'forbidden' | 'unavailable';
 
 export type FieldErrors = Record<string, string[]>;
 
@@ -12,6 +12,8 @@ export abstract class DomainError extends Error {
   /** Expected refusals (no stock, expired hold) are business as usual, not incidents. */
   readonly logLevel: 'debug' | 'info' | 'warn' = 'info';
   readonly fieldErrors?: FieldErrors;
+  /** Response headers the refusal needs (e.g. WWW-Authenticate on a 401). */
+  readonly headers?: Readonly<Record<string, string>>;
 
   constructor(message: string) {
     super(message);

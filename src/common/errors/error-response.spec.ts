@@ -1,6 +1,7 @@
 import { BadRequestException, HttpException, NotFoundException, PayloadTooLargeException } from '@nestjs/common';
 import { ThrottlerException } from '@nestjs/throttler';
 import { QueryFailedError } from 'typeorm';
+import { AdminDisabledError, AdminUnauthorizedError } from '../../admin/admin.errors';
 import { InsufficientStockError } from '../../products/product.errors';
 import { InvalidIdError, ValidationFailedError } from './domain.error';
 import { toErrorResponse } from './error-response';
@@ -20,6 +21,13 @@ describe(toErrorResponse.name, () => {
     const response = toErrorResponse(new ValidationFailedError({ quantity: ['must be an integer'] }));
     expect(response.httpStatus).toBe(422);
     expect(response.body.errors).toEqual({ quantity: ['must be an integer'] });
+  });
+
+  it('should map a refused admin token to 401 with WWW-Authenticate, and a disabled admin API to 403', () => {
+    const unauthorized = toErrorResponse(new AdminUnauthorizedError());
+    expect(unauthorized).toMatchObject({ httpStatus: 401, headers: { 'www-authenticate': 'Bearer realm="admin"' } });
+    expect(unauthorized.body.code).toBe('UNAUTHORIZED');
+    expect(toErrorResponse(new AdminDisabledError())).toMatchObject({ httpStatus: 403, headers: {}, body: { code: 'ADMIN_DISABLED' } });
   });
 
   it('should map a malformed id to 400', () => {

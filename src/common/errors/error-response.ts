@@ -23,6 +23,7 @@ const STATUS_BY_KIND: Record<ErrorKind, number> = {
   not_found: HttpStatus.NOT_FOUND,
   conflict: HttpStatus.CONFLICT,
   unauthorized: HttpStatus.UNAUTHORIZED,
+  forbidden: HttpStatus.FORBIDDEN,
   unavailable: HttpStatus.SERVICE_UNAVAILABLE,
 };
 
@@ -68,7 +69,7 @@ export function toErrorResponse(error: unknown): ErrorResponse {
     return {
       httpStatus,
       body: compact({ status: 'error', code: error.code, message: error.message, errors: error.fieldErrors }),
-      headers: httpStatus === 503 ? { 'retry-after': RETRY_AFTER_SECONDS } : {},
+      headers: { ...(httpStatus === 503 ? { 'retry-after': RETRY_AFTER_SECONDS } : {}), ...error.headers },
       unexpected: false,
     };
   }

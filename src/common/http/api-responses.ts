@@ -1,6 +1,7 @@
 import { applyDecorators, Type } from '@nestjs/common';
 import { ApiExtraModels, ApiProperty, ApiPropertyOptional, ApiResponse, getSchemaPath } from '@nestjs/swagger';
 import type { ExampleObject, ReferenceObject, SchemaObject } from '@nestjs/swagger';
+import type { HeadersObject } from '@nestjs/swagger/dist/interfaces/open-api-spec.interface';
 
 /**
  * OpenAPI helpers for the API's envelopes, so every route documents its success shape and
@@ -58,6 +59,7 @@ const EXAMPLE_FIELD_ERRORS = { quantity: ['quantity must not be less than 1'] };
 const STATUS_TEXT: Record<number, string> = {
   400: 'Malformed request',
   401: 'Unauthorized',
+  403: 'Forbidden',
   404: 'Not found',
   409: 'Conflict',
   413: 'Body too large',
@@ -107,9 +109,7 @@ export function ApiErrors(...groups: ErrorCodesByStatus[]) {
       return ApiResponse({
         status,
         description: `${STATUS_TEXT[status] ?? 'Error'}: ${list.join(', ')}`,
-        headers: RETRY_AFTER_STATUSES.has(status)
-          ? { 'Retry-After': { description: 'Seconds to wait before retrying', schema: { type: 'string' } } }
-          : undefined,
+        headers: headersFor(status, list),
         content: {
           'application/json': {
             schema: {
@@ -124,6 +124,16 @@ export function ApiErrors(...groups: ErrorCodesByStatus[]) {
       });
     }),
   );
+}
+
+function headersFor(status: number, codes: readonly string[]): HeadersObject | undefined {
+  if (RETRY_AFTER_STATUSES.has(status)) {
+    return { 'Retry-After': { description: 'Seconds to wait before retrying', schema: { type: 'string' } } };
+  }
+  if (codes.includes('UNAUTHORIZED')) {
+    return { 'WWW-Authenticate': { description: 'Bearer: send Authorization: Bearer <token>', schema: { type: 'string' } } };
+  }
+  return undefined;
 }
 
 function errorExample(code: string): ExampleObject {

@@ -1,0 +1,183 @@
+import { Injectable, Logger } from '@nestjs/common';
+import type { EntityManager } from 'typeorm';
+import { ValidationFailedError } from '../common/errors/domain.error';
+import { success } from '../common/http/envelope';
+import type { PageRequest } from '../common/http/pagination.dto';
+import { normalizeDecimal } from '../common/money';
+import { UnitOfWork } from '../database/unit-of-work';
+import type { IdempotentRequest } from '../idempotency/idempotency.rules';
+import { IdempotencyService } from '../idempotency/idempotency.service';
+import type { Product } from '../products/product.entity';
+import { InsufficientStockError, ProductNotFoundError } from '../products/product.errors';
+import { ProductCache } from '../products/product-cache';
+import { ProductDetails, ProductsRepository } from '../products/products.repository';
+import { AdminProductsRepository, AdminProductView } from './admin-products.repository';
+import { AdminProductResponseDto } from './dto/admin-product-response.dto';
+import { endsAfterStart, MAX_TOTAL_STOCK } from './dto/admin-validators';
+import type { AdjustStockDto } from './dto/adjust-stock.dto';
+import type { CreateProductDto } from './dto/create-product.dto';
+import { UPDATABLE_FIELDS, UpdateProductDto } from './dto/update-product.dto';
+import { StockMovementsRepository } from './stock-movements.repository';
+
+const INITIAL_STOCK_REASON = 'initial stock';
+
+/**
+ * The operator's use cases. Every change is one transaction under the product's row lock (the
+ * lock holds take), so it is exact against concurrent holds, releases and cancellations; the
+ * product cache is invalidated after the commit and before the answer, so the next read shows it.
+ */
+@Injectable()
+export class AdminProductsService {
+  private readonly logger = new Logger(AdminProductsService.name);
+
+  constructor(
+    private readonly unitOfWork: UnitOfWork,
+    private readonly products: ProductsRepository,
+    private readonly views: AdminProductsRepository,
+    private readonly movements: StockMovementsRepository,
+    private readonly productCache: ProductCache,
+    private readonly idempotency: IdempotencyService,
+  ) {}
+
+  async create(body: CreateProductDto): Promise<AdminProductView> {
+    const view = await this.unitOfWork.run(async (manager) => {
+      const now = new Date();
+      const id = await this.products.insert(manager, {
+        name: body.name,
+        price: normalizeDecimal(body.price),
+        totalStock: body.total_stock,
+        saleStartsAt: instant(body.sale_starts_at),
+        saleEndsAt: instant(body.sale_ends_at),
+        maxPerCustomer: body.max_per_customer ?? null,
+        createdAt: now,
+      });
+      if (body.total_stock > 0) {
+        await this.movements.record(manager, {
+          productId: id,
+          delta: body.total_stock,
+          reason: INITIAL_STOCK_REASON,
+          totalStock: body.total_stock,
+          availableStock: body.total_stock,
+          createdAt: now,
+        });
+      }
+      return this.viewOf(manager, id);
+    });
+    await this.productCache.invalidate(view.product.id);
+    this.logger.log({ event: 'product.created', product_id: view.product.id, ...settingsOf(view.product) });
+    return view;
+  }
+
+  findOne(id: number): Promise<AdminProductView> {
+    return this.unitOfWork.read((manager) => this.viewOf(manager, id));
+  }
+
+  findPage(request: PageRequest): Promise<[AdminProductView[], number]> {
+    return this.unitOfWork.read((manager) => this.views.findPage(manager, request));
+  }
+
+  async update(id: number, body: UpdateProductDto): Promise<AdminProductView> {
+    const changed = UPDATABLE_FIELDS.filter((field) => body[field] !== undefined);
+    if (changed.length === 0) {
+      throw new ValidationFailedError({ body: [`send at least one of ${UPDATABLE_FIELDS.join(', ')}`] });
+    }
+    const view = await this.unitOfWork.run(async (manager) => {
+      const product = await this.lock(manager, id);
+      const details = detailsOf(body);
+      // The window as it will be: one bound may come from the body and the other from the row.
+      const startsAt = details.saleStartsAt !== undefined ? details.saleStartsAt : product.saleStartsAt;
+      const endsAt = details.saleEndsAt !== undefined ? details.saleEndsAt : product.saleEndsAt;
+      if (!endsAfterStart(startsAt, endsAt)) {
+        throw new ValidationFailedError({ sale_ends_at: ['sale_ends_at must be after sale_starts_at'] });
+      }
+      await this.products.updateDetails(manager, id, details, new Date());
+      return this.viewOf(manager, id);
+    });
+    await this.productCache.invalidate(id);
+    this.logger.log({ event: 'product.updated', product_id: id, fields: changed, ...settingsOf(view.product) });
+    return view;
+  }
+
+  /**
+   * Restock (delta > 0) or removal (delta < 0, available units only). With an Idempotency-Key
+   * the answer is stored in the same transaction, so a retried restock adds its units once.
+   */
+  async adjustStock(id: number, body: AdjustStockDto, idempotency?: IdempotentRequest): Promise<AdminProductView> {
+    const work = (manager: EntityManager) => this.adjustLocked(manager, id, body);
+    const view = idempotency
+      ? await this.idempotency.execute(idempotency, work, (result) => ({
+          status: 200,
+          body: success(AdminProductResponseDto.from(result)),
+        }))
+      : await this.unitOfWork.run(work);
+    await this.productCache.invalidate(id);
+    this.logger.log({
+      event: 'stock.adjusted',
+      product_id: id,
+      delta: body.delta,
+      reason: body.reason ?? null,
+      total_stock: view.product.totalStock,
+      available_stock: view.product.availableStock,
+    });
+    return view;
+  }
+
+  private async adjustLocked(manager: EntityManager, id: number, { delta, reason }: AdjustStockDto): Promise<AdminProductView> {
+    const product = await this.lock(manager, id);
+    if (delta < 0 && product.availableStock < -delta) throw new InsufficientStockError(-delta, product.availableStock);
+    if (product.totalStock + delta > MAX_TOTAL_STOCK) {
+      throw new ValidationFailedError({
+        delta: [`total_stock would be ${product.totalStock + delta}; at most ${MAX_TOTAL_STOCK}`],
+      });
+    }
+    const now = new Date();
+    await this.products.adjustStock(manager, id, delta, now);
+    await this.movements.record(manager, {
+      productId: id,
+      delta,
+      reason: reason ?? null,
+      totalStock: product.totalStock + delta,
+      availableStock: product.availableStock + delta,
+      createdAt: now,
+    });
+    return this.viewOf(manager, id);
+  }
+
+  /** The row lock every hold batch, release and cancellation of this product takes first. */
+  private async lock(manager: EntityManager, id: number): Promise<Product> {
+    const product = await this.products.lockById(manager, id);
+    if (!product) throw new ProductNotFoundError(id);
+    return product;
+  }
+
+  private async viewOf(manager: EntityManager, id: number): Promise<AdminProductView> {
+    const view = await this.views.findView(manager, id);
+    if (!view) throw new ProductNotFoundError(id);
+    return view;
+  }
+}
+
+function instant(value: string | null | undefined): Date | null {
+  return value === undefined || value === null ? null : new Date(value);
+}
+
+function detailsOf(body: UpdateProductDto): ProductDetails {
+  const details: ProductDetails = {};
+  if (body.name !== undefined) details.name = body.name;
+  if (body.price !== undefined) details.price = normalizeDecimal(body.price);
+  if (body.sale_starts_at !== undefined) details.saleStartsAt = instant(body.sale_starts_at);
+  if (body.sale_ends_at !== undefined) details.saleEndsAt = instant(body.sale_ends_at);
+  if (body.max_per_customer !== undefined) details.maxPerCustomer = body.max_per_customer;
+  return details;
+}
+
+function settingsOf(product: Product) {
+  return {
+    price: product.price,
+    total_stock: product.totalStock,
+    available_stock: product.availableStock,
+    sale_starts_at: product.saleStartsAt?.toISOString() ?? null,
+    sale_ends_at: product.saleEndsAt?.toISOString() ?? null,
+    max_per_customer: product.maxPerCustomer,
+  };
+}

@@ -1,0 +1,16 @@
+import { Module } from '@nestjs/common';
+import { IdempotencyModule } from '../idempotency/idempotency.module';
+import { ProductsModule } from '../products/products.module';
+import { AdminAuthGuard } from './admin-auth.guard';
+import { AdminProductsController } from './admin-products.controller';
+import { AdminProductsRepository } from './admin-products.repository';
+import { AdminProductsService } from './admin-products.service';
+import { StockMovementsRepository } from './stock-movements.repository';
+
+/** The operator API under /api/admin. Depends on the core features; nothing depends on it. */
+@Module({
+  imports: [ProductsModule, IdempotencyModule],
+  controllers: [AdminProductsController],
+  providers: [AdminProductsService, AdminProductsRepository, StockMovementsRepository, AdminAuthGuard],
+})
+export class AdminModule {}

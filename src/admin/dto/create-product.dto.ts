@@ -1,0 +1,45 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { IsInt, IsOptional, IsString, Length, Matches, Max, Min } from 'class-validator';
+import { IsAfterField, IsPrice, IsSaleInstant, MAX_TOTAL_STOCK } from './admin-validators';
+
+const INSTANT = { type: 'string', format: 'date-time', nullable: true } as const;
+
+export class CreateProductDto {
+  @ApiProperty({ minLength: 1, maxLength: 255, example: 'Sneaker drop, size 42' })
+  @IsString()
+  @Length(1, 255)
+  @Matches(/\S/, { message: 'name must not be blank' })
+  name: string;
+
+  @ApiProperty({
+    oneOf: [{ type: 'string', pattern: '^\\d{1,8}(\\.\\d{1,2})?$' }, { type: 'number', minimum: 0, maximum: 99999999.99 }],
+    description: 'Decimal string or number, 0 to 99999999.99, at most two decimals',
+    example: '129.90',
+  })
+  @IsPrice()
+  price: string | number;
+
+  @ApiProperty({ type: 'integer', minimum: 0, maximum: MAX_TOTAL_STOCK, example: 500 })
+  @IsInt()
+  @Min(0)
+  @Max(MAX_TOTAL_STOCK)
+  total_stock: number;
+
+  @ApiPropertyOptional({ ...INSTANT, description: 'Holds before this are refused (SALE_NOT_STARTED); ISO 8601 with offset', example: '2026-12-01T09:00:00Z' })
+  @IsOptional()
+  @IsSaleInstant()
+  sale_starts_at?: string | null;
+
+  @ApiPropertyOptional({ ...INSTANT, description: 'Holds from this on are refused (SALE_ENDED); after sale_starts_at', example: '2026-12-01T10:00:00Z' })
+  @IsOptional()
+  @IsSaleInstant()
+  @IsAfterField('sale_starts_at')
+  sale_ends_at?: string | null;
+
+  @ApiPropertyOptional({ type: 'integer', minimum: 1, maximum: MAX_TOTAL_STOCK, nullable: true, description: 'Most units per customer; null: no limit', example: 2 })
+  @IsOptional()
+  @IsInt()
+  @Min(1)
+  @Max(MAX_TOTAL_STOCK)
+  max_per_customer?: number | null;
+}

@@ -1,0 +1,54 @@
+import { ApiPropertyOptional } from '@nestjs/swagger';
+import { IsInt, IsOptional, IsString, Length, Matches, Max, Min, ValidateIf } from 'class-validator';
+import { IsAbsent, IsAfterField, IsPrice, IsSaleInstant, MAX_TOTAL_STOCK } from './admin-validators';
+
+const INSTANT = { type: 'string', format: 'date-time', nullable: true } as const;
+const USE_STOCK_ROUTE = 'stock changes go through POST /api/admin/products/:id/stock, which keeps every unit accounted for';
+
+/**
+ * Any of the product's details. `null` clears a window bound or the limit; name and price
+ * cannot be null (ValidateIf instead of IsOptional, which would let null through).
+ */
+export class UpdateProductDto {
+  @ApiPropertyOptional({ minLength: 1, maxLength: 255, example: 'Sneaker drop, size 42' })
+  @ValidateIf((body: UpdateProductDto) => body.name !== undefined)
+  @IsString()
+  @Length(1, 255)
+  @Matches(/\S/, { message: 'name must not be blank' })
+  name?: string;
+
+  @ApiPropertyOptional({
+    oneOf: [{ type: 'string', pattern: '^\\d{1,8}(\\.\\d{1,2})?$' }, { type: 'number', minimum: 0, maximum: 99999999.99 }],
+    description: 'Applies to orders created afterwards; existing orders keep their amount',
+    example: '99.90',
+  })
+  @ValidateIf((body: UpdateProductDto) => body.price !== undefined)
+  @IsPrice()
+  price?: string | number;
+
+  @ApiPropertyOptional({ ...INSTANT, description: 'null: on sale now (no start)', example: '2026-12-01T09:00:00Z' })
+  @IsOptional()
+  @IsSaleInstant()
+  sale_starts_at?: string | null;
+
+  @ApiPropertyOptional({ ...INSTANT, description: 'null: no end', example: '2026-12-01T11:00:00Z' })
+  @IsOptional()
+  @IsSaleInstant()
+  @IsAfterField('sale_starts_at')
+  sale_ends_at?: string | null;
+
+  @ApiPropertyOptional({ type: 'integer', minimum: 1, maximum: MAX_TOTAL_STOCK, nullable: true, description: 'null: no limit', example: 3 })
+  @IsOptional()
+  @IsInt()
+  @Min(1)
+  @Max(MAX_TOTAL_STOCK)
+  max_per_customer?: number | null;
+
+  @IsAbsent(USE_STOCK_ROUTE)
+  total_stock?: never;
+
+  @IsAbsent(USE_STOCK_ROUTE)
+  available_stock?: never;
+}
+
+export const UPDATABLE_FIELDS = ['name', 'price', 'sale_starts_at', 'sale_ends_at', 'max_per_customer'] as const;

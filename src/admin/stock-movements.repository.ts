@@ -1,0 +1,13 @@
+import { Injectable } from '@nestjs/common';
+import type { EntityManager } from 'typeorm';
+import { StockMovement } from './stock-movement.entity';
+
+export type NewStockMovement = Omit<StockMovement, 'id'>;
+
+@Injectable()
+export class StockMovementsRepository {
+  /** In the transaction that moved the stock, so the log and the stock never disagree. */
+  async record(manager: EntityManager, movement: NewStockMovement): Promise<void> {
+    await manager.createQueryBuilder().insert().into(StockMovement).values(movement).updateEntity(false).execute();
+  }
+}
