@@ -102,4 +102,14 @@ describe(validateEnv.name, () => {
       expect(() => validateEnv({ NODE_ENV: 'production', PAYMENT_WEBHOOK_SECRET: 'whsec_production_secret' })).not.toThrow();
     });
   });
+
+  it('should take Stripe events in usd from test mode by default, and refuse a malformed currency or mode', () => {
+    expect(validateEnv({})).toMatchObject({ PAYMENT_CURRENCY: 'usd', PAYMENT_LIVEMODE: false });
+    expect(validateEnv({ PAYMENT_CURRENCY: 'EUR', PAYMENT_LIVEMODE: 'true' })).toMatchObject({
+      PAYMENT_CURRENCY: 'EUR',
+      PAYMENT_LIVEMODE: true,
+    });
+    expect(() => validateEnv({ PAYMENT_CURRENCY: 'dollars' })).toThrow(/PAYMENT_CURRENCY/);
+    expect(() => validateEnv({ PAYMENT_LIVEMODE: 'sometimes' })).toThrow(/PAYMENT_LIVEMODE/);
+  });
 });

@@ -128,6 +128,14 @@ export class EnvironmentVariables {
   @IsInt() @Min(1) @Max(86_400)
   PAYMENT_WEBHOOK_TOLERANCE_SECONDS: number = 300;
 
+  /** ISO 4217 code of the orders' amounts; a Stripe success event in another currency does not complete an order. */
+  @IsString() @Matches(/^[A-Za-z]{3}$/, { message: 'PAYMENT_CURRENCY must be a three-letter ISO currency code, e.g. usd' })
+  PAYMENT_CURRENCY: string = 'usd';
+
+  /** Which Stripe mode this deployment takes events from: false = test mode, true = live; the other is refused. */
+  @Transform(toBoolean) @IsBoolean()
+  PAYMENT_LIVEMODE: boolean = false;
+
   @IsIn(LOG_LEVELS)
   LOG_LEVEL: LogLevel = 'info';
 

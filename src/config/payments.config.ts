@@ -6,6 +6,9 @@ export const paymentsConfig = registerAs('payments', () => {
   return {
     webhookSecret: env.PAYMENT_WEBHOOK_SECRET,
     webhookToleranceSeconds: env.PAYMENT_WEBHOOK_TOLERANCE_SECONDS,
+    // Stripe writes currencies in lowercase.
+    currency: env.PAYMENT_CURRENCY.toLowerCase(),
+    livemode: env.PAYMENT_LIVEMODE,
   };
 });
 
