@@ -23,7 +23,7 @@ import { SALE_METRICS, SaleMetrics } from './sale-metrics';
     makeCounterProvider({ name: SALE_METRICS.ordersCreated, help: 'Orders created' }),
     makeCounterProvider({
       name: SALE_METRICS.payments,
-      help: 'Payment webhooks, by outcome (processed, duplicate, ignored, rejected)',
+      help: 'Payment webhooks, by outcome (processed, duplicate, ignored, amount_mismatch, rejected)',
       labelNames: ['outcome'],
     }),
     SaleMetrics,

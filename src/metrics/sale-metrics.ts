@@ -11,7 +11,7 @@ export const SALE_METRICS = {
   payments: 'flash_sale_payments_total',
 } as const;
 
-export type PaymentOutcome = 'processed' | 'duplicate' | 'ignored' | 'rejected';
+export type PaymentOutcome = 'processed' | 'duplicate' | 'ignored' | 'amount_mismatch' | 'rejected';
 
 /**
  * The business counters. Services call these next to their state-change log lines; labels

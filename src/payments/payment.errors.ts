@@ -19,3 +19,17 @@ export class EventPayloadMismatchError extends DomainError {
     super(`Event ${eventId} was already received with a different order or status`);
   }
 }
+
+export class LivemodeMismatchError extends DomainError {
+  readonly code = 'LIVEMODE_MISMATCH';
+  readonly kind = 'malformed';
+  override readonly logLevel = 'warn';
+
+  constructor(eventId: string, expected: boolean) {
+    const mode = (live: boolean) => (live ? 'live-mode' : 'test-mode');
+    super(
+      `Event ${eventId} is a ${mode(!expected)} event; this deployment takes ${mode(expected)} events only ` +
+        `(PAYMENT_LIVEMODE=${expected})`,
+    );
+  }
+}

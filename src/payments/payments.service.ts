@@ -1,32 +1,44 @@
 import { Injectable, Logger } from '@nestjs/common';
+import { ConfigService } from '@nestjs/config';
 import { createHash } from 'node:crypto';
 import { EntityManager } from 'typeorm';
+import type { AllConfig } from '../config/config.types';
 import { isUniqueViolation } from '../database/db-errors';
 import { UnitOfWork } from '../database/unit-of-work';
 import { Order } from '../orders/order.entity';
 import { OrderNotFoundError } from '../orders/order.errors';
-import { canSettle, PaymentStatus, settledStatus } from '../orders/order-status';
+import { canSettle, settledStatus } from '../orders/order-status';
 import { SaleMetrics } from '../metrics/sale-metrics';
 import { OrdersRepository } from '../orders/orders.repository';
 import { ProductCache } from '../products/product-cache';
 import { ProductsRepository } from '../products/products.repository';
-import { EventPayloadMismatchError } from './payment.errors';
-import { PaymentEvent } from './payment-event.entity';
+import { StripeEventDto } from './dto/stripe-event.dto';
+import { chargeMatchesOrder, toMinorUnits } from './minor-units';
+import { EventPayloadMismatchError, LivemodeMismatchError } from './payment.errors';
+import { PaymentEvent, PaymentEventReason } from './payment-event.entity';
 import { PaymentEventsRepository } from './payment-events.repository';
+import { AcknowledgeNotice, PaymentNotice, SettleNotice } from './payment-notice';
+import { toPaymentNotice } from './stripe-event.mapper';
+import type { WebhookBody } from './webhook-body.pipe';
 
-export interface PaymentNotification {
-  eventId: string;
-  orderId: number;
-  status: PaymentStatus;
-  rawBody: Buffer;
+/**
+ * processed: the order moved. duplicate: this event was seen before. ignored: recorded and
+ * acknowledged, nothing changed (`reason` says why).
+ */
+export interface WebhookOutcome {
+  kind: 'processed' | 'duplicate' | 'ignored';
+  reason?: PaymentEventReason;
+  /** The order as it is now; null when the event names no order. */
+  order: Order | null;
 }
 
-/** processed: the order moved. duplicate: this event was seen before. ignored: the order was already settled. */
-export type WebhookOutcome = { kind: 'processed' | 'duplicate' | 'ignored'; order: Order };
+type NewPaymentEvent = Omit<PaymentEvent, 'id' | 'outcome' | 'reason'>;
 
 @Injectable()
 export class PaymentsService {
   private readonly logger = new Logger(PaymentsService.name);
+  private readonly currency: string;
+  private readonly livemode: boolean;
 
   constructor(
     private readonly unitOfWork: UnitOfWork,
@@ -35,18 +47,39 @@ export class PaymentsService {
     private readonly events: PaymentEventsRepository,
     private readonly productCache: ProductCache,
     private readonly metrics: SaleMetrics,
-  ) {}
+    config: ConfigService<AllConfig, true>,
+  ) {
+    this.currency = config.getOrThrow('payments.currency', { infer: true });
+    this.livemode = config.getOrThrow('payments.livemode', { infer: true });
+  }
+
+  /** A webhook delivery, in either accepted shape (original body or Stripe event). */
+  receive(body: WebhookBody, rawBody: Buffer): Promise<WebhookOutcome> {
+    let notice: PaymentNotice;
+    try {
+      notice = toPaymentNotice(body, this.livemode);
+    } catch (error) {
+      if (error instanceof LivemodeMismatchError && body instanceof StripeEventDto) {
+        this.logRejection(error.code, { event_id: body.id, event_type: body.type, livemode: body.livemode });
+      }
+      throw error;
+    }
+    return this.handle(notice, rawBody);
+  }
 
   /**
    * Applies a payment provider's event exactly once. The event is recorded in the same
    * transaction as its effect; a redelivery finds it and changes nothing. Two deliveries
    * racing each other queue on the order's row lock; the loser then sees the winner's
-   * record. If they race on different orders, UNIQUE(event_id) stops the second and a
-   * second pass reports the mismatch.
+   * record. If they race on different orders (or name none), UNIQUE(event_id) stops the
+   * second and a second pass reports a duplicate or the mismatch.
    */
-  async handle(notification: PaymentNotification): Promise<WebhookOutcome> {
-    const payloadHash = createHash('sha256').update(notification.rawBody).digest('hex');
-    const attempt = () => this.unitOfWork.run((manager) => this.apply(manager, notification, payloadHash));
+  async handle(notice: PaymentNotice, rawBody: Buffer): Promise<WebhookOutcome> {
+    const payloadHash = createHash('sha256').update(rawBody).digest('hex');
+    const attempt = () =>
+      this.unitOfWork.run((manager) =>
+        notice.kind === 'settle' ? this.settle(manager, notice, payloadHash) : this.acknowledge(manager, notice, payloadHash),
+      );
     let outcome: WebhookOutcome;
     try {
       outcome = await attempt().catch((error: unknown) => {
@@ -54,28 +87,21 @@ export class PaymentsService {
         throw error;
       });
     } catch (error) {
-      this.logRejection(notification, error);
+      if (error instanceof OrderNotFoundError || error instanceof EventPayloadMismatchError) {
+        this.logRejection(error.code, { event_id: notice.eventId, order_id: notice.kind === 'settle' ? notice.orderId : null });
+      }
       throw error;
     }
     // A cancellation gave units back: after commit, before answering, like every stock change.
-    if (outcome.kind === 'processed' && outcome.order.status === 'cancelled') {
+    if (outcome.kind === 'processed' && outcome.order?.status === 'cancelled') {
       await this.productCache.invalidate(outcome.order.productId);
     }
-    this.metrics.payment(outcome.kind);
-    this.logger.log({
-      event: `payment.${outcome.kind}`,
-      event_id: notification.eventId,
-      order_id: notification.orderId,
-      product_id: outcome.order.productId,
-      quantity: outcome.order.quantity,
-      payment_status: notification.status,
-      order_status: outcome.order.status,
-    });
+    this.report(notice, outcome);
     return outcome;
   }
 
-  private async apply(manager: EntityManager, notification: PaymentNotification, payloadHash: string) {
-    const { eventId, orderId, status } = notification;
+  private async settle(manager: EntityManager, notice: SettleNotice, payloadHash: string): Promise<WebhookOutcome> {
+    const { eventId, orderId, status, charged } = notice;
     const order = await this.orders.findById(orderId, manager);
     // Not recorded: the provider retries, and the retry applies once the order exists.
     if (!order) throw new OrderNotFoundError(orderId);
@@ -85,14 +111,20 @@ export class PaymentsService {
     const locked = (await this.orders.lockById(manager, orderId))!;
 
     const seen = await this.events.findByEventId(manager, eventId);
-    if (seen) return this.duplicate(seen, notification, locked);
+    if (seen) return this.duplicate(seen, notice, locked);
 
     const now = new Date();
-    const record = { eventId, orderId, status, payloadHash, receivedAt: now };
-    if (!canSettle(locked.status)) {
-      // Acknowledged and recorded, so a Stripe-style sender stops retrying for days.
-      await this.events.insert(manager, { ...record, outcome: 'ignored' });
-      return { kind: 'ignored' as const, order: locked };
+    const record: NewPaymentEvent = {
+      ...this.recordOf(notice, payloadHash, now),
+      orderId,
+      amount: charged?.amount ?? null,
+      currency: charged?.currency ?? null,
+    };
+    // Acknowledged and recorded, so a Stripe-style sender stops retrying for days.
+    if (!canSettle(locked.status)) return this.ignore(manager, record, 'order_settled', locked);
+    // The shop was not paid what the order costs: an operator decides, the order stays pending.
+    if (charged && !chargeMatchesOrder(charged, locked.amount, this.currency)) {
+      return this.ignore(manager, record, 'amount_mismatch', locked);
     }
 
     const next = settledStatus(status);
@@ -100,26 +132,68 @@ export class PaymentsService {
     if (next === 'cancelled') {
       await this.products.returnStock(manager, locked.productId, locked.quantity, now);
     }
-    await this.events.insert(manager, { ...record, outcome: 'applied' });
-    return { kind: 'processed' as const, order: Object.assign(locked, { status: next, paymentIdempotencyKey: eventId }) };
+    await this.events.insert(manager, { ...record, outcome: 'applied', reason: null });
+    return { kind: 'processed', order: Object.assign(locked, { status: next, paymentIdempotencyKey: eventId }) };
   }
 
-  private duplicate(seen: PaymentEvent, notification: PaymentNotification, order: Order): WebhookOutcome {
-    if (seen.orderId !== notification.orderId || seen.status !== notification.status) {
-      throw new EventPayloadMismatchError(notification.eventId);
+  /** A Stripe event that settles no order: recorded once, so its redelivery is a duplicate. */
+  private async acknowledge(manager: EntityManager, notice: AcknowledgeNotice, payloadHash: string): Promise<WebhookOutcome> {
+    const seen = await this.events.findByEventId(manager, notice.eventId);
+    if (seen) return this.duplicate(seen, notice, null);
+    const record = { ...this.recordOf(notice, payloadHash, new Date()), orderId: null, amount: null, currency: null };
+    return this.ignore(manager, record, notice.reason, null);
+  }
+
+  private async ignore(manager: EntityManager, record: NewPaymentEvent, reason: PaymentEventReason, order: Order | null) {
+    await this.events.insert(manager, { ...record, outcome: 'ignored', reason });
+    return { kind: 'ignored' as const, reason, order };
+  }
+
+  private recordOf(notice: PaymentNotice, payloadHash: string, now: Date) {
+    return { eventId: notice.eventId, status: notice.status, eventType: notice.eventType, payloadHash, receivedAt: now };
+  }
+
+  private duplicate(seen: PaymentEvent, notice: PaymentNotice, order: Order | null): WebhookOutcome {
+    const orderId = notice.kind === 'settle' ? notice.orderId : null;
+    if (seen.orderId !== orderId || seen.status !== notice.status || seen.eventType !== notice.eventType) {
+      throw new EventPayloadMismatchError(notice.eventId);
     }
     return { kind: 'duplicate', order };
   }
 
-  private logRejection(notification: PaymentNotification, error: unknown): void {
-    if (error instanceof OrderNotFoundError || error instanceof EventPayloadMismatchError) {
-      this.metrics.payment('rejected');
+  private report(notice: PaymentNotice, outcome: WebhookOutcome): void {
+    const context = {
+      event_id: notice.eventId,
+      ...(notice.eventType === null ? {} : { event_type: notice.eventType, livemode: notice.livemode }),
+      order_id: outcome.order?.id ?? null,
+    };
+    if (outcome.reason === 'amount_mismatch' && notice.kind === 'settle' && notice.charged && outcome.order) {
+      this.metrics.payment('amount_mismatch');
       this.logger.warn({
-        event: 'payment.rejected',
-        reason: error.code,
-        event_id: notification.eventId,
-        order_id: notification.orderId,
+        event: 'payment.amount_mismatch',
+        ...context,
+        amount: notice.charged.amount,
+        currency: notice.charged.currency,
+        expected_amount: toMinorUnits(outcome.order.amount, this.currency),
+        expected_currency: this.currency,
+        message: 'A success event reports another amount or currency than the order: it stays pending; refund or settle it by hand',
       });
+      return;
     }
+    this.metrics.payment(outcome.kind);
+    this.logger.log({
+      event: `payment.${outcome.kind}`,
+      ...context,
+      ...(outcome.reason ? { reason: outcome.reason } : {}),
+      product_id: outcome.order?.productId ?? null,
+      quantity: outcome.order?.quantity ?? null,
+      payment_status: notice.status,
+      order_status: outcome.order?.status ?? null,
+    });
+  }
+
+  private logRejection(reason: string, context: Record<string, unknown>): void {
+    this.metrics.payment('rejected');
+    this.logger.warn({ event: 'payment.rejected', reason, ...context });
   }
 }

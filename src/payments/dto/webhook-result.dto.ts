@@ -1,11 +1,11 @@
 import { ApiProperty } from '@nestjs/swagger';
 import { ORDER_STATUSES, OrderStatus } from '../../orders/order-status';
 
-/** `data` of a webhook answer: the order and the status it is in now. */
+/** `data` of a webhook answer: the order and the status it is in now (both null for an event naming no order). */
 export class WebhookResultDto {
-  @ApiProperty({ type: 'integer', example: 1 })
-  order_id: number;
+  @ApiProperty({ type: 'integer', nullable: true, example: 1 })
+  order_id: number | null;
 
-  @ApiProperty({ enum: ORDER_STATUSES, example: 'completed' })
-  status: OrderStatus;
+  @ApiProperty({ enum: ORDER_STATUSES, nullable: true, example: 'completed' })
+  status: OrderStatus | null;
 }
