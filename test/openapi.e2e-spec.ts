@@ -19,6 +19,7 @@ const README_ERROR_CODES = [
   'HOLD_RELEASED',
   'HOLD_ALREADY_USED',
   'EVENT_PAYLOAD_MISMATCH',
+  'LIVEMODE_MISMATCH',
   'PAYLOAD_TOO_LARGE',
   'UNSUPPORTED_MEDIA_TYPE',
   'VALIDATION_FAILED',
@@ -158,6 +159,22 @@ describe('OpenAPI document and Swagger UI (e2e)', () => {
     expect(example('post', '/api/holds')).toContainEqual({ product_id: 1, quantity: 5 });
     expect(example('post', '/api/orders')).toContainEqual({ hold_id: 1 });
     expect(example('post', '/api/payments/webhook')).toContainEqual({ event_id: 'evt_abc123', order_id: 1, status: 'paid' });
+  });
+
+  it("should document both webhook bodies, the original's and Stripe's event object, and the livemode refusal", () => {
+    const body = jsonOf(operation('post', '/api/payments/webhook').requestBody);
+    expect(body?.schema).toEqual({
+      oneOf: [{ $ref: '#/components/schemas/PaymentWebhookDto' }, { $ref: '#/components/schemas/StripeEventDto' }],
+    });
+    const stripeEvent = document.components?.schemas?.StripeEventDto as { properties: object; required: string[] };
+    expect(Object.keys(stripeEvent.properties).sort()).toEqual(['data', 'id', 'livemode', 'object', 'type']);
+    expect(stripeEvent.required.sort()).toEqual(['data', 'id', 'livemode', 'object', 'type']);
+    const examples = Object.values(body?.examples ?? {}).map((entry) => (entry as { value: { object?: string; type?: string } }).value);
+    expect(examples.filter((value) => value.object === 'event').map((value) => value.type)).toEqual([
+      'payment_intent.succeeded',
+      'checkout.session.completed',
+    ]);
+    expect(codesAt(operation('post', '/api/payments/webhook'), '400')).toEqual(['MALFORMED_JSON', 'LIVEMODE_MISMATCH']);
   });
 
   it('should document the Stripe-Signature header of the webhook', () => {

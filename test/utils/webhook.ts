@@ -20,8 +20,8 @@ export function signatureFor(payload: string, options: { secret?: string; timest
   });
 }
 
-/** Sends a correctly signed webhook, as a payment provider would. */
-export function sendWebhook(http: TestAgent, body: WebhookBody | Record<string, unknown>) {
+/** Sends a correctly signed webhook (the original body or a Stripe event), as a payment provider would. */
+export function sendWebhook(http: TestAgent, body: WebhookBody | object) {
   const payload = JSON.stringify(body);
   return http
     .post('/api/payments/webhook')
