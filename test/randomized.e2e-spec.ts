@@ -5,14 +5,21 @@ import { ExpiredHoldsSweeper } from '../src/expiry/expired-holds.sweeper';
 import { HoldsService } from '../src/holds/holds.service';
 import { createProduct } from './factories/product.factory';
 import { betweenUnits } from './utils/embedded';
-import { FuzzBody, fuzzBody, isJson, optionalHeaderValue } from './utils/json-fuzz';
+import {
+  checkoutSessionEvent,
+  CheckoutSessionEventType,
+  customerCreatedEvent,
+  paymentIntentEvent,
+  PaymentIntentEventType,
+} from './factories/stripe-event.factory';
+import { FuzzBody, fuzzBody, isJson, mutatedBody, optionalHeaderValue } from './utils/json-fuzz';
 import { commandsArbitrary, newModel, Real } from './utils/stock-model';
 import { createTestApp, TestApp } from './utils/test-app';
 import { signatureFor } from './utils/webhook';
 
 /** Every code a refusal may carry, per status (README, "Error codes"). */
 const CODES_BY_STATUS: Record<number, string[]> = {
-  400: ['MALFORMED_JSON'],
+  400: ['MALFORMED_JSON', 'LIVEMODE_MISMATCH'],
   401: ['INVALID_SIGNATURE'],
   404: ['PRODUCT_NOT_FOUND', 'HOLD_NOT_FOUND', 'ORDER_NOT_FOUND'],
   409: [
@@ -28,7 +35,7 @@ const CODES_BY_STATUS: Record<number, string[]> = {
   422: ['VALIDATION_FAILED', 'IDEMPOTENCY_KEY_REUSED'],
 };
 
-/** Fuzz runs per route (4 routes: 300 requests in all). */
+/** Fuzz runs per route (5 routes: 375 requests in all). */
 const RUNS_PER_ROUTE = 75;
 /** Command sequences of the model test, each on a product of its own. */
 const MODEL_RUNS = 30;
@@ -81,11 +88,12 @@ describe('Randomized API properties (e2e)', () => {
       });
     }
 
-    type Route = 'holds' | 'orders' | 'webhook (signed)' | 'webhook (unsigned)';
+    type Route = 'holds' | 'orders' | 'webhook (signed)' | 'webhook (Stripe event, signed)' | 'webhook (unsigned)';
     const PATHS: Record<Route, string> = {
       holds: '/api/holds',
       orders: '/api/orders',
       'webhook (signed)': '/api/payments/webhook',
+      'webhook (Stripe event, signed)': '/api/payments/webhook',
       'webhook (unsigned)': '/api/payments/webhook',
     };
 
@@ -96,10 +104,55 @@ describe('Randomized API properties (e2e)', () => {
       order_id: fc.integer({ min: 1, max: 8 }),
       status: fc.constantFrom('paid', 'failed'),
     };
+    // Stripe's event objects (built like Stripe's), for the orders above: every handled type,
+    // types that settle nothing, the exact amount (2 units at 10.00) or not, either mode, a
+    // few event ids (so redeliveries and reused ids happen), then nested fields spoiled.
+    const stripeEvent = fc
+      .record({
+        type: fc.constantFrom<PaymentIntentEventType | CheckoutSessionEventType | 'customer.created'>(
+          'payment_intent.succeeded',
+          'payment_intent.payment_failed',
+          'payment_intent.canceled',
+          'checkout.session.completed',
+          'checkout.session.async_payment_succeeded',
+          'checkout.session.async_payment_failed',
+          'checkout.session.expired',
+          'customer.created',
+        ),
+        id: fc.integer({ min: 1, max: 30 }).map((n) => `evt_stripe_fuzz_${n}`),
+        orderId: fc.option(fc.integer({ min: 1, max: 8 }), { nil: undefined }),
+        clientReferenceId: fc.option(fc.integer({ min: 1, max: 8 }).map(String), { nil: null }),
+        amount: fc.constantFrom(2000, 2000, 1999, 20),
+        currency: fc.constantFrom('usd', 'usd', 'eur'),
+        livemode: fc.constantFrom(false, false, false, true),
+        paymentStatus: fc.constantFrom('paid' as const, 'unpaid' as const),
+      })
+      .map(({ type, ...options }): object => {
+        if (type === 'customer.created') return customerCreatedEvent(options);
+        if (type.startsWith('payment_intent.')) return paymentIntentEvent(type as PaymentIntentEventType, options);
+        return checkoutSessionEvent(type as CheckoutSessionEventType, options);
+      });
+    const stripePaths = [
+      'id',
+      'object',
+      'type',
+      'livemode',
+      'data',
+      'data.object',
+      'data.object.object',
+      'data.object.metadata',
+      'data.object.metadata.order_id',
+      'data.object.client_reference_id',
+      'data.object.amount_received',
+      'data.object.amount_total',
+      'data.object.currency',
+      'data.object.payment_status',
+    ];
     const BODIES: Record<Route, fc.Arbitrary<FuzzBody>> = {
       holds: fuzzBody({ product_id: fc.integer({ min: 1, max: 4 }), quantity: fc.integer({ min: 1, max: 120 }) }),
       orders: fuzzBody({ hold_id: fc.integer({ min: 1, max: 14 }) }),
       'webhook (signed)': fuzzBody(webhookFields),
+      'webhook (Stripe event, signed)': mutatedBody(stripeEvent, stripePaths),
       'webhook (unsigned)': fuzzBody(webhookFields),
     };
 
@@ -142,6 +195,7 @@ describe('Randomized API properties (e2e)', () => {
       'should never answer 5xx at POST %s, refuse with the error envelope, and change nothing when refusing',
       async (route) => {
         const unsigned = route === 'webhook (unsigned)';
+        const signed = route === 'webhook (signed)' || route === 'webhook (Stripe event, signed)';
         await fc.assert(
           fc.asyncProperty(
             BODIES[route],
@@ -153,8 +207,7 @@ describe('Randomized API properties (e2e)', () => {
               let request = t.http.post(PATHS[route]).set('Content-Type', body.contentType);
               if (idempotencyKey !== undefined) request = request.set('Idempotency-Key', idempotencyKey);
               if (requestId !== undefined) request = request.set('X-Request-Id', requestId);
-              const signature =
-                route === 'webhook (signed)' ? signatureFor(body.text) : unsignedHeader(signatureKind, body.text);
+              const signature = signed ? signatureFor(body.text) : unsignedHeader(signatureKind, body.text);
               if (signature !== undefined) request = request.set('Stripe-Signature', signature);
 
               const response = await request.send(body.text);
@@ -170,6 +223,8 @@ describe('Randomized API properties (e2e)', () => {
               expectErrorEnvelope(response.status, response.body);
               // A body the parser takes reaches the signature check, which refuses it.
               if (unsigned && parsesAsJson(body)) expect(response.body.code).toBe('INVALID_SIGNATURE');
+              // A correctly signed body gets past the signature check, to the part that refuses it.
+              if (signed) expect(response.body.code).not.toBe('INVALID_SIGNATURE');
               expect(await snapshot()).toEqual(before);
             },
           ),

@@ -150,6 +150,48 @@ export function fuzzBody(fields: Record<string, fc.Arbitrary<unknown>>): fc.Arbi
   return fc.record({ text: json, contentType });
 }
 
+/** One change to a nested body: the value at `path` replaced by anything, or removed (`remove`). */
+interface Mutation {
+  path: string;
+  value: unknown;
+  remove: boolean;
+}
+
+function applyMutation(body: unknown, { path, value, remove }: Mutation): void {
+  const keys = path.split('.');
+  let node = body as Record<string, unknown>;
+  for (const key of keys.slice(0, -1)) {
+    const next = node[key];
+    if (next === null || typeof next !== 'object' || Array.isArray(next)) return;
+    node = next as Record<string, unknown>;
+  }
+  const last = keys[keys.length - 1];
+  if (remove) delete node[last];
+  else node[last] = value;
+}
+
+/**
+ * A realistic nested body (a Stripe event, say) sent as it is half the time, otherwise
+ * with up to three of the given paths replaced by a value of any type or removed, so the
+ * validation of every nested field is reached, not just the top level's.
+ */
+export function mutatedBody(base: fc.Arbitrary<object>, paths: string[]): fc.Arbitrary<FuzzBody> {
+  const mutation = fc.record({ path: fc.constantFrom(...paths), value: fieldValue(scalar), remove: fc.boolean() });
+  const mutations = fc.oneof(fc.constant([]), fc.array(mutation, { minLength: 1, maxLength: 3 }));
+  const text = fc.tuple(base, mutations).map(([body, changes]) => {
+    const copy = structuredClone(body);
+    for (const change of changes) applyMutation(copy, change);
+    return toJsonText(copy);
+  });
+  return fc.record({
+    text: fc.oneof({ arbitrary: text, weight: 20 }, { arbitrary: strangeText, weight: 1 }),
+    contentType: fc.oneof(
+      { arbitrary: fc.constant('application/json'), weight: 20 },
+      { arbitrary: fc.constant('application/json; charset=utf-8'), weight: 1 },
+    ),
+  });
+}
+
 /** Characters Node lets a client put in a header value: tab, printable ASCII and Latin-1. */
 const headerChar = fc.oneof(
   { arbitrary: fc.integer({ min: 0x20, max: 0x7e }), weight: 20 },

@@ -4,6 +4,8 @@ import { auditStock } from '../../src/database/stock-audit';
 import type { ExpiredHoldsSweeper } from '../../src/expiry/expired-holds.sweeper';
 import { Hold } from '../../src/holds/hold.entity';
 import type { HoldsService } from '../../src/holds/holds.service';
+import { toCents } from '../../src/common/money';
+import { paymentIntentEvent } from '../factories/stripe-event.factory';
 import type { TestApp } from './test-app';
 import { signatureFor } from './webhook';
 
@@ -16,6 +18,9 @@ import { signatureFor } from './webhook';
 type HoldState = 'active' | 'expired' | 'released' | 'used';
 type OrderStatus = 'pending' | 'completed' | 'cancelled';
 type PaymentStatus = 'paid' | 'failed';
+/** The original body `{event_id, order_id, status}`, or Stripe's event object for the same outcome. */
+type EventShape = 'original' | 'stripe';
+type PaymentEventModel = { id: string; orderId: number; status: PaymentStatus; shape: EventShape };
 /** What a request with an Idempotency-Key got first: a repeat must get the same. */
 type StoredAnswer = { quantity: number; status: number; body: unknown };
 
@@ -24,8 +29,9 @@ export interface StockModel {
   total: number;
   available: number;
   holds: Array<{ id: number; quantity: number; state: HoldState }>;
-  orders: Array<{ id: number; quantity: number; status: OrderStatus }>;
-  events: Array<{ id: string; orderId: number; status: PaymentStatus }>;
+  /** `cents`: the order's amount, which a Stripe success event must report to complete it. */
+  orders: Array<{ id: number; quantity: number; status: OrderStatus; cents: number }>;
+  events: PaymentEventModel[];
   idempotencyKeys: Map<string, StoredAnswer>;
 }
 
@@ -108,7 +114,7 @@ class CreateOrder implements StockCommand {
       expect(response.status).toBe(201);
       expect(response.body.data).toMatchObject({ hold_id: hold.id, quantity: hold.quantity, status: 'pending' });
       hold.state = 'used';
-      m.orders.push({ id: response.body.data.id, quantity: hold.quantity, status: 'pending' });
+      m.orders.push({ id: response.body.data.id, quantity: hold.quantity, status: 'pending', cents: toCents(response.body.data.amount) });
     }
     await expectMatchesModel(m, r);
   }
@@ -120,12 +126,13 @@ class Pay implements StockCommand {
   constructor(
     readonly orderIndex: number,
     readonly status: PaymentStatus,
+    readonly shape: EventShape,
   ) {}
   check = (m: Readonly<StockModel>) => m.orders.length > 0;
   async run(m: StockModel, r: Real) {
     const order = pick(m.orders, this.orderIndex);
-    const event = { id: nextEventId(), orderId: order.id, status: this.status };
-    const response = await sendEvent(r, event);
+    const event = { id: nextEventId(), orderId: order.id, status: this.status, shape: this.shape };
+    const response = await sendEvent(r, m, event);
     expect(response.status).toBe(200);
     if (order.status === 'pending') {
       order.status = this.status === 'paid' ? 'completed' : 'cancelled';
@@ -138,7 +145,7 @@ class Pay implements StockCommand {
     m.events.push(event);
     await expectMatchesModel(m, r);
   }
-  toString = () => `pay(order #${this.orderIndex}, ${this.status})`;
+  toString = () => `pay(order #${this.orderIndex}, ${this.status}, ${this.shape})`;
 }
 
 /** An event seen before, redelivered late (after others), as is or with a changed payload. */
@@ -157,7 +164,7 @@ class Redeliver implements StockCommand {
         : this.change === 'order' && otherOrder
           ? { ...event, orderId: otherOrder.id }
           : event;
-    const response = await sendEvent(r, sent);
+    const response = await sendEvent(r, m, sent);
     if (sent === event) {
       const order = m.orders.find((o) => o.id === event.orderId)!;
       expect(response.status).toBe(200);
@@ -276,7 +283,12 @@ class RaceOrders implements StockCommand {
       expect(created).toHaveLength(1);
       expect(refusals).toEqual(Array(this.copies - 1).fill('HOLD_ALREADY_USED'));
       hold.state = 'used';
-      m.orders.push({ id: created[0].body.data.id, quantity: hold.quantity, status: 'pending' });
+      m.orders.push({
+        id: created[0].body.data.id,
+        quantity: hold.quantity,
+        status: 'pending',
+        cents: toCents(created[0].body.data.amount),
+      });
     } else {
       expect(created).toHaveLength(0);
       expect(new Set(refusals)).toEqual(new Set([REFUSAL_BY_HOLD_STATE[hold.state]]));
@@ -295,6 +307,7 @@ class RacePayments implements StockCommand {
     readonly orderIndex: number,
     readonly statuses: PaymentStatus[],
     readonly sameEvent: boolean,
+    readonly shape: EventShape,
   ) {}
   check = (m: Readonly<StockModel>) => m.orders.length > 0;
   async run(m: StockModel, r: Real) {
@@ -304,8 +317,9 @@ class RacePayments implements StockCommand {
       id: this.sameEvent || i === 0 ? firstId : nextEventId(),
       orderId: order.id,
       status: this.sameEvent ? this.statuses[0] : status,
+      shape: this.shape,
     }));
-    const responses = await Promise.all(events.map((event) => sendEvent(r, event)));
+    const responses = await Promise.all(events.map((event) => sendEvent(r, m, event)));
     expect(responses.map((response) => response.status)).toEqual(events.map(() => 200));
     const messages = responses.map((response) => response.body.message as string);
     const wasPending = order.status === 'pending';
@@ -331,7 +345,7 @@ class RacePayments implements StockCommand {
     await expectMatchesModel(m, r);
   }
   toString = () =>
-    `race payments(order #${this.orderIndex}, ${this.statuses.join(',')}${this.sameEvent ? ', one event' : ''})`;
+    `race payments(order #${this.orderIndex}, ${this.statuses.join(',')}${this.sameEvent ? ', one event' : ''}, ${this.shape})`;
 }
 
 /**
@@ -385,8 +399,18 @@ function nextEventId(): string {
   return `evt_model_${process.pid}_${++eventSeq}`;
 }
 
-function sendEvent(r: Real, event: { id: string; orderId: number; status: PaymentStatus }) {
-  const payload = JSON.stringify({ event_id: event.id, order_id: event.orderId, status: event.status });
+/** A signed delivery of the event, in its shape; a Stripe success reports the order's exact amount. */
+function sendEvent(r: Real, m: StockModel, event: PaymentEventModel) {
+  const order = m.orders.find((candidate) => candidate.id === event.orderId)!;
+  const payload = JSON.stringify(
+    event.shape === 'original'
+      ? { event_id: event.id, order_id: event.orderId, status: event.status }
+      : paymentIntentEvent(event.status === 'paid' ? 'payment_intent.succeeded' : 'payment_intent.payment_failed', {
+          id: event.id,
+          orderId: event.orderId,
+          amount: order.cents,
+        }),
+  );
   return r.t.http
     .post('/api/payments/webhook')
     .set('Content-Type', 'application/json')
@@ -412,6 +436,7 @@ export function newModel(productId: number, totalStock: number): StockModel {
 const index = fc.oneof(fc.constant(-1), fc.nat({ max: 1000 }));
 const quantity = fc.integer({ min: 1, max: 12 });
 const paymentStatus = fc.constantFrom<PaymentStatus>('paid', 'failed');
+const eventShape = fc.constantFrom<EventShape>('original', 'stripe');
 /** Mostly the same payload (a redelivery), sometimes a changed one under the same event id. */
 const redeliveryChange = fc.constantFrom<'none' | 'status' | 'order'>('none', 'none', 'status', 'order');
 // Listed more than once: the commands that build state, so sequences reach orders and payments.
@@ -423,14 +448,14 @@ export const commandsArbitrary = fc.commands(
     index.map((i) => new CreateOrder(i)),
     index.map((i) => new CreateOrder(i)),
     index.map((i) => new CreateOrder(i)),
-    fc.tuple(index, paymentStatus).map(([i, status]) => new Pay(i, status)),
-    fc.tuple(index, paymentStatus).map(([i, status]) => new Pay(i, status)),
+    fc.tuple(index, paymentStatus, eventShape).map(([i, status, shape]) => new Pay(i, status, shape)),
+    fc.tuple(index, paymentStatus, eventShape).map(([i, status, shape]) => new Pay(i, status, shape)),
     fc.tuple(index, redeliveryChange).map(([i, change]) => new Redeliver(i, change)),
     fc.array(quantity, { minLength: 2, maxLength: 6 }).map((quantities) => new BurstHolds(quantities)),
     fc.tuple(index, fc.integer({ min: 2, max: 4 })).map(([i, copies]) => new RaceOrders(i, copies)),
     fc
-      .tuple(index, fc.array(paymentStatus, { minLength: 2, maxLength: 3 }), fc.boolean())
-      .map(([i, statuses, sameEvent]) => new RacePayments(i, statuses, sameEvent)),
+      .tuple(index, fc.array(paymentStatus, { minLength: 2, maxLength: 3 }), fc.boolean(), eventShape)
+      .map(([i, statuses, sameEvent, shape]) => new RacePayments(i, statuses, sameEvent, shape)),
     fc
       .tuple(fc.nat({ max: 2 }), quantity, fc.boolean())
       .map(([key, q, repeatBody]) => new HoldWithKey(key, q, repeatBody)),
