@@ -160,7 +160,7 @@ describe('Hold expiry across processes (e2e)', () => {
 
       worker.kill('SIGTERM');
       // Nest closes the app (worker, sweeper, pools), then exits 0 with its logs written.
-      expect(await pollUntil(async () => exit, Date.now() + 10_000)).toEqual({ code: 0, signal: null });
+      expect(await pollUntil(() => exit, Date.now() + 10_000)).toEqual({ code: 0, signal: null });
     } finally {
       if (worker && worker.exitCode === null && worker.signalCode === null) worker.kill('SIGKILL');
       await api.close();

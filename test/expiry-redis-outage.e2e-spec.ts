@@ -119,7 +119,7 @@ describe('Hold expiry during a Redis outage (e2e)', () => {
     await redis.start();
     // The restarted Redis is empty; the app reconnects on its own.
     const reconnected = await pollUntil(
-      async () => (t.app.get<Redis>(QUEUE_REDIS).status === 'ready' ? true : undefined),
+      () => (t.app.get<Redis>(QUEUE_REDIS).status === 'ready' ? true : undefined),
       Date.now() + 5_000,
     );
     expect(reconnected).toBe(true);

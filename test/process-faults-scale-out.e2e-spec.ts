@@ -51,7 +51,7 @@ describe('Two API processes and a worker process under a burst (e2e, real proces
     const apis = await Promise.all([1, 2].map(() => startApi(env({ WORKER_ENABLED: 'false' }))));
     runs.push(...apis.map((api) => api.run));
     const started = await pollUntil(
-      async () => (worker.output().includes('"event":"worker.started"') ? true : undefined),
+      () => (worker.output().includes('"event":"worker.started"') ? true : undefined),
       Date.now() + 90_000,
       200,
     );

@@ -80,7 +80,7 @@ describe('Process faults during a burst of holds (e2e, real processes)', () => {
     // Mid-burst: some holds have committed and answered, the rest are queued or in a transaction.
     const answered: Answer[] = [];
     requests.forEach((request) => void request.answer.then((answer) => answered.push(answer)));
-    const firstCreated = async () => (answered.filter(isCreated).length >= 20 ? true : undefined);
+    const firstCreated = () => (answered.filter(isCreated).length >= 20 ? true : undefined);
     await pollUntil(firstCreated, Date.now() + 60_000);
     api.run.child.kill('SIGKILL');
     const answers = await Promise.all(requests.map((request) => request.answer));
@@ -127,8 +127,8 @@ describe('Process faults during a burst of holds (e2e, real processes)', () => {
     // inside it, and so does the sweeper's run once the hold expires. Shutdown then begins
     // with work in hand everywhere.
     const releaseLocks = await lockProducts([...products, swept].map((product) => product.id));
-    let requests: SentRequest[] = [];
-    let signalledAt = 0;
+    let requests: SentRequest[];
+    let signalledAt: number;
     try {
       // More demand than stock (about 200 units a product against 100): 201s and 409s.
       requests = burst(api.base, products.map((product) => product.id), 300);

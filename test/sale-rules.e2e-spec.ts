@@ -185,7 +185,7 @@ describe('Sale windows and customer limits (e2e)', () => {
         hold({ product_id: product.id, quantity: 1, customer_id: index % 2 === 0 ? 'ann' : 'ben' }).then((response) => response),
       );
       // One request runs (waiting on the lock), the other 39 queue for the next batch.
-      const queued = await pollUntil(async () => (holds.queuedFor(product.id) === 39 ? true : undefined), Date.now() + 10_000);
+      const queued = await pollUntil(() => (holds.queuedFor(product.id) === 39 ? true : undefined), Date.now() + 10_000);
       await lock.release();
       const responses = await Promise.all(pending);
 

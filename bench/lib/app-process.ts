@@ -26,9 +26,9 @@ export async function startApp(env: Record<string, string>, port: number): Promi
   return { url, stop: () => stopProcess(child) };
 }
 
-export async function startProcess(args: string[], env: Record<string, string> = {}): Promise<() => Promise<void>> {
+export function startProcess(args: string[], env: Record<string, string> = {}): Promise<() => Promise<void>> {
   const child = spawn(process.execPath, args, { cwd: ROOT, env: { ...process.env, ...env }, stdio: 'ignore' });
-  return () => stopProcess(child);
+  return Promise.resolve(() => stopProcess(child));
 }
 
 export async function waitUntilReady(url: string, child?: ChildProcess, stderr = () => '', timeoutMs = 60_000) {

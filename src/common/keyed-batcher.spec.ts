@@ -8,7 +8,7 @@ function deferred<T>() {
 
 describe(KeyedBatcher.name, () => {
   it('should run a request on an idle key at once, alone', async () => {
-    const run = jest.fn(async (_key: string, requests: number[]) => requests.map((n) => n * 2));
+    const run = jest.fn((_key: string, requests: number[]) => Promise.resolve(requests.map((n) => n * 2)));
     const sut = new KeyedBatcher(run, { maxBatchSize: 10, maxQueued: 100 });
 
     await expect(sut.submit('a', 21)).resolves.toBe(42);
@@ -75,10 +75,9 @@ describe(KeyedBatcher.name, () => {
   it('should reject every request of a failed batch and keep serving later ones', async () => {
     let calls = 0;
     const sut = new KeyedBatcher(
-      async (_key: string, requests: number[]) => {
+      (_key: string, requests: number[]) => {
         calls++;
-        if (calls === 1) throw new Error('deadlock');
-        return requests;
+        return calls === 1 ? Promise.reject(new Error('deadlock')) : Promise.resolve(requests);
       },
       { maxBatchSize: 10, maxQueued: 100 },
     );

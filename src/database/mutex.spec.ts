@@ -21,6 +21,6 @@ describe(Mutex.name, () => {
   it('should release the lock when a unit fails', async () => {
     const sut = new Mutex();
     await expect(sut.runExclusive(async () => Promise.reject(new Error('boom')))).rejects.toThrow('boom');
-    await expect(sut.runExclusive(async () => 'next')).resolves.toBe('next');
+    await expect(sut.runExclusive(() => Promise.resolve('next'))).resolves.toBe('next');
   });
 });

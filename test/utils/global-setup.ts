@@ -24,7 +24,9 @@ export default async function globalSetup(): Promise<void> {
     await redis.connect();
     await redis.ping();
   } catch (error) {
-    throw new Error(`Redis is not answering on 127.0.0.1:6379 (${(error as Error).message}). Run bash scripts/ensure-services.sh.`);
+    throw new Error(`Redis is not answering on 127.0.0.1:6379 (${(error as Error).message}). Run bash scripts/ensure-services.sh.`, {
+      cause: error,
+    });
   } finally {
     redis.disconnect();
   }

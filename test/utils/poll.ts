@@ -1,10 +1,10 @@
 /**
- * Polls `probe` until it returns a value other than undefined, or the deadline (a Date.now()
+ * Polls `probe` (sync or async) until it returns a value other than undefined, or the deadline (a Date.now()
  * timestamp) passes; then returns the last probe's answer (undefined if it never came).
  * Deadlines are functional targets from the issue (e.g. "within 1 s of hold_expires_at").
  */
 export async function pollUntil<T>(
-  probe: () => Promise<T | undefined>,
+  probe: () => T | undefined | Promise<T | undefined>,
   deadline: number,
   intervalMs = 50,
 ): Promise<T | undefined> {
