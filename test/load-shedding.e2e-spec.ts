@@ -69,7 +69,7 @@ describe('Hold load shedding (e2e)', () => {
 
     const { answered, all } = collect(keys.map((key) => keyedHold(product.id, key)));
     // One request waits for the lock (the bound is 1); every other one is refused at once.
-    const refusedInTime = await pollUntil(async () => (answered.length >= 19 ? true : undefined), Date.now() + 10_000);
+    const refusedInTime = await pollUntil(() => (answered.length >= 19 ? true : undefined), Date.now() + 10_000);
     expect(refusedInTime).toBe(true);
     await unlock();
     const responses = await all;
@@ -115,7 +115,7 @@ describe('Hold load shedding (e2e)', () => {
     for (const product of products) unlocks.push(await lockProduct(product.id));
 
     const { answered, all } = collect(products.map((product) => keyedHold(product.id)));
-    const refusedInTime = await pollUntil(async () => (answered.length >= 2 ? true : undefined), Date.now() + 10_000);
+    const refusedInTime = await pollUntil(() => (answered.length >= 2 ? true : undefined), Date.now() + 10_000);
     expect(refusedInTime).toBe(true);
     for (const unlock of unlocks) await unlock();
     const responses = await all;

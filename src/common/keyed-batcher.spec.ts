@@ -108,16 +108,16 @@ describe(KeyedBatcher.name, () => {
 
   it('should count work run beside the batches against the same per-key bound', async () => {
     const gate = deferred<void>();
-    const sut = new KeyedBatcher(async (_key: string, requests: number[]) => requests, { maxBatchSize: 10, maxQueued: 1 });
+    const sut = new KeyedBatcher((_key: string, requests: number[]) => Promise.resolve(requests), { maxBatchSize: 10, maxQueued: 1 });
 
     const beside = sut.runBeside('a', () => gate.promise.then(() => 'keyed'));
 
     await expect(sut.submit('a', 1)).rejects.toBeInstanceOf(OverloadedError);
-    await expect(sut.runBeside('a', async () => 'again')).rejects.toBeInstanceOf(OverloadedError);
+    await expect(sut.runBeside('a', () => Promise.resolve('again'))).rejects.toBeInstanceOf(OverloadedError);
     await expect(sut.submit('b', 2)).resolves.toBe(2);
     gate.resolve();
     await expect(beside).resolves.toBe('keyed');
-    await expect(sut.runBeside('a', async () => 'after')).resolves.toBe('after');
+    await expect(sut.runBeside('a', () => Promise.resolve('after'))).resolves.toBe('after');
   });
 
   it('should bound the requests waiting across keys', async () => {
@@ -133,7 +133,7 @@ describe(KeyedBatcher.name, () => {
     const admitted = [sut.submit('a', 1), sut.runBeside('b', () => gate.promise.then(() => 2))];
 
     await expect(sut.submit('c', 3)).rejects.toBeInstanceOf(OverloadedError);
-    await expect(sut.runBeside('d', async () => 4)).rejects.toBeInstanceOf(OverloadedError);
+    await expect(sut.runBeside('d', () => Promise.resolve(4))).rejects.toBeInstanceOf(OverloadedError);
     gate.resolve();
     await expect(Promise.all(admitted)).resolves.toEqual([1, 2]);
     await expect(sut.submit('c', 3)).resolves.toBe(3);
