@@ -249,6 +249,29 @@ describe('Stripe events at the payment webhook (e2e)', () => {
     });
   });
 
+  it('should settle each order once when Stripe events and original bodies race for it', async () => {
+    const targets = await Promise.all([pendingOrder(2), pendingOrder(3), pendingOrder(4)]);
+    // Per order: Stripe says paid (twice: a redelivery), the original body says failed.
+    const deliveries = targets.flatMap((target) => {
+      const paid = paymentIntentEvent('payment_intent.succeeded', { orderId: target.orderId, amount: target.cents });
+      const failed = { event_id: `evt_race_${target.orderId}`, order_id: target.orderId, status: 'failed' };
+      return [paid, failed, paid].map((body) => ({ target, body }));
+    });
+
+    const answers = await Promise.all(deliveries.map(({ body }) => sendWebhook(t.http, body)));
+
+    expect(answers.map((answer) => answer.status)).toEqual(deliveries.map(() => 200));
+    for (const target of targets) {
+      const mine = answers.filter((_answer, i) => deliveries[i].target === target).map((answer) => answer.body.message as string);
+      expect(mine.filter((message) => message === 'Payment processed')).toHaveLength(1);
+      const order = await orderRow(target.orderId);
+      const units = (await reloadProduct(t.dataSource, target.productId)).availableStock;
+      // Whichever won, the units are where the order's status says they are.
+      expect([order.status, units]).toEqual(order.status === 'completed' ? ['completed', 10 - order.quantity] : ['cancelled', 10]);
+      expect(await events().countBy({ orderId: target.orderId })).toBe(2);
+    }
+  });
+
   it('should answer 404 for an order that does not exist yet, record nothing, and apply the retry once it does', async () => {
     const { orderId: lastId } = await pendingOrder();
     const event = stripeEvent('checkout.session.expired', { orderId: lastId + 1 });
@@ -314,5 +337,30 @@ describe('Stripe events at the payment webhook (e2e)', () => {
     expect(response.body.errors[field]).toEqual(expect.arrayContaining([expect.any(String)]));
     expect(await events().count()).toBe(before);
     expect((await orderRow(target.orderId)).status).toBe('pending');
+  });
+
+  describe('with PAYMENT_LIVEMODE=true', () => {
+    let live: TestApp;
+
+    beforeAll(async () => {
+      live = await createTestApp({ PAYMENT_LIVEMODE: 'true' });
+    });
+
+    afterAll(async () => {
+      await live?.close();
+    });
+
+    it('should take live-mode events and refuse test-mode ones', async () => {
+      const product = await createProduct(live.dataSource, { totalStock: 5, availableStock: 5, price: '12.50' });
+      const hold = await live.http.post('/api/holds').send({ product_id: product.id, quantity: 2 }).expect(201);
+      const order = await live.http.post('/api/orders').send({ hold_id: hold.body.data.hold_id }).expect(201);
+      const options = { orderId: order.body.data.id as number, amount: 2500 };
+
+      const test = await sendWebhook(live.http, paymentIntentEvent('payment_intent.succeeded', { ...options, livemode: false })).expect(400);
+      expect(test.body).toMatchObject({ code: 'LIVEMODE_MISMATCH', message: expect.stringMatching(/test-mode.*PAYMENT_LIVEMODE=true/) });
+
+      const paid = await sendWebhook(live.http, paymentIntentEvent('payment_intent.succeeded', { ...options, livemode: true })).expect(200);
+      expect(paid.body.data).toEqual({ order_id: options.orderId, status: 'completed' });
+    });
   });
 });
