@@ -1,14 +1,8 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import { ConfigModule } from '@nestjs/config';
 import { AdminModule } from './admin/admin.module';
-import { adminConfig } from './config/admin.config';
-import { appConfig } from './config/app.config';
-import { cacheConfig } from './config/cache.config';
-import { databaseConfig } from './config/database.config';
-import { validateEnv } from './config/env.validation';
-import { paymentsConfig } from './config/payments.config';
-import { redisConfig } from './config/redis.config';
-import { loadEnvFileIfPresent } from './config/env-file';
+import type { AllConfig } from './config/config.types';
+import { loadConfig } from './config/configuration';
 import { DatabaseModule } from './database/database.module';
 import { ExpiryModule } from './expiry/expiry.module';
 import { HealthModule } from './health/health.module';
@@ -26,6 +20,8 @@ export interface AppModuleOptions {
    * worker and sweeper. The HTTP process runs them too unless WORKER_ENABLED=false.
    */
   http?: boolean;
+  /** The validated configuration (see loadConfig); by default read from process.env as it is now. */
+  config?: AllConfig;
 }
 
 /**
@@ -34,19 +30,16 @@ export interface AppModuleOptions {
  */
 @Module({})
 export class AppModule {
-  static forRoot({ http = true }: AppModuleOptions = {}): DynamicModule {
-    // The module list depends on a setting, so read it here, .env included (as ConfigModule does).
-    if (process.env.NODE_ENV !== 'test') loadEnvFileIfPresent();
-    const env = validateEnv(process.env);
-    const worker = !http || env.WORKER_ENABLED;
+  static forRoot({ http = true, config = loadConfig() }: AppModuleOptions = {}): DynamicModule {
+    const worker = !http || config.app.workerEnabled;
     return {
       module: AppModule,
       imports: [
         ConfigModule.forRoot({
           isGlobal: true,
-          load: [appConfig, databaseConfig, redisConfig, paymentsConfig, cacheConfig, adminConfig],
-          validate: (raw) => ({ ...validateEnv(raw) }),
-          ignoreEnvFile: process.env.NODE_ENV === 'test',
+          // Already validated and typed; .env was read by the entry point, before loadConfig.
+          load: [() => config],
+          ignoreEnvFile: true,
         }),
         LoggingModule,
         RateLimitModule,
@@ -56,7 +49,7 @@ export class AppModule {
         OrdersModule,
         PaymentsModule,
         // No Redis configured: no BullMQ at all, the sweeper alone releases expired holds.
-        ExpiryModule.forRoot({ queue: Boolean(env.REDIS_HOST), worker }),
+        ExpiryModule.forRoot({ queue: Boolean(config.redis.host), worker }),
         // GET /health, GET /metrics and the admin API exist only where there is HTTP.
         ...(http ? [HealthModule, MetricsModule, AdminModule] : []),
       ],

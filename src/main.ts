@@ -1,20 +1,22 @@
 import 'reflect-metadata';
 import { Logger } from '@nestjs/common';
-import { ConfigService } from '@nestjs/config';
 import { NestFactory } from '@nestjs/core';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { AppModule } from './app.module';
 import { configureHttpApp, createFastifyAdapter } from './bootstrap/http-app';
-import type { AllConfig } from './config/config.types';
+import { loadConfig } from './config/configuration';
+import { loadEnvFileIfPresent } from './config/env-file';
 
 async function bootstrap() {
-  const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(), createFastifyAdapter(), {
+  if (process.env.NODE_ENV !== 'test') loadEnvFileIfPresent();
+  const config = loadConfig();
+  const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot({ config }), createFastifyAdapter(config.app.trustProxy), {
     rawBody: true,
     // Held until configureHttpApp switches to the JSON logger, so boot lines are JSON too.
     bufferLogs: true,
   });
   configureHttpApp(app);
-  const port = app.get(ConfigService<AllConfig, true>).getOrThrow('app.port', { infer: true });
+  const port = config.app.port;
   await app.listen(port, '0.0.0.0');
   new Logger('Bootstrap').log({ event: 'app.listening', port, url: `http://localhost:${port}/api` });
 }

@@ -4,7 +4,7 @@ import { NestFactory } from '@nestjs/core';
 import { Logger as PinoLogger } from 'nestjs-pino';
 import { AppModule } from './app.module';
 import { loadEnvFileIfPresent } from './config/env-file';
-import { validateEnv } from './config/env.validation';
+import { loadConfig } from './config/configuration';
 
 /**
  * Embedded mode is one process, which already releases holds: a worker there would have
@@ -22,12 +22,13 @@ const EMBEDDED_WORKER_REFUSAL =
  */
 async function bootstrap() {
   if (process.env.NODE_ENV !== 'test') loadEnvFileIfPresent();
-  if (validateEnv(process.env).DB_TYPE === 'sqlite') {
+  const config = loadConfig();
+  if (config.database.type === 'sqlite') {
     console.error(EMBEDDED_WORKER_REFUSAL);
     process.exit(1);
   }
   // Logs are held until the JSON logger takes over, as in main.ts.
-  const app = await NestFactory.createApplicationContext(AppModule.forRoot({ http: false }), { bufferLogs: true });
+  const app = await NestFactory.createApplicationContext(AppModule.forRoot({ http: false, config }), { bufferLogs: true });
   app.useLogger(app.get(PinoLogger));
   // SIGTERM/SIGINT: stop taking jobs, finish the ones in hand, close the pools, then exit 0
   // through process.exit, which lets pino write its last lines (re-raising the signal lost them).

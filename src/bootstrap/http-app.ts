@@ -2,7 +2,7 @@ import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify
 import { Logger } from 'nestjs-pino';
 import { HttpExceptionFilter } from '../common/filters/http-exception.filter';
 import { ApiValidationPipe } from '../common/pipes/api-validation.pipe';
-import { validateEnv } from '../config/env.validation';
+import { loadConfig } from '../config/configuration';
 import { REQUEST_ID_HEADER, requestIdFor } from '../observability/logger-options';
 import { registerSecurityHeaders } from '../security/security-headers';
 import { trustProxyOption } from '../security/trust-proxy';
@@ -11,13 +11,13 @@ import { setupSwagger } from './swagger';
 
 export const BODY_LIMIT_BYTES = 1024 * 1024;
 
-export function createFastifyAdapter(): FastifyAdapter {
+/** `trustProxy` is the TRUST_PROXY setting: the adapter exists before the app's ConfigService does. */
+export function createFastifyAdapter(trustProxy: string = loadConfig().app.trustProxy): FastifyAdapter {
   return new FastifyAdapter({
     bodyLimit: BODY_LIMIT_BYTES,
     genReqId: requestIdFor,
-    // Whose X-Forwarded-For makes request.ip, which the rate limits key on (read here: the
-    // adapter exists before the app's configuration does).
-    trustProxy: trustProxyOption(validateEnv(process.env).TRUST_PROXY),
+    // Whose X-Forwarded-For makes request.ip, which the rate limits key on.
+    trustProxy: trustProxyOption(trustProxy),
   });
 }
 

@@ -1,6 +1,6 @@
 import 'reflect-metadata';
 import { DataSource } from 'typeorm';
-import { databaseConfig } from '../config/database.config';
+import { loadConfig } from '../config/configuration';
 import { loadEnvFileIfPresent } from '../config/env-file';
 import { buildDataSourceOptions } from '../database/data-source-options';
 import { auditStock } from '../database/stock-audit';
@@ -18,7 +18,7 @@ async function main() {
       .filter(Boolean)
       .map(Number),
   );
-  const dataSource = await new DataSource(buildDataSourceOptions(databaseConfig())).initialize();
+  const dataSource = await new DataSource(buildDataSourceOptions(loadConfig().database)).initialize();
   try {
     const rows = (await auditStock(dataSource)).filter((row) => !ignored.has(row.productId));
     console.table(rows);

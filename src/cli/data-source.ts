@@ -1,6 +1,6 @@
 import 'reflect-metadata';
 import { DataSource } from 'typeorm';
-import { databaseConfig } from '../config/database.config';
+import { loadConfig } from '../config/configuration';
 import { loadEnvFileIfPresent } from '../config/env-file';
 import { buildDataSourceOptions } from '../database/data-source-options';
 
@@ -11,7 +11,7 @@ import { buildDataSourceOptions } from '../database/data-source-options';
  * the default when nothing is configured, instead of silently emitting SQLite SQL.
  */
 loadEnvFileIfPresent();
-const db = databaseConfig();
+const db = loadConfig().database;
 if (db.type === 'sqlite' && process.argv.includes('migration:generate')) {
   throw new Error(
     'migration:generate diffs the entities against MySQL/MariaDB: set DB_TYPE=mysql (or mariadb) and DB_HOST, DB_PORT, ' +

@@ -1,5 +1,5 @@
 import 'reflect-metadata';
-import { databaseConfig } from '../config/database.config';
+import { loadConfig } from '../config/configuration';
 import { loadEnvFileIfPresent } from '../config/env-file';
 import { buildDataSourceOptions } from '../database/data-source-options';
 import { resetDatabase } from '../database/prepare-database';
@@ -7,7 +7,7 @@ import { resetDatabase } from '../database/prepare-database';
 /** `npm run db:reset`: drop everything, run every migration, seed the sample product. */
 async function main() {
   loadEnvFileIfPresent();
-  const db = databaseConfig();
+  const db = loadConfig().database;
   await resetDatabase(buildDataSourceOptions(db), db);
   console.log(`Database '${db.type === 'sqlite' ? db.sqlitePath : db.database}' reset and seeded.`);
 }

@@ -1,12 +1,11 @@
-import { registerAs } from '@nestjs/config';
-import { adminTokensOf, validateEnv } from './env.validation';
+import { adminTokensOf, type Env } from './env.validation';
 
-export const adminConfig = registerAs('admin', () => {
-  const env = validateEnv(process.env);
+/** The 'admin' section of the configuration, from the validated environment (see loadConfig). */
+export function adminConfig(env: Env) {
   return {
     /** Empty: the admin API is disabled. */
     tokens: adminTokensOf(env.ADMIN_API_TOKEN),
   };
-});
+}
 
 export type AdminConfig = ReturnType<typeof adminConfig>;

@@ -1,8 +1,7 @@
-import { registerAs } from '@nestjs/config';
-import { validateEnv } from './env.validation';
+import type { Env } from './env.validation';
 
-export const appConfig = registerAs('app', () => {
-  const env = validateEnv(process.env);
+/** The 'app' section of the configuration, from the validated environment (see loadConfig). */
+export function appConfig(env: Env) {
   return {
     nodeEnv: env.NODE_ENV,
     port: env.PORT,
@@ -16,7 +15,8 @@ export const appConfig = registerAs('app', () => {
     holdBatchMaxQueuedTotal: env.HOLD_BATCH_MAX_QUEUED_TOTAL,
     seedOnStart: env.SEED_ON_START,
     rateLimitPerMinute: env.RATE_LIMIT_PER_MINUTE,
+    trustProxy: env.TRUST_PROXY,
   };
-});
+}
 
 export type AppConfig = ReturnType<typeof appConfig>;

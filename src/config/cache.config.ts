@@ -1,11 +1,10 @@
-import { registerAs } from '@nestjs/config';
-import { validateEnv } from './env.validation';
+import type { Env } from './env.validation';
 
-export const cacheConfig = registerAs('cache', () => {
-  const env = validateEnv(process.env);
+/** The 'cache' section of the configuration, from the validated environment (see loadConfig). */
+export function cacheConfig(env: Env) {
   return {
     productTtlSeconds: env.PRODUCT_CACHE_TTL_SECONDS,
   };
-});
+}
 
 export type CacheConfig = ReturnType<typeof cacheConfig>;

@@ -1,8 +1,7 @@
-import { registerAs } from '@nestjs/config';
-import { validateEnv } from './env.validation';
+import type { Env } from './env.validation';
 
-export const databaseConfig = registerAs('database', () => {
-  const env = validateEnv(process.env);
+/** The 'database' section of the configuration, from the validated environment (see loadConfig). */
+export function databaseConfig(env: Env) {
   return {
     type: env.DB_TYPE,
     host: env.DB_HOST,
@@ -13,6 +12,6 @@ export const databaseConfig = registerAs('database', () => {
     poolSize: env.DB_POOL_SIZE,
     sqlitePath: env.SQLITE_PATH,
   };
-});
+}
 
 export type DatabaseConfig = ReturnType<typeof databaseConfig>;

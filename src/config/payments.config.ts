@@ -1,8 +1,7 @@
-import { registerAs } from '@nestjs/config';
-import { validateEnv } from './env.validation';
+import type { Env } from './env.validation';
 
-export const paymentsConfig = registerAs('payments', () => {
-  const env = validateEnv(process.env);
+/** The 'payments' section of the configuration, from the validated environment (see loadConfig). */
+export function paymentsConfig(env: Env) {
   return {
     webhookSecret: env.PAYMENT_WEBHOOK_SECRET,
     webhookToleranceSeconds: env.PAYMENT_WEBHOOK_TOLERANCE_SECONDS,
@@ -10,6 +9,6 @@ export const paymentsConfig = registerAs('payments', () => {
     currency: env.PAYMENT_CURRENCY.toLowerCase(),
     livemode: env.PAYMENT_LIVEMODE,
   };
-});
+}
 
 export type PaymentsConfig = ReturnType<typeof paymentsConfig>;

@@ -1,14 +1,13 @@
-import { registerAs } from '@nestjs/config';
-import { validateEnv } from './env.validation';
+import type { Env } from './env.validation';
 
-export const redisConfig = registerAs('redis', () => {
-  const env = validateEnv(process.env);
+/** The 'redis' section of the configuration, from the validated environment (see loadConfig). */
+export function redisConfig(env: Env) {
   return {
     host: env.REDIS_HOST,
     port: env.REDIS_PORT,
     password: env.REDIS_PASSWORD,
     prefix: env.REDIS_PREFIX,
   };
-});
+}
 
 export type RedisConfig = ReturnType<typeof redisConfig>;
