@@ -207,4 +207,41 @@ describe('Idempotency-Key (e2e)', () => {
     expect(again.headers['idempotent-replayed']).toBe('true');
     expect(again.body.data.hold_id).toBe(responses[2].body.data.hold_id);
   });
+
+  it("should keep keys apart per customer: one customer's key never replays another's hold", async () => {
+    const product = await createProduct(t.dataSource, { totalStock: 10, availableStock: 10 });
+    const key = 'checkout-1';
+
+    const ann = await holdWithKey(key, { product_id: product.id, quantity: 1, customer_id: 'ann' }).expect(201);
+    const ben = await holdWithKey(key, { product_id: product.id, quantity: 1, customer_id: 'ben' }).expect(201);
+    const guest = await holdWithKey(key, { product_id: product.id, quantity: 1 }).expect(201);
+    const annAgain = await holdWithKey(key, { product_id: product.id, quantity: 1, customer_id: 'ann' }).expect(201);
+    const annOther = await holdWithKey(key, { product_id: product.id, quantity: 2, customer_id: 'ann' }).expect(422);
+
+    expect([ben, guest].every((response) => response.headers['idempotent-replayed'] === undefined)).toBe(true);
+    expect([ann, ben, guest].map((response) => response.body.data.customer_id)).toEqual(['ann', 'ben', null]);
+    expect(new Set([ann, ben, guest].map((response) => response.body.data.hold_id)).size).toBe(3);
+    expect(annAgain.headers['idempotent-replayed']).toBe('true');
+    expect(annAgain.body).toEqual(ann.body);
+    expect(annOther.body.code).toBe('IDEMPOTENCY_KEY_REUSED');
+    expect(await counts(product.id)).toEqual({ available: 7, holds: 3, orders: 0 });
+  });
+
+  it('should serve concurrent twins of two customers with one key each their own single hold', async () => {
+    const product = await createProduct(t.dataSource, { totalStock: 10, availableStock: 10 });
+    const key = randomUUID();
+
+    const responses = await Promise.all(
+      Array.from({ length: 10 }, (_, index) =>
+        holdWithKey(key, { product_id: product.id, quantity: 1, customer_id: index % 2 === 0 ? 'cara' : 'dan' }),
+      ),
+    );
+
+    expect(responses.every((response) => response.status === 201)).toBe(true);
+    const holdOf = (customer: string) =>
+      new Set(responses.filter((r) => r.body.data.customer_id === customer).map((r) => r.body.data.hold_id));
+    expect(holdOf('cara').size).toBe(1);
+    expect(holdOf('dan').size).toBe(1);
+    expect(await counts(product.id)).toEqual({ available: 8, holds: 2, orders: 0 });
+  });
 });

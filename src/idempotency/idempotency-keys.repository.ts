@@ -1,14 +1,17 @@
 import { Injectable } from '@nestjs/common';
 import { EntityManager, In, LessThan } from 'typeorm';
 import { IdempotencyRecord } from './idempotency-record.entity';
-import type { IdempotencyScope, IdempotentRequest, StoredResponse } from './idempotency.rules';
+import type { IdempotentRequest, StoredResponse } from './idempotency.rules';
+
+/** The unique identity of a key: its route, its customer ('' for none) and the key itself. */
+type KeyIdentity = Pick<IdempotentRequest, 'scope' | 'customerId' | 'key'>;
 
 /** Every method takes the manager: on SQLite even reads must go through UnitOfWork (its mutex). */
 @Injectable()
 export class IdempotencyKeysRepository {
   /** Outside a transaction, a plain read sees only committed keys, which carry their answer. */
-  findByKey(manager: EntityManager, scope: IdempotencyScope, key: string): Promise<IdempotencyRecord | null> {
-    return manager.getRepository(IdempotencyRecord).findOneBy({ scope, key });
+  findByKey(manager: EntityManager, { scope, customerId, key }: KeyIdentity): Promise<IdempotencyRecord | null> {
+    return manager.getRepository(IdempotencyRecord).findOneBy({ scope, customerId, key });
   }
 
   /**
@@ -23,6 +26,7 @@ export class IdempotencyKeysRepository {
       .into(IdempotencyRecord)
       .values({
         scope: request.scope,
+        customerId: request.customerId,
         key: request.key,
         requestHash: request.fingerprint,
         responseStatus: null,
@@ -38,8 +42,8 @@ export class IdempotencyKeysRepository {
   }
 
   /** A key older than the window is free again: its old row goes before the new one goes in. */
-  async deleteStale(manager: EntityManager, scope: IdempotencyScope, key: string, cutoff: Date): Promise<void> {
-    await manager.getRepository(IdempotencyRecord).delete({ scope, key, createdAt: LessThan(cutoff) });
+  async deleteStale(manager: EntityManager, { scope, customerId, key }: KeyIdentity, cutoff: Date): Promise<void> {
+    await manager.getRepository(IdempotencyRecord).delete({ scope, customerId, key, createdAt: LessThan(cutoff) });
   }
 
   async saveResponse(manager: EntityManager, id: number, response: StoredResponse): Promise<void> {

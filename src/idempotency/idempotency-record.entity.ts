@@ -11,6 +11,10 @@ export class IdempotencyRecord {
   @Column({ type: 'varchar', length: 32 })
   scope: IdempotencyScope;
 
+  /** The body's customer_id, or '' when it carried none: keys are unique per route and customer. */
+  @Column({ name: 'customer_id', type: 'varchar', length: 64, default: '' })
+  customerId: string;
+
   @Column({ name: 'idempotency_key', type: 'varchar', length: 255 })
   key: string;
 

@@ -12,6 +12,7 @@ import {
 import { Reflector } from '@nestjs/core';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { catchError, from, Observable, of, throwError } from 'rxjs';
+import { isCustomerId } from '../common/customer-id';
 import { IdempotencyKeyInUseError } from './idempotency.errors';
 import { IdempotencyService } from './idempotency.service';
 import {
@@ -59,7 +60,12 @@ export class IdempotencyInterceptor implements NestInterceptor {
   ): Promise<Observable<unknown>> {
     const scope = this.reflector.get<IdempotencyScope>(IDEMPOTENCY_SCOPE, context.getHandler());
     const reply = context.switchToHttp().getResponse<FastifyReply>();
-    const idempotent: IdempotentRequest = { scope, key, fingerprint: fingerprintOf(requestOf(request)) };
+    const idempotent: IdempotentRequest = {
+      scope,
+      customerId: customerScopeOf(request.body),
+      key,
+      fingerprint: fingerprintOf(requestOf(request)),
+    };
     const stored = await this.idempotency.findStored(idempotent);
     if (stored) return of(this.replay(reply, idempotent, stored));
 
@@ -94,7 +100,16 @@ function requestOf(request: FastifyRequest): unknown {
   return params && Object.keys(params).length > 0 ? { params, body: request.body } : request.body;
 }
 
-/** Opts a POST route in to Idempotency-Key; keys are unique per `scope`. */
+/**
+ * The customer a key belongs to. Read before validation: an invalid `customer_id` gives ''
+ * (no customer), and that request is refused by validation anyway, storing nothing.
+ */
+function customerScopeOf(body: unknown): string {
+  const customerId = body !== null && typeof body === 'object' ? (body as { customer_id?: unknown }).customer_id : undefined;
+  return isCustomerId(customerId) ? customerId : '';
+}
+
+/** Opts a POST route in to Idempotency-Key; keys are unique per `scope` (and customer). */
 export function Idempotent(scope: IdempotencyScope) {
   return applyDecorators(SetMetadata(IDEMPOTENCY_SCOPE, scope), UseInterceptors(IdempotencyInterceptor));
 }

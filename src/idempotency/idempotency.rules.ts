@@ -16,6 +16,11 @@ const VALID_KEY = /^[\x20-\x7e]{1,255}$/;
 /** A request that carries an Idempotency-Key, as the use case needs it. */
 export interface IdempotentRequest {
   scope: IdempotencyScope;
+  /**
+   * The body's `customer_id` when it carries a valid one, else '': keys are unique per route
+   * and customer, so two customers' keys never meet (one can never replay the other's answer).
+   */
+  customerId: string;
   key: string;
   /** sha256 of the request body: a retry must send the same body. */
   fingerprint: string;

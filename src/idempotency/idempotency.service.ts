@@ -37,7 +37,7 @@ export class IdempotencyService {
    * Throws IDEMPOTENCY_KEY_REUSED when the key was used with another body.
    */
   async findStored(request: IdempotentRequest): Promise<StoredResponse | undefined> {
-    const row = await this.unitOfWork.read((manager) => this.keys.findByKey(manager, request.scope, request.key));
+    const row = await this.unitOfWork.read((manager) => this.keys.findByKey(manager, request));
     if (!row || row.responseStatus === null || row.responseBody === null || !isFresh(row.createdAt, new Date())) {
       return undefined;
     }
@@ -95,7 +95,7 @@ export class IdempotencyService {
 
   private async claim(manager: EntityManager, request: IdempotentRequest): Promise<number> {
     const now = new Date();
-    await this.keys.deleteStale(manager, request.scope, request.key, new Date(now.getTime() - IDEMPOTENCY_KEY_TTL_MS));
+    await this.keys.deleteStale(manager, request, new Date(now.getTime() - IDEMPOTENCY_KEY_TTL_MS));
     try {
       return await this.keys.insert(manager, request, now);
     } catch (error) {

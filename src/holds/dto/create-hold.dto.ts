@@ -1,8 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { IsInt, IsOptional, IsString, Matches, Max, Min } from 'class-validator';
-
-/** What a customer reference may look like: ids, emails, prefixed ids (`cus:42`). */
-export const CUSTOMER_ID_PATTERN = /^[A-Za-z0-9_\-.:@]{1,64}$/;
+import { CUSTOMER_ID_PATTERN } from '../../common/customer-id';
 
 export class CreateHoldDto {
   @ApiProperty({ type: 'integer', minimum: 1, example: 1 })
