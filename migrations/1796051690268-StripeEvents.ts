@@ -40,6 +40,10 @@ export class StripeEvents1796051690268 implements MigrationInterface {
       'status',
       new TableColumn({ name: 'status', type: 'varchar', length: '16' }),
     );
-    await queryRunner.changeColumn('payment_events', 'order_id', new TableColumn({ name: 'order_id', type: 'int' }));
+    await queryRunner.changeColumn(
+      'payment_events',
+      'order_id',
+      new TableColumn({ name: 'order_id', type: 'int' }),
+    );
   }
 }

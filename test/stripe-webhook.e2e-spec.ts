@@ -81,7 +81,10 @@ describe('Stripe events at the payment webhook (e2e)', () => {
     it('should complete that order once, keep its units sold and leave other orders pending', async () => {
       const target = await pendingOrder(3);
       const bystander = await pendingOrder(2);
-      const ref = reference === 'metadata.order_id' ? { orderId: target.orderId } : { clientReferenceId: String(target.orderId) };
+      const ref =
+        reference === 'metadata.order_id'
+          ? { orderId: target.orderId }
+          : { clientReferenceId: String(target.orderId) };
       const event = stripeEvent(type, { ...ref, amount: target.cents });
 
       const first = await sendWebhook(t.http, event).expect(200);
@@ -93,7 +96,10 @@ describe('Stripe events at the payment webhook (e2e)', () => {
         data: { order_id: target.orderId, status: 'completed' },
       });
       expect(again.body.message).toBe('Webhook already processed');
-      expect(await orderRow(target.orderId)).toMatchObject({ status: 'completed', paymentIdempotencyKey: event.id });
+      expect(await orderRow(target.orderId)).toMatchObject({
+        status: 'completed',
+        paymentIdempotencyKey: event.id,
+      });
       expect((await orderRow(bystander.orderId)).status).toBe('pending');
       expect((await reloadProduct(t.dataSource, target.productId)).availableStock).toBe(7);
       expect(await events().findBy({ eventId: event.id })).toEqual([
@@ -132,7 +138,12 @@ describe('Stripe events at the payment webhook (e2e)', () => {
     expect((await reloadProduct(t.dataSource, target.productId)).availableStock).toBe(10);
     expect((await orderRow(bystander.orderId)).status).toBe('pending');
     expect(await events().findBy({ eventId: event.id })).toEqual([
-      expect.objectContaining({ orderId: target.orderId, status: 'failed', outcome: 'applied', eventType: type }),
+      expect.objectContaining({
+        orderId: target.orderId,
+        status: 'failed',
+        outcome: 'applied',
+        eventType: type,
+      }),
     ]);
   });
 
@@ -162,10 +173,20 @@ describe('Stripe events at the payment webhook (e2e)', () => {
       message: 'Event ignored: customer.created does not settle an order',
       data: { order_id: null, status: null },
     });
-    expect(again.body).toEqual({ status: 'success', message: 'Webhook already processed', data: { order_id: null, status: null } });
+    expect(again.body).toEqual({
+      status: 'success',
+      message: 'Webhook already processed',
+      data: { order_id: null, status: null },
+    });
     expect(await state()).toEqual(before);
     expect(await events().findBy({ eventId: event.id })).toEqual([
-      expect.objectContaining({ orderId: null, status: null, outcome: 'ignored', reason: 'unhandled_type', eventType: 'customer.created' }),
+      expect.objectContaining({
+        orderId: null,
+        status: null,
+        outcome: 'ignored',
+        reason: 'unhandled_type',
+        eventType: 'customer.created',
+      }),
     ]);
   });
 
@@ -181,7 +202,12 @@ describe('Stripe events at the payment webhook (e2e)', () => {
     expect(first.body.data).toEqual({ order_id: null, status: null });
     expect(await state()).toEqual(before);
     expect(await events().findBy({ eventId: event.id })).toEqual([
-      expect.objectContaining({ orderId: null, status: 'paid', outcome: 'ignored', reason: 'no_order_reference' }),
+      expect.objectContaining({
+        orderId: null,
+        status: 'paid',
+        outcome: 'ignored',
+        reason: 'no_order_reference',
+      }),
     ]);
   });
 
@@ -189,11 +215,17 @@ describe('Stripe events at the payment webhook (e2e)', () => {
     const target = await pendingOrder();
     const ref = { clientReferenceId: String(target.orderId), amount: target.cents };
 
-    const completed = await sendWebhook(t.http, checkoutSessionEvent('checkout.session.completed', { ...ref, paymentStatus: 'unpaid' })).expect(200);
+    const completed = await sendWebhook(
+      t.http,
+      checkoutSessionEvent('checkout.session.completed', { ...ref, paymentStatus: 'unpaid' }),
+    ).expect(200);
     expect(completed.body.message).toMatch(/^Event ignored: the Checkout Session is not paid yet/);
     expect((await orderRow(target.orderId)).status).toBe('pending');
 
-    const paid = await sendWebhook(t.http, checkoutSessionEvent('checkout.session.async_payment_succeeded', ref)).expect(200);
+    const paid = await sendWebhook(
+      t.http,
+      checkoutSessionEvent('checkout.session.async_payment_succeeded', ref),
+    ).expect(200);
     expect(paid.body.data).toEqual({ order_id: target.orderId, status: 'completed' });
   });
 
@@ -201,48 +233,74 @@ describe('Stripe events at the payment webhook (e2e)', () => {
     ['one cent short', (cents: number) => ({ amount: cents - 1, currency: 'usd' })],
     ['in major units', (cents: number) => ({ amount: Math.floor(cents / 100), currency: 'usd' })],
     ['in another currency', (cents: number) => ({ amount: cents, currency: 'eur' })],
-  ])('should leave the order pending, record the event, answer 200 and warn when the payment is %s', async (_case, paid) => {
-    const target = await pendingOrder(3);
-    const charged = paid(target.cents);
-    const event = paymentIntentEvent('payment_intent.succeeded', { orderId: target.orderId, ...charged });
+  ])(
+    'should leave the order pending, record the event, answer 200 and warn when the payment is %s',
+    async (_case, paid) => {
+      const target = await pendingOrder(3);
+      const charged = paid(target.cents);
+      const event = paymentIntentEvent('payment_intent.succeeded', { orderId: target.orderId, ...charged });
 
-    const response = await sendWebhook(t.http, event).expect(200);
+      const response = await sendWebhook(t.http, event).expect(200);
 
-    expect(response.body.message).toMatch(/^Event ignored: the amount or currency paid differs from the order's/);
-    expect(response.body.data).toEqual({ order_id: target.orderId, status: 'pending' });
-    expect((await orderRow(target.orderId)).status).toBe('pending');
-    expect((await reloadProduct(t.dataSource, target.productId)).availableStock).toBe(7);
-    expect(await events().findBy({ eventId: event.id })).toEqual([
-      expect.objectContaining({ orderId: target.orderId, status: 'paid', outcome: 'ignored', reason: 'amount_mismatch', ...charged }),
-    ]);
-    expect(await logs.waitFor((line) => line.event === 'payment.amount_mismatch' && line.event_id === event.id)).toMatchObject({
-      level: 'warn',
-      order_id: target.orderId,
-      event_type: 'payment_intent.succeeded',
-      livemode: false,
-      amount: charged.amount,
-      currency: charged.currency,
-      expected_amount: target.cents,
-      expected_currency: 'usd',
-    });
+      expect(response.body.message).toMatch(
+        /^Event ignored: the amount or currency paid differs from the order's/,
+      );
+      expect(response.body.data).toEqual({ order_id: target.orderId, status: 'pending' });
+      expect((await orderRow(target.orderId)).status).toBe('pending');
+      expect((await reloadProduct(t.dataSource, target.productId)).availableStock).toBe(7);
+      expect(await events().findBy({ eventId: event.id })).toEqual([
+        expect.objectContaining({
+          orderId: target.orderId,
+          status: 'paid',
+          outcome: 'ignored',
+          reason: 'amount_mismatch',
+          ...charged,
+        }),
+      ]);
+      expect(
+        await logs.waitFor((line) => line.event === 'payment.amount_mismatch' && line.event_id === event.id),
+      ).toMatchObject({
+        level: 'warn',
+        order_id: target.orderId,
+        event_type: 'payment_intent.succeeded',
+        livemode: false,
+        amount: charged.amount,
+        currency: charged.currency,
+        expected_amount: target.cents,
+        expected_currency: 'usd',
+      });
 
-    // The redelivery is a duplicate; a correct payment later still completes the order.
-    expect((await sendWebhook(t.http, event).expect(200)).body.message).toBe('Webhook already processed');
-    const right = paymentIntentEvent('payment_intent.succeeded', { orderId: target.orderId, amount: target.cents });
-    expect((await sendWebhook(t.http, right).expect(200)).body.data.status).toBe('completed');
-  });
+      // The redelivery is a duplicate; a correct payment later still completes the order.
+      expect((await sendWebhook(t.http, event).expect(200)).body.message).toBe('Webhook already processed');
+      const right = paymentIntentEvent('payment_intent.succeeded', {
+        orderId: target.orderId,
+        amount: target.cents,
+      });
+      expect((await sendWebhook(t.http, right).expect(200)).body.data.status).toBe('completed');
+    },
+  );
 
   it('should refuse an event from live mode with 400 LIVEMODE_MISMATCH, record nothing and log it', async () => {
     const target = await pendingOrder();
     const before = await state();
-    const event = paymentIntentEvent('payment_intent.succeeded', { orderId: target.orderId, amount: target.cents, livemode: true });
+    const event = paymentIntentEvent('payment_intent.succeeded', {
+      orderId: target.orderId,
+      amount: target.cents,
+      livemode: true,
+    });
 
     const response = await sendWebhook(t.http, event).expect(400);
 
-    expect(response.body).toEqual({ status: 'error', code: 'LIVEMODE_MISMATCH', message: expect.stringMatching(/live-mode.*PAYMENT_LIVEMODE=false/) });
+    expect(response.body).toEqual({
+      status: 'error',
+      code: 'LIVEMODE_MISMATCH',
+      message: expect.stringMatching(/live-mode.*PAYMENT_LIVEMODE=false/),
+    });
     expect(await state()).toEqual(before);
     expect(await events().countBy({ eventId: event.id })).toBe(0);
-    expect(await logs.waitFor((line) => line.event === 'payment.rejected' && line.event_id === event.id)).toMatchObject({
+    expect(
+      await logs.waitFor((line) => line.event === 'payment.rejected' && line.event_id === event.id),
+    ).toMatchObject({
       level: 'warn',
       reason: 'LIVEMODE_MISMATCH',
       livemode: true,
@@ -253,7 +311,10 @@ describe('Stripe events at the payment webhook (e2e)', () => {
     const targets = await Promise.all([pendingOrder(2), pendingOrder(3), pendingOrder(4)]);
     // Per order: Stripe says paid (twice: a redelivery), the original body says failed.
     const deliveries = targets.flatMap((target) => {
-      const paid = paymentIntentEvent('payment_intent.succeeded', { orderId: target.orderId, amount: target.cents });
+      const paid = paymentIntentEvent('payment_intent.succeeded', {
+        orderId: target.orderId,
+        amount: target.cents,
+      });
       const failed = { event_id: `evt_race_${target.orderId}`, order_id: target.orderId, status: 'failed' };
       return [paid, failed, paid].map((body) => ({ target, body }));
     });
@@ -262,12 +323,16 @@ describe('Stripe events at the payment webhook (e2e)', () => {
 
     expect(answers.map((answer) => answer.status)).toEqual(deliveries.map(() => 200));
     for (const target of targets) {
-      const mine = answers.filter((_answer, i) => deliveries[i].target === target).map((answer) => answer.body.message as string);
+      const mine = answers
+        .filter((_answer, i) => deliveries[i].target === target)
+        .map((answer) => answer.body.message as string);
       expect(mine.filter((message) => message === 'Payment processed')).toHaveLength(1);
       const order = await orderRow(target.orderId);
       const units = (await reloadProduct(t.dataSource, target.productId)).availableStock;
       // Whichever won, the units are where the order's status says they are.
-      expect([order.status, units]).toEqual(order.status === 'completed' ? ['completed', 10 - order.quantity] : ['cancelled', 10]);
+      expect([order.status, units]).toEqual(
+        order.status === 'completed' ? ['completed', 10 - order.quantity] : ['cancelled', 10],
+      );
       expect(await events().countBy({ orderId: target.orderId })).toBe(2);
     }
   });
@@ -281,19 +346,32 @@ describe('Stripe events at the payment webhook (e2e)', () => {
 
     const { orderId } = await pendingOrder();
     expect(orderId).toBe(lastId + 1);
-    expect((await sendWebhook(t.http, event).expect(200)).body.data).toEqual({ order_id: orderId, status: 'cancelled' });
+    expect((await sendWebhook(t.http, event).expect(200)).body.data).toEqual({
+      order_id: orderId,
+      status: 'cancelled',
+    });
   });
 
   it('should acknowledge a Stripe success for an order the original body already cancelled, and keep it cancelled', async () => {
     const target = await pendingOrder(4);
-    await sendWebhook(t.http, { event_id: `evt_original_${target.orderId}`, order_id: target.orderId, status: 'failed' }).expect(200);
-    const late = paymentIntentEvent('payment_intent.succeeded', { orderId: target.orderId, amount: target.cents });
+    await sendWebhook(t.http, {
+      event_id: `evt_original_${target.orderId}`,
+      order_id: target.orderId,
+      status: 'failed',
+    }).expect(200);
+    const late = paymentIntentEvent('payment_intent.succeeded', {
+      orderId: target.orderId,
+      amount: target.cents,
+    });
 
     const response = await sendWebhook(t.http, late).expect(200);
 
     expect(response.body.data).toEqual({ order_id: target.orderId, status: 'cancelled' });
     expect((await reloadProduct(t.dataSource, target.productId)).availableStock).toBe(10);
-    expect(await events().findOneByOrFail({ eventId: late.id })).toMatchObject({ outcome: 'ignored', status: 'paid' });
+    expect(await events().findOneByOrFail({ eventId: late.id })).toMatchObject({
+      outcome: 'ignored',
+      status: 'paid',
+    });
   });
 
   it('should keep answering the original body exactly as before, beside Stripe events', async () => {
@@ -302,15 +380,30 @@ describe('Stripe events at the payment webhook (e2e)', () => {
 
     const response = await sendWebhook(t.http, body).expect(200);
 
-    expect(response.body).toEqual({ status: 'success', message: 'Payment processed', data: { order_id: target.orderId, status: 'completed' } });
-    expect(await events().findOneByOrFail({ eventId: body.event_id })).toMatchObject({ eventType: null, amount: null, reason: null });
-    const invalid = await sendWebhook(t.http, { event_id: 'evt_x', order_id: '1', status: 'refunded' }).expect(422);
+    expect(response.body).toEqual({
+      status: 'success',
+      message: 'Payment processed',
+      data: { order_id: target.orderId, status: 'completed' },
+    });
+    expect(await events().findOneByOrFail({ eventId: body.event_id })).toMatchObject({
+      eventType: null,
+      amount: null,
+      reason: null,
+    });
+    const invalid = await sendWebhook(t.http, {
+      event_id: 'evt_x',
+      order_id: '1',
+      status: 'refunded',
+    }).expect(422);
     expect(Object.keys(invalid.body.errors).sort()).toEqual(['order_id', 'status']);
   });
 
   it('should answer 409 when a known Stripe event id comes back as a different event', async () => {
     const target = await pendingOrder();
-    const event = paymentIntentEvent('payment_intent.succeeded', { orderId: target.orderId, amount: target.cents });
+    const event = paymentIntentEvent('payment_intent.succeeded', {
+      orderId: target.orderId,
+      amount: target.cents,
+    });
     await sendWebhook(t.http, event).expect(200);
 
     const reused = paymentIntentEvent('payment_intent.canceled', { id: event.id, orderId: target.orderId });
@@ -323,21 +416,37 @@ describe('Stripe events at the payment webhook (e2e)', () => {
     ['no id', (event: Record<string, unknown>) => delete event.id, 'id'],
     ['no data', (event: Record<string, unknown>) => delete event.data, 'data'],
     ['livemode as a string', (event: Record<string, unknown>) => (event.livemode = 'false'), 'livemode'],
-    ['an order_id that is not an id', (event: Record<string, unknown>) => ((event.data as { object: { metadata: object } }).object.metadata = { order_id: 'ord_1' }), 'data.object.metadata.order_id'],
-    ['no amount_received', (event: Record<string, unknown>) => delete (event.data as { object: Record<string, unknown> }).object.amount_received, 'data.object.amount_received'],
-  ])('should refuse a Stripe event with %s as 422 VALIDATION_FAILED and record nothing', async (_case, spoil, field) => {
-    const target = await pendingOrder();
-    const event = paymentIntentEvent('payment_intent.succeeded', { orderId: target.orderId, amount: target.cents }) as unknown as Record<string, unknown>;
-    spoil(event);
-    const before = await events().count();
+    [
+      'an order_id that is not an id',
+      (event: Record<string, unknown>) =>
+        ((event.data as { object: { metadata: object } }).object.metadata = { order_id: 'ord_1' }),
+      'data.object.metadata.order_id',
+    ],
+    [
+      'no amount_received',
+      (event: Record<string, unknown>) =>
+        delete (event.data as { object: Record<string, unknown> }).object.amount_received,
+      'data.object.amount_received',
+    ],
+  ])(
+    'should refuse a Stripe event with %s as 422 VALIDATION_FAILED and record nothing',
+    async (_case, spoil, field) => {
+      const target = await pendingOrder();
+      const event = paymentIntentEvent('payment_intent.succeeded', {
+        orderId: target.orderId,
+        amount: target.cents,
+      }) as unknown as Record<string, unknown>;
+      spoil(event);
+      const before = await events().count();
 
-    const response = await sendWebhook(t.http, event).expect(422);
+      const response = await sendWebhook(t.http, event).expect(422);
 
-    expect(response.body.code).toBe('VALIDATION_FAILED');
-    expect(response.body.errors[field]).toEqual(expect.arrayContaining([expect.any(String)]));
-    expect(await events().count()).toBe(before);
-    expect((await orderRow(target.orderId)).status).toBe('pending');
-  });
+      expect(response.body.code).toBe('VALIDATION_FAILED');
+      expect(response.body.errors[field]).toEqual(expect.arrayContaining([expect.any(String)]));
+      expect(await events().count()).toBe(before);
+      expect((await orderRow(target.orderId)).status).toBe('pending');
+    },
+  );
 
   describe('with PAYMENT_LIVEMODE=true', () => {
     let live: TestApp;
@@ -351,15 +460,31 @@ describe('Stripe events at the payment webhook (e2e)', () => {
     });
 
     it('should take live-mode events and refuse test-mode ones', async () => {
-      const product = await createProduct(live.dataSource, { totalStock: 5, availableStock: 5, price: '12.50' });
-      const hold = await live.http.post('/api/holds').send({ product_id: product.id, quantity: 2 }).expect(201);
+      const product = await createProduct(live.dataSource, {
+        totalStock: 5,
+        availableStock: 5,
+        price: '12.50',
+      });
+      const hold = await live.http
+        .post('/api/holds')
+        .send({ product_id: product.id, quantity: 2 })
+        .expect(201);
       const order = await live.http.post('/api/orders').send({ hold_id: hold.body.data.hold_id }).expect(201);
       const options = { orderId: order.body.data.id as number, amount: 2500 };
 
-      const test = await sendWebhook(live.http, paymentIntentEvent('payment_intent.succeeded', { ...options, livemode: false })).expect(400);
-      expect(test.body).toMatchObject({ code: 'LIVEMODE_MISMATCH', message: expect.stringMatching(/test-mode.*PAYMENT_LIVEMODE=true/) });
+      const test = await sendWebhook(
+        live.http,
+        paymentIntentEvent('payment_intent.succeeded', { ...options, livemode: false }),
+      ).expect(400);
+      expect(test.body).toMatchObject({
+        code: 'LIVEMODE_MISMATCH',
+        message: expect.stringMatching(/test-mode.*PAYMENT_LIVEMODE=true/),
+      });
 
-      const paid = await sendWebhook(live.http, paymentIntentEvent('payment_intent.succeeded', { ...options, livemode: true })).expect(200);
+      const paid = await sendWebhook(
+        live.http,
+        paymentIntentEvent('payment_intent.succeeded', { ...options, livemode: true }),
+      ).expect(200);
       expect(paid.body.data).toEqual({ order_id: options.orderId, status: 'completed' });
     });
   });

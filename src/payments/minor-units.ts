@@ -1,7 +1,24 @@
 import { toCents } from '../common/money';
 
 /** Currencies whose smallest unit is the unit itself (Stripe's list of zero-decimal currencies). */
-const ZERO_DECIMAL = new Set(['bif', 'clp', 'djf', 'gnf', 'jpy', 'kmf', 'krw', 'mga', 'pyg', 'rwf', 'ugx', 'vnd', 'vuv', 'xaf', 'xof', 'xpf']);
+const ZERO_DECIMAL = new Set([
+  'bif',
+  'clp',
+  'djf',
+  'gnf',
+  'jpy',
+  'kmf',
+  'krw',
+  'mga',
+  'pyg',
+  'rwf',
+  'ugx',
+  'vnd',
+  'vuv',
+  'xaf',
+  'xof',
+  'xpf',
+]);
 /** Currencies with three decimals (Stripe's list). */
 const THREE_DECIMAL = new Set(['bhd', 'jod', 'kwd', 'omr', 'tnd']);
 
@@ -27,5 +44,8 @@ export interface Charged {
 
 /** Whether a payment covers the order exactly, in the shop's currency. */
 export function chargeMatchesOrder(charged: Charged, orderAmount: string, shopCurrency: string): boolean {
-  return charged.currency === shopCurrency.toLowerCase() && charged.amount === toMinorUnits(orderAmount, shopCurrency);
+  return (
+    charged.currency === shopCurrency.toLowerCase() &&
+    charged.amount === toMinorUnits(orderAmount, shopCurrency)
+  );
 }

@@ -11,7 +11,8 @@ export type PaymentEventOutcome = 'applied' | 'ignored';
  * Session whose payment is still pending. no_order_reference: no metadata.order_id or
  * client_reference_id. amount_mismatch: a success event for another amount or currency.
  */
-export type PaymentEventReason = 'order_settled' | 'unhandled_type' | 'not_paid' | 'no_order_reference' | 'amount_mismatch';
+export type PaymentEventReason =
+  'order_settled' | 'unhandled_type' | 'not_paid' | 'no_order_reference' | 'amount_mismatch';
 
 /** BIGINT comes back as a string from mysql2. */
 const bigintNumber = {

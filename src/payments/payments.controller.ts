@@ -40,7 +40,10 @@ export class PaymentsController {
     description:
       'Required when PAYMENT_WEBHOOK_SECRET is set: `t=<unix seconds>,v1=<hex>[,v1=...]`, where v1 is ' +
       'HMAC-SHA256(secret, `${t}.${raw body}`). Any v1 may match; timestamps older than PAYMENT_WEBHOOK_TOLERANCE_SECONDS are refused.',
-    schema: { type: 'string', example: 't=1764158400,v1=5257a869e7ecebeda32affa62cdca3fa51cad7e77a0e56ff536d0ce8e108d8bd' },
+    schema: {
+      type: 'string',
+      example: 't=1764158400,v1=5257a869e7ecebeda32affa62cdca3fa51cad7e77a0e56ff536d0ce8e108d8bd',
+    },
   })
   @ApiExtraModels(PaymentWebhookDto, StripeEventDto)
   @ApiBody({
@@ -54,11 +57,24 @@ export class PaymentsController {
   @ApiSuccess({
     type: WebhookResultDto,
     withMessage: true,
-    description: 'Processed, already processed (redelivery) or ignored (order already settled, amount mismatch, an event that settles nothing)',
+    description:
+      'Processed, already processed (redelivery) or ignored (order already settled, amount mismatch, an event that settles nothing)',
     examples: {
-      processed: { status: 'success', message: 'Payment processed', data: { order_id: 1, status: 'completed' } },
-      duplicate: { status: 'success', message: 'Webhook already processed', data: { order_id: 1, status: 'completed' } },
-      ignored: { status: 'success', message: 'Event ignored: order already completed', data: { order_id: 1, status: 'completed' } },
+      processed: {
+        status: 'success',
+        message: 'Payment processed',
+        data: { order_id: 1, status: 'completed' },
+      },
+      duplicate: {
+        status: 'success',
+        message: 'Webhook already processed',
+        data: { order_id: 1, status: 'completed' },
+      },
+      ignored: {
+        status: 'success',
+        message: 'Event ignored: order already completed',
+        data: { order_id: 1, status: 'completed' },
+      },
       'amount mismatch': {
         status: 'success',
         message: webhookMessage({ kind: 'ignored', reason: 'amount_mismatch', order: null }, null),
@@ -66,7 +82,10 @@ export class PaymentsController {
       },
       'unhandled type': {
         status: 'success',
-        message: webhookMessage({ kind: 'ignored', reason: 'unhandled_type', order: null }, 'customer.created'),
+        message: webhookMessage(
+          { kind: 'ignored', reason: 'unhandled_type', order: null },
+          'customer.created',
+        ),
         data: { order_id: null, status: null },
       },
     },

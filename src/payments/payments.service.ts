@@ -78,7 +78,9 @@ export class PaymentsService {
     const payloadHash = createHash('sha256').update(rawBody).digest('hex');
     const attempt = () =>
       this.unitOfWork.run((manager) =>
-        notice.kind === 'settle' ? this.settle(manager, notice, payloadHash) : this.acknowledge(manager, notice, payloadHash),
+        notice.kind === 'settle'
+          ? this.settle(manager, notice, payloadHash)
+          : this.acknowledge(manager, notice, payloadHash),
       );
     let outcome: WebhookOutcome;
     try {
@@ -88,7 +90,10 @@ export class PaymentsService {
       });
     } catch (error) {
       if (error instanceof OrderNotFoundError || error instanceof EventPayloadMismatchError) {
-        this.logRejection(error.code, { event_id: notice.eventId, order_id: notice.kind === 'settle' ? notice.orderId : null });
+        this.logRejection(error.code, {
+          event_id: notice.eventId,
+          order_id: notice.kind === 'settle' ? notice.orderId : null,
+        });
       }
       throw error;
     }
@@ -100,7 +105,11 @@ export class PaymentsService {
     return outcome;
   }
 
-  private async settle(manager: EntityManager, notice: SettleNotice, payloadHash: string): Promise<WebhookOutcome> {
+  private async settle(
+    manager: EntityManager,
+    notice: SettleNotice,
+    payloadHash: string,
+  ): Promise<WebhookOutcome> {
     const { eventId, orderId, status, charged } = notice;
     const order = await this.orders.findById(orderId, manager);
     // Not recorded: the provider retries, and the retry applies once the order exists.
@@ -133,24 +142,47 @@ export class PaymentsService {
       await this.products.returnStock(manager, locked.productId, locked.quantity, now);
     }
     await this.events.insert(manager, { ...record, outcome: 'applied', reason: null });
-    return { kind: 'processed', order: Object.assign(locked, { status: next, paymentIdempotencyKey: eventId }) };
+    return {
+      kind: 'processed',
+      order: Object.assign(locked, { status: next, paymentIdempotencyKey: eventId }),
+    };
   }
 
   /** A Stripe event that settles no order: recorded once, so its redelivery is a duplicate. */
-  private async acknowledge(manager: EntityManager, notice: AcknowledgeNotice, payloadHash: string): Promise<WebhookOutcome> {
+  private async acknowledge(
+    manager: EntityManager,
+    notice: AcknowledgeNotice,
+    payloadHash: string,
+  ): Promise<WebhookOutcome> {
     const seen = await this.events.findByEventId(manager, notice.eventId);
     if (seen) return this.duplicate(seen, notice, null);
-    const record = { ...this.recordOf(notice, payloadHash, new Date()), orderId: null, amount: null, currency: null };
+    const record = {
+      ...this.recordOf(notice, payloadHash, new Date()),
+      orderId: null,
+      amount: null,
+      currency: null,
+    };
     return this.ignore(manager, record, notice.reason, null);
   }
 
-  private async ignore(manager: EntityManager, record: NewPaymentEvent, reason: PaymentEventReason, order: Order | null) {
+  private async ignore(
+    manager: EntityManager,
+    record: NewPaymentEvent,
+    reason: PaymentEventReason,
+    order: Order | null,
+  ) {
     await this.events.insert(manager, { ...record, outcome: 'ignored', reason });
     return { kind: 'ignored' as const, reason, order };
   }
 
   private recordOf(notice: PaymentNotice, payloadHash: string, now: Date) {
-    return { eventId: notice.eventId, status: notice.status, eventType: notice.eventType, payloadHash, receivedAt: now };
+    return {
+      eventId: notice.eventId,
+      status: notice.status,
+      eventType: notice.eventType,
+      payloadHash,
+      receivedAt: now,
+    };
   }
 
   private duplicate(seen: PaymentEvent, notice: PaymentNotice, order: Order | null): WebhookOutcome {
@@ -176,7 +208,8 @@ export class PaymentsService {
         currency: notice.charged.currency,
         expected_amount: toMinorUnits(outcome.order.amount, this.currency),
         expected_currency: this.currency,
-        message: 'A success event reports another amount or currency than the order: it stays pending; refund or settle it by hand',
+        message:
+          'A success event reports another amount or currency than the order: it stays pending; refund or settle it by hand',
       });
       return;
     }

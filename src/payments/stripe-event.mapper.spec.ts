@@ -26,11 +26,23 @@ const order = { orderId: 7, amount: 49995 } satisfies StripeEventOptions;
 describe(mapStripeEvent.name, () => {
   it.each([
     ['payment_intent.succeeded', () => paymentIntentEvent('payment_intent.succeeded', order), 'paid'],
-    ['payment_intent.payment_failed', () => paymentIntentEvent('payment_intent.payment_failed', order), 'failed'],
+    [
+      'payment_intent.payment_failed',
+      () => paymentIntentEvent('payment_intent.payment_failed', order),
+      'failed',
+    ],
     ['payment_intent.canceled', () => paymentIntentEvent('payment_intent.canceled', order), 'failed'],
     ['checkout.session.completed', () => checkoutSessionEvent('checkout.session.completed', order), 'paid'],
-    ['checkout.session.async_payment_succeeded', () => checkoutSessionEvent('checkout.session.async_payment_succeeded', order), 'paid'],
-    ['checkout.session.async_payment_failed', () => checkoutSessionEvent('checkout.session.async_payment_failed', order), 'failed'],
+    [
+      'checkout.session.async_payment_succeeded',
+      () => checkoutSessionEvent('checkout.session.async_payment_succeeded', order),
+      'paid',
+    ],
+    [
+      'checkout.session.async_payment_failed',
+      () => checkoutSessionEvent('checkout.session.async_payment_failed', order),
+      'failed',
+    ],
     ['checkout.session.expired', () => checkoutSessionEvent('checkout.session.expired', order), 'failed'],
   ])('should settle order 7 as %s -> %s', async (type, build, status) => {
     const event = build();
@@ -77,7 +89,11 @@ describe(mapStripeEvent.name, () => {
 
   it('should acknowledge a payment outcome that names no order', async () => {
     const event = paymentIntentEvent('payment_intent.succeeded', { amount: 100 });
-    expect(await map(event)).toMatchObject({ kind: 'acknowledge', status: 'paid', reason: 'no_order_reference' });
+    expect(await map(event)).toMatchObject({
+      kind: 'acknowledge',
+      status: 'paid',
+      reason: 'no_order_reference',
+    });
   });
 
   it.each(['unpaid', 'no_payment_required'] as const)(
@@ -89,11 +105,13 @@ describe(mapStripeEvent.name, () => {
   );
 
   it('should refuse an event from the other mode, whatever its type', async () => {
-    await expect(map(paymentIntentEvent('payment_intent.succeeded', { ...order, livemode: true }))).rejects.toThrow(
-      LivemodeMismatchError,
-    );
+    await expect(
+      map(paymentIntentEvent('payment_intent.succeeded', { ...order, livemode: true })),
+    ).rejects.toThrow(LivemodeMismatchError);
     await expect(map(customerCreatedEvent({ livemode: false }), true)).rejects.toThrow(LivemodeMismatchError);
-    expect(await map(paymentIntentEvent('payment_intent.succeeded', { ...order, livemode: true }), true)).toMatchObject({
+    expect(
+      await map(paymentIntentEvent('payment_intent.succeeded', { ...order, livemode: true }), true),
+    ).toMatchObject({
       kind: 'settle',
       livemode: true,
     });
@@ -115,7 +133,10 @@ describe(mapStripeEvent.name, () => {
     };
     delete event.data.object.amount_received;
     event.data.object.currency = 'dollars';
-    expect(Object.keys(await failure(event)).sort()).toEqual(['data.object.amount_received', 'data.object.currency']);
+    expect(Object.keys(await failure(event)).sort()).toEqual([
+      'data.object.amount_received',
+      'data.object.currency',
+    ]);
   });
 
   it('should refuse an event whose object is not the one its type carries', async () => {
@@ -154,8 +175,10 @@ describe(toPaymentNotice.name, () => {
     });
   });
 
-  it('should keep the original body\'s per-field 422 for a body that is not a Stripe event', async () => {
-    const error = await pipe.transform({ event_id: '', order_id: '1', status: 'refunded' }, { type: 'body' }).catch((e: unknown) => e);
+  it("should keep the original body's per-field 422 for a body that is not a Stripe event", async () => {
+    const error = await pipe
+      .transform({ event_id: '', order_id: '1', status: 'refunded' }, { type: 'body' })
+      .catch((e: unknown) => e);
     expect((error as ValidationFailedError).fieldErrors).toEqual({
       event_id: expect.any(Array),
       order_id: expect.any(Array),

@@ -54,18 +54,28 @@ export function mapStripeEvent(event: StripeEventDto, expectedLivemode: boolean)
   const notPaidYet = event.type === 'checkout.session.completed' && object.payment_status !== 'paid';
 
   const orderId = notPaidYet ? null : orderReference(object, fail);
-  const charged = handled.status === 'paid' && !notPaidYet ? amountPaid(object, AMOUNT_FIELD[handled.object], fail) : null;
+  const charged =
+    handled.status === 'paid' && !notPaidYet ? amountPaid(object, AMOUNT_FIELD[handled.object], fail) : null;
   if (Object.keys(errors).length > 0) throw new ValidationFailedError(errors, 'The Stripe event is invalid');
 
   if (notPaidYet) return { ...base, kind: 'acknowledge', status: null, reason: 'not_paid' };
-  if (orderId === null) return { ...base, kind: 'acknowledge', status: handled.status, reason: 'no_order_reference' };
+  if (orderId === null) {
+    return { ...base, kind: 'acknowledge', status: handled.status, reason: 'no_order_reference' };
+  }
   return { ...base, kind: 'settle', orderId, status: handled.status, charged };
 }
 
 /** metadata.order_id first (any object), else client_reference_id (Checkout Session); null if neither is set. */
-function orderReference(object: Record<string, unknown>, fail: (path: string, message: string) => void): number | null {
+function orderReference(
+  object: Record<string, unknown>,
+  fail: (path: string, message: string) => void,
+): number | null {
   const metadata = object.metadata;
-  if (metadata !== undefined && metadata !== null && (typeof metadata !== 'object' || Array.isArray(metadata))) {
+  if (
+    metadata !== undefined &&
+    metadata !== null &&
+    (typeof metadata !== 'object' || Array.isArray(metadata))
+  ) {
     fail('metadata', 'metadata must be an object');
     return null;
   }
@@ -83,7 +93,11 @@ function orderReference(object: Record<string, unknown>, fail: (path: string, me
   return Number(value);
 }
 
-function amountPaid(object: Record<string, unknown>, field: string, fail: (path: string, message: string) => void): Charged | null {
+function amountPaid(
+  object: Record<string, unknown>,
+  field: string,
+  fail: (path: string, message: string) => void,
+): Charged | null {
   const amount = object[field];
   const currency = object.currency;
   const amountOk = typeof amount === 'number' && Number.isSafeInteger(amount) && amount >= 0;
@@ -94,7 +108,10 @@ function amountPaid(object: Record<string, unknown>, field: string, fail: (path:
 }
 
 /** Either accepted body, as what the webhook acts on. The original body always settles its order. */
-export function toPaymentNotice(body: PaymentWebhookDto | StripeEventDto, expectedLivemode: boolean): PaymentNotice {
+export function toPaymentNotice(
+  body: PaymentWebhookDto | StripeEventDto,
+  expectedLivemode: boolean,
+): PaymentNotice {
   if (body instanceof StripeEventDto) return mapStripeEvent(body, expectedLivemode);
   return {
     kind: 'settle',

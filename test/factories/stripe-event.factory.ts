@@ -8,7 +8,8 @@ import type Stripe from 'stripe';
  * PaymentIntent object", "The Checkout Session object", "The Customer object").
  */
 
-export type PaymentIntentEventType = 'payment_intent.succeeded' | 'payment_intent.payment_failed' | 'payment_intent.canceled';
+export type PaymentIntentEventType =
+  'payment_intent.succeeded' | 'payment_intent.payment_failed' | 'payment_intent.canceled';
 export type CheckoutSessionEventType =
   | 'checkout.session.completed'
   | 'checkout.session.async_payment_succeeded'
@@ -37,7 +38,11 @@ function metadataOf(options: StripeEventOptions): Stripe.Metadata {
   return options.orderId === undefined ? {} : { order_id: String(options.orderId) };
 }
 
-function envelope<T extends Stripe.Event>(type: T['type'], object: T['data']['object'], options: StripeEventOptions): T {
+function envelope<T extends Stripe.Event>(
+  type: T['type'],
+  object: T['data']['object'],
+  options: StripeEventOptions,
+): T {
   const event: Stripe.EventBase & { type: string; data: { object: unknown } } = {
     id: options.id ?? stripeId('evt'),
     object: 'event',
@@ -58,7 +63,10 @@ const PAYMENT_INTENT_STATUS: Record<PaymentIntentEventType, Stripe.PaymentIntent
   'payment_intent.canceled': 'canceled',
 };
 
-export function paymentIntent(type: PaymentIntentEventType, options: StripeEventOptions = {}): Stripe.PaymentIntent {
+export function paymentIntent(
+  type: PaymentIntentEventType,
+  options: StripeEventOptions = {},
+): Stripe.PaymentIntent {
   const amount = options.amount ?? 2000;
   const succeeded = type === 'payment_intent.succeeded';
   const created = nowSeconds() - 60;
@@ -121,11 +129,21 @@ export function paymentIntent(type: PaymentIntentEventType, options: StripeEvent
   };
 }
 
-export function paymentIntentEvent(type: PaymentIntentEventType, options: StripeEventOptions = {}): Stripe.Event {
-  return envelope<Stripe.PaymentIntentSucceededEvent>(type as 'payment_intent.succeeded', paymentIntent(type, options), options);
+export function paymentIntentEvent(
+  type: PaymentIntentEventType,
+  options: StripeEventOptions = {},
+): Stripe.Event {
+  return envelope<Stripe.PaymentIntentSucceededEvent>(
+    type as 'payment_intent.succeeded',
+    paymentIntent(type, options),
+    options,
+  );
 }
 
-export function checkoutSession(type: CheckoutSessionEventType, options: StripeEventOptions = {}): Stripe.Checkout.Session {
+export function checkoutSession(
+  type: CheckoutSessionEventType,
+  options: StripeEventOptions = {},
+): Stripe.Checkout.Session {
   const amount = options.amount ?? 2000;
   const expired = type === 'checkout.session.expired';
   const failed = type === 'checkout.session.async_payment_failed';
@@ -151,7 +169,12 @@ export function checkoutSession(type: CheckoutSessionEventType, options: StripeE
     currency: options.currency ?? 'usd',
     currency_conversion: null,
     custom_fields: [],
-    custom_text: { after_submit: null, shipping_address: null, submit: null, terms_of_service_acceptance: null },
+    custom_text: {
+      after_submit: null,
+      shipping_address: null,
+      submit: null,
+      terms_of_service_acceptance: null,
+    },
     customer: null,
     customer_account: null,
     customer_creation: 'if_required',
@@ -172,7 +195,18 @@ export function checkoutSession(type: CheckoutSessionEventType, options: StripeE
     expires_at: created + 86_400,
     integration_identifier: null,
     invoice: null,
-    invoice_creation: { enabled: false, invoice_data: { account_tax_ids: null, custom_fields: null, description: null, footer: null, issuer: null, metadata: {}, rendering_options: null } },
+    invoice_creation: {
+      enabled: false,
+      invoice_data: {
+        account_tax_ids: null,
+        custom_fields: null,
+        description: null,
+        footer: null,
+        issuer: null,
+        metadata: {},
+        rendering_options: null,
+      },
+    },
     livemode: options.livemode ?? false,
     locale: null,
     managed_payments: null,
@@ -205,8 +239,15 @@ export function checkoutSession(type: CheckoutSessionEventType, options: StripeE
   };
 }
 
-export function checkoutSessionEvent(type: CheckoutSessionEventType, options: StripeEventOptions = {}): Stripe.Event {
-  return envelope<Stripe.CheckoutSessionCompletedEvent>(type as 'checkout.session.completed', checkoutSession(type, options), options);
+export function checkoutSessionEvent(
+  type: CheckoutSessionEventType,
+  options: StripeEventOptions = {},
+): Stripe.Event {
+  return envelope<Stripe.CheckoutSessionCompletedEvent>(
+    type as 'checkout.session.completed',
+    checkoutSession(type, options),
+    options,
+  );
 }
 
 /** An event type the webhook does not act on, from the same Stripe account. */
@@ -221,7 +262,12 @@ export function customerCreatedEvent(options: StripeEventOptions = {}): Stripe.E
     default_source: null,
     description: null,
     email: 'jennyrosen@example.com',
-    invoice_settings: { custom_fields: null, default_payment_method: null, footer: null, rendering_options: null },
+    invoice_settings: {
+      custom_fields: null,
+      default_payment_method: null,
+      footer: null,
+      rendering_options: null,
+    },
     livemode: options.livemode ?? false,
     metadata: metadataOf(options),
     name: 'Jenny Rosen',

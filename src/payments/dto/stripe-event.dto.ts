@@ -1,6 +1,14 @@
 import { ApiProperty } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
-import { Equals, IsBoolean, IsNotEmpty, IsObject, IsString, MaxLength, ValidateNested } from 'class-validator';
+import {
+  Equals,
+  IsBoolean,
+  IsNotEmpty,
+  IsObject,
+  IsString,
+  MaxLength,
+  ValidateNested,
+} from 'class-validator';
 
 export class StripeEventDataDto {
   @ApiProperty({
@@ -9,7 +17,15 @@ export class StripeEventDataDto {
     description:
       'The PaymentIntent or Checkout Session. Order: `metadata.order_id`, else `client_reference_id`; amount: ' +
       '`amount_received` (PaymentIntent) or `amount_total` (Checkout Session), in the smallest unit, with `currency`',
-    example: { id: 'pi_3MtwBwLkdIwHu7ix28a3tqPa', object: 'payment_intent', amount: 49995, amount_received: 49995, currency: 'usd', metadata: { order_id: '1' }, status: 'succeeded' },
+    example: {
+      id: 'pi_3MtwBwLkdIwHu7ix28a3tqPa',
+      object: 'payment_intent',
+      amount: 49995,
+      amount_received: 49995,
+      currency: 'usd',
+      metadata: { order_id: '1' },
+      status: 'succeeded',
+    },
   })
   @IsObject()
   object: Record<string, unknown>;
@@ -21,7 +37,11 @@ export class StripeEventDataDto {
  * `data.object` a type needs are checked by the mapper (stripe-event.mapper.ts).
  */
 export class StripeEventDto {
-  @ApiProperty({ maxLength: 255, description: "Stripe's event id: a redelivery carries the same one", example: 'evt_1NG8Du2eZvKYlo2CUI79vXWy' })
+  @ApiProperty({
+    maxLength: 255,
+    description: "Stripe's event id: a redelivery carries the same one",
+    example: 'evt_1NG8Du2eZvKYlo2CUI79vXWy',
+  })
   @IsString()
   @IsNotEmpty()
   @MaxLength(255)
@@ -37,7 +57,10 @@ export class StripeEventDto {
   @MaxLength(255)
   type: string;
 
-  @ApiProperty({ description: 'Must equal PAYMENT_LIVEMODE (test and live traffic never mix)', example: false })
+  @ApiProperty({
+    description: 'Must equal PAYMENT_LIVEMODE (test and live traffic never mix)',
+    example: false,
+  })
   @IsBoolean()
   livemode: boolean;
 
