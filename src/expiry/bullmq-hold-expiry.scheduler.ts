@@ -12,7 +12,7 @@ import {
 } from './expiry.constants';
 import { HoldExpiryScheduler, ScheduledHold } from './hold-expiry.scheduler';
 import { QUEUE_REDIS } from './queue-connection.module';
-import { withTimeout } from './with-timeout';
+import { withTimeout } from '../common/with-timeout';
 
 /**
  * A delayed BullMQ job per hold. Redis is optional for correctness: when it is down or slow,

@@ -3,7 +3,7 @@ import { Logger, OnModuleDestroy } from '@nestjs/common';
 import type { Job } from 'bullmq';
 import { HoldsService } from '../holds/holds.service';
 import { HOLD_EXPIRY_QUEUE, HoldExpiryJobData } from './expiry.constants';
-import { withTimeout } from './with-timeout';
+import { withTimeout } from '../common/with-timeout';
 
 /** How long shutdown waits for the jobs in hand before leaving them to BullMQ's stalled-job recovery. */
 const DRAIN_TIMEOUT_MS = 10_000;

@@ -2,7 +2,7 @@ import { Inject, Logger, Module, OnApplicationShutdown } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import Redis from 'ioredis';
 import type { AllConfig } from '../config/config.types';
-import { withTimeout } from './with-timeout';
+import { withTimeout } from '../common/with-timeout';
 
 export const QUEUE_REDIS = Symbol('QUEUE_REDIS');
 

@@ -1,5 +1,6 @@
 import { Injectable, Logger, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
 import { Gauge, register } from 'prom-client';
+import { withTimeout } from '../common/with-timeout';
 import { UnitOfWork } from '../database/unit-of-work';
 import { ProductsRepository, StockLevel } from '../products/products.repository';
 
@@ -61,18 +62,12 @@ export class StockGauges implements OnModuleInit, OnModuleDestroy {
   }
 
   private async query(): Promise<StockLevel[]> {
-    let timer: NodeJS.Timeout | undefined;
-    const timeout = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new Error('timed out')), QUERY_TIMEOUT_MS);
-    });
     try {
       const levels = this.unitOfWork.read(() => this.products.findStockLevels(MAX_PRODUCTS_IN_METRICS));
-      return await Promise.race([levels, timeout]);
+      return await withTimeout(levels, QUERY_TIMEOUT_MS);
     } catch (error) {
       this.logger.debug({ event: 'metrics.stock_unavailable', reason: (error as Error).message });
       return [];
-    } finally {
-      clearTimeout(timer);
     }
   }
 }

@@ -2,6 +2,7 @@ import { CACHE_MANAGER, Cache } from '@nestjs/cache-manager';
 import { Inject, Injectable, Logger, OnModuleDestroy } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import { randomUUID } from 'node:crypto';
+import { withTimeout } from '../common/with-timeout';
 import type { AllConfig } from '../config/config.types';
 import { CACHE_COMMAND_TIMEOUT_MS, PRODUCT_CACHE_STORE, ProductCacheStore } from './product-cache.store';
 
@@ -149,16 +150,8 @@ export class ProductCache implements OnModuleDestroy {
     // Not connected (Redis down, or closed at shutdown): fail at once. Sending anyway would
     // make the Keyv adapter open a new connection after shutdown, which nothing would close.
     if (!this.store.isReady()) return FAILED;
-    let timer: NodeJS.Timeout | undefined;
-    const timeout = new Promise<Failed>((resolve) => {
-      timer = setTimeout(() => resolve(FAILED), CACHE_COMMAND_TIMEOUT_MS + 50);
-    });
-    try {
-      const result = await Promise.race([command().catch((): Failed => FAILED), timeout]);
-      if (result === FAILED) this.skipUntil = Date.now() + SKIP_AFTER_FAILURE_MS;
-      return result;
-    } finally {
-      clearTimeout(timer);
-    }
+    const result = await withTimeout(command(), CACHE_COMMAND_TIMEOUT_MS + 50).catch((): Failed => FAILED);
+    if (result === FAILED) this.skipUntil = Date.now() + SKIP_AFTER_FAILURE_MS;
+    return result;
   }
 }
