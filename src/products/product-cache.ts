@@ -85,12 +85,6 @@ export class ProductCache implements OnModuleDestroy {
     await this.attempt(() => this.cache.set(productCacheKeys.entry(productId), entry, this.ttlMs));
   }
 
-  /** The product's current generation, if any (diagnostics and tests). */
-  async generationOf(productId: number): Promise<string | undefined> {
-    const generation = await this.attempt(() => this.cache.get<string>(productCacheKeys.generation(productId)));
-    return generation === FAILED ? undefined : generation;
-  }
-
   /**
    * Call after the commit that changed the product's stock, before answering. If the
    * store cannot take it now, this process stops using the cache for the product and
