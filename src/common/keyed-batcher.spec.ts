@@ -1,4 +1,5 @@
-import { KeyedBatcher, OverloadedError } from './keyed-batcher';
+import { ServiceBusyError } from './errors/domain.error';
+import { KeyedBatcher } from './keyed-batcher';
 
 function deferred<T>() {
   let resolve!: (value: T) => void;
@@ -100,7 +101,7 @@ describe(KeyedBatcher.name, () => {
     const queued = [sut.submit('a', 2), sut.submit('a', 3)];
     const shed = sut.submit('a', 4);
 
-    await expect(shed).rejects.toBeInstanceOf(OverloadedError);
+    await expect(shed).rejects.toBeInstanceOf(ServiceBusyError);
     gate.resolve();
     await expect(Promise.all([running, ...queued])).resolves.toEqual([1, 2, 3]);
     await expect(sut.submit('a', 5)).resolves.toBe(5);
@@ -112,8 +113,8 @@ describe(KeyedBatcher.name, () => {
 
     const beside = sut.runBeside('a', () => gate.promise.then(() => 'keyed'));
 
-    await expect(sut.submit('a', 1)).rejects.toBeInstanceOf(OverloadedError);
-    await expect(sut.runBeside('a', () => Promise.resolve('again'))).rejects.toBeInstanceOf(OverloadedError);
+    await expect(sut.submit('a', 1)).rejects.toBeInstanceOf(ServiceBusyError);
+    await expect(sut.runBeside('a', () => Promise.resolve('again'))).rejects.toBeInstanceOf(ServiceBusyError);
     await expect(sut.submit('b', 2)).resolves.toBe(2);
     gate.resolve();
     await expect(beside).resolves.toBe('keyed');
@@ -132,33 +133,10 @@ describe(KeyedBatcher.name, () => {
 
     const admitted = [sut.submit('a', 1), sut.runBeside('b', () => gate.promise.then(() => 2))];
 
-    await expect(sut.submit('c', 3)).rejects.toBeInstanceOf(OverloadedError);
-    await expect(sut.runBeside('d', () => Promise.resolve(4))).rejects.toBeInstanceOf(OverloadedError);
+    await expect(sut.submit('c', 3)).rejects.toBeInstanceOf(ServiceBusyError);
+    await expect(sut.runBeside('d', () => Promise.resolve(4))).rejects.toBeInstanceOf(ServiceBusyError);
     gate.resolve();
     await expect(Promise.all(admitted)).resolves.toEqual([1, 2]);
     await expect(sut.submit('c', 3)).resolves.toBe(3);
-  });
-
-  it('should run up to maxConcurrentBatches batches of one key at once', async () => {
-    const gates = [deferred<void>(), deferred<void>()];
-    const batches: number[][] = [];
-    const sut = new KeyedBatcher(
-      async (_key: string, requests: number[]) => {
-        const index = batches.push(requests) - 1;
-        if (index < 2) await gates[index].promise;
-        return requests;
-      },
-      { maxBatchSize: 10, maxQueued: 100, maxConcurrentBatches: 2 },
-    );
-
-    const all = [1, 2, 3, 4].map((n) => sut.submit('a', n));
-    expect(batches).toEqual([[1], [2]]);
-    gates[1].resolve();
-    await all[1];
-    await new Promise((resolve) => setImmediate(resolve));
-    expect(batches).toEqual([[1], [2], [3, 4]]);
-    gates[0].resolve();
-
-    await expect(Promise.all(all)).resolves.toEqual([1, 2, 3, 4]);
   });
 });

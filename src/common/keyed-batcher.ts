@@ -1,14 +1,4 @@
-import { DomainError } from './errors/domain.error';
-
-export class OverloadedError extends DomainError {
-  readonly code = 'SERVICE_BUSY';
-  readonly kind = 'unavailable';
-  override readonly logLevel = 'warn';
-
-  constructor() {
-    super('Too many hold requests are waiting; retry shortly');
-  }
-}
+import { ServiceBusyError } from './errors/domain.error';
 
 interface Pending<Request, Result> {
   request: Request;
@@ -26,38 +16,30 @@ export interface KeyedBatcherOptions {
   maxQueued: number;
   /** The same across all keys (default: only the per-key bound). */
   maxQueuedTotal?: number;
-  /**
-   * Batches of one key allowed to run at once. With 2, the next batch opens its transaction
-   * and queues on the row lock while the current one finishes, so the lock never waits for
-   * the next batch to be set up. Default 1.
-   */
-  maxConcurrentBatches?: number;
 }
 
 /**
- * Group commit, per key: while batches for a key are running, requests for that key queue;
+ * Group commit, per key: while a batch for a key is running, requests for that key queue;
  * when one finishes, everything queued (up to maxBatchSize) goes as the next batch. An idle
  * key runs a request at once, so batching adds no wait; under load, one transaction serves
  * many requests. `run` must return one result per request, in order.
  */
 export class KeyedBatcher<Key, Request, Result> {
   private readonly queues = new Map<Key, Pending<Request, Result>[]>();
-  private readonly running = new Map<Key, number>();
+  /** Keys with a batch running: one at a time per key. */
+  private readonly running = new Set<Key>();
   /** Requests of each key not answered yet: queued, in a running batch, or beside (see runBeside). */
   private readonly admitted = new Map<Key, number>();
   /** The same, across keys. */
   private admittedTotal = 0;
-  private readonly maxConcurrentBatches: number;
 
   constructor(
     private readonly run: (key: Key, requests: Request[]) => Promise<Result[]>,
     private readonly options: KeyedBatcherOptions,
-  ) {
-    this.maxConcurrentBatches = options.maxConcurrentBatches ?? 1;
-  }
+  ) {}
 
   submit(key: Key, request: Request): Promise<Result> {
-    if (!this.admit(key)) return Promise.reject(new OverloadedError());
+    if (!this.admit(key)) return Promise.reject(new ServiceBusyError());
     const queue = this.queues.get(key) ?? [];
     return new Promise<Result>((resolve, reject) => {
       queue.push({ request, resolve, reject });
@@ -77,7 +59,7 @@ export class KeyedBatcher<Key, Request, Result> {
    * the same row lock, and holds a pool connection while it does. Shed (503) when full.
    */
   async runBeside<T>(key: Key, work: () => Promise<T>): Promise<T> {
-    if (!this.admit(key)) throw new OverloadedError();
+    if (!this.admit(key)) throw new ServiceBusyError();
     try {
       return await work();
     } finally {
@@ -104,22 +86,16 @@ export class KeyedBatcher<Key, Request, Result> {
 
   private startBatches(key: Key): void {
     const queue = this.queues.get(key);
-    while (queue && queue.length > 0 && (this.running.get(key) ?? 0) < this.maxConcurrentBatches) {
+    if (queue && queue.length > 0 && !this.running.has(key)) {
       const batch = queue.splice(0, this.options.maxBatchSize);
-      this.running.set(key, (this.running.get(key) ?? 0) + 1);
+      this.running.add(key);
       void this.runBatch(key, batch).finally(() => {
         this.done(key, batch.length);
-        this.batchDone(key);
+        this.running.delete(key);
+        this.startBatches(key);
       });
     }
     if (queue?.length === 0 && !this.running.has(key)) this.queues.delete(key);
-  }
-
-  private batchDone(key: Key): void {
-    const running = (this.running.get(key) ?? 1) - 1;
-    if (running === 0) this.running.delete(key);
-    else this.running.set(key, running);
-    this.startBatches(key);
   }
 
   private async runBatch(key: Key, batch: Pending<Request, Result>[]): Promise<void> {

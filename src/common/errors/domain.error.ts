@@ -42,6 +42,17 @@ export class DatabaseUnavailableError extends DomainError {
   }
 }
 
+/** A bounded queue in front of the database is full (see KeyedBatcher): shed, not queued forever. */
+export class ServiceBusyError extends DomainError {
+  readonly code = 'SERVICE_BUSY';
+  readonly kind = 'unavailable';
+  override readonly logLevel = 'warn';
+
+  constructor() {
+    super('Too many hold requests are waiting; retry shortly');
+  }
+}
+
 export class InvalidIdError extends DomainError {
   readonly code = 'INVALID_ID';
   readonly kind = 'malformed';
