@@ -13,8 +13,10 @@ import { startApp, startProcess, waitUntilReady } from './lib/app-process';
 import { dropDatabase, recreateDatabase } from './lib/database';
 import { load, settle } from './lib/http-load';
 import { mysqlStore } from './lib/mysql-store';
+import { CpuPerRequest, databasePid, formatMicros, measureCpu, procMeter, redisMeter } from './lib/cpu';
 import { deleteKeysWithPrefix } from './lib/redis';
 import { embeddedMode } from './scenarios/embedded-mode';
+import { frameworkFloor } from './scenarios/framework-floor';
 import { rawRowLockLimit } from './scenarios/raw-row-lock';
 import { sellOut } from './scenarios/sell-out';
 
@@ -28,6 +30,7 @@ const CONNECTIONS = 64;
 const DATABASE = `flash_sale_bench_${process.pid}`;
 const APP_PORT = 3901;
 const BARE_PORT = 3902;
+const FLOOR_PORT = 3903;
 
 async function main() {
   const failures: string[] = [];
@@ -37,7 +40,8 @@ async function main() {
     HOLD_TTL_SECONDS: '3600',
     RATE_LIMIT_PER_MINUTE: '0',
     PAYMENT_WEBHOOK_SECRET: 'whsec_benchmark_only',
-    LOG_LEVEL: process.env.LOG_LEVEL ?? 'info',
+    // The conditions CPU per request is compared in: production's quiet level.
+    LOG_LEVEL: process.env.LOG_LEVEL ?? 'warn',
   };
   // The scale-out mode must be named: with no DB_TYPE and REDIS_HOST the app runs embedded.
   const app = await startApp(
@@ -51,6 +55,8 @@ async function main() {
     APP_PORT,
   );
   const store = await mysqlStore(DATABASE);
+  // CPU of each process in the request's path; the database's only when it runs here.
+  const meters = { api: procMeter(app.pid), redis: redisMeter(), database: procMeter(await databasePid()) };
 
   // 1. Hot product: every buyer on one row.
   const hotId = await store.createProduct(100_000_000);
@@ -58,8 +64,11 @@ async function main() {
   await load({ ...holdRequest, connections: CONNECTIONS, durationSeconds: profile.warmupSeconds });
   await settle();
   const before = await store.stockReport(hotId);
-  const hot = await load({ ...holdRequest, connections: CONNECTIONS, durationSeconds: profile.hotSeconds });
-  await settle();
+  const hot = await measureCpu(meters, async () => {
+    const result = await load({ ...holdRequest, connections: CONNECTIONS, durationSeconds: profile.hotSeconds });
+    await settle(); // the tail of the run (requests in flight, jobs queued) is the run's cost too
+    return result;
+  });
   const after = await store.stockReport(hotId);
   const hotBooks = hotProductBooks('hot product', hot, after, before.holds, CONNECTIONS);
   failures.push(...hotBooks.failures);
@@ -76,17 +85,20 @@ async function main() {
   const readUrl = `${app.url}/api/products/${readId}`;
   const readBody = await (await fetch(readUrl)).text();
   await load({ url: readUrl, connections: CONNECTIONS, durationSeconds: profile.warmupSeconds });
-  const reads = await load({ url: readUrl, connections: CONNECTIONS, durationSeconds: profile.readSeconds });
+  const reads = await measureCpu(meters, () => load({ url: readUrl, connections: CONNECTIONS, durationSeconds: profile.readSeconds }));
   if (reads.errors > 0 || reads.non2xx > 0) failures.push(`reads: ${reads.errors} errors, ${reads.non2xx} non-2xx`);
   await store.close();
   await app.stop();
 
-  const stopBare = await startProcess([join(__dirname, 'bare-server.js')], { PORT: String(BARE_PORT), BARE_BODY: readBody });
+  const { stop: stopBare } = await startProcess([join(__dirname, 'bare-server.js')], { PORT: String(BARE_PORT), BARE_BODY: readBody });
   const bareUrl = `http://127.0.0.1:${BARE_PORT}/`;
   await waitUntilReady(bareUrl);
   await load({ url: bareUrl, connections: CONNECTIONS, durationSeconds: profile.warmupSeconds });
   const bare = await load({ url: bareUrl, connections: CONNECTIONS, durationSeconds: profile.readSeconds });
   await stopBare();
+
+  // The minimal Nest + Fastify app: the framework's floor for the CPU-per-request ratios.
+  const floor = await frameworkFloor({ ...profile, connections: CONNECTIONS }, FLOOR_PORT);
 
   // 2. The raw per-transaction limit, with the app stopped so neither competes with the other.
   const raw = await rawRowLockLimit(DATABASE, profile.rawSeconds);
@@ -107,6 +119,7 @@ async function main() {
     sellOut: { ...sale, buyers: profile.buyers, accounting: saleBooks.accounting },
     reads: { app: reads, bareNodeHttp: bare, ratio: round(reads.perSecond / bare.perSecond) },
     embedded: { hotProduct: embedded.hotProduct, sellOut: embedded.sellOut, reads: embedded.reads },
+    frameworkFloor: floor,
     failures,
   };
   report(results);
@@ -121,15 +134,18 @@ async function main() {
   }
 }
 
+type Measured = Awaited<ReturnType<typeof load>> & { cpuMicrosPerRequest: CpuPerRequest };
+
 type Results = {
   date: string;
   smoke: boolean;
-  hotProduct: Awaited<ReturnType<typeof load>> & { accounting: { unitsTaken: number; unitsInStoredHolds: number } };
+  hotProduct: Measured & { accounting: { unitsTaken: number; unitsInStoredHolds: number } };
   rawRowLock: Awaited<ReturnType<typeof rawRowLockLimit>>;
   hotToRawRatio: number;
   sellOut: Awaited<ReturnType<typeof sellOut>> & { buyers: number; accounting: { units: number; unitsHeld: number; oversell: number } };
-  reads: { app: Awaited<ReturnType<typeof load>>; bareNodeHttp: Awaited<ReturnType<typeof load>>; ratio: number };
+  reads: { app: Measured; bareNodeHttp: Awaited<ReturnType<typeof load>>; ratio: number };
   embedded: Omit<Awaited<ReturnType<typeof embeddedMode>>, 'failures'>;
+  frameworkFloor: Awaited<ReturnType<typeof frameworkFloor>>;
 };
 
 function report(r: Results) {
@@ -152,6 +168,34 @@ function report(r: Results) {
   console.log(`\nFlash-sale benchmark${r.smoke ? ' (smoke: timings are not meaningful)' : ''}, ${r.date}\n`);
   for (const [label, value] of rows) console.log(`${label.padEnd(width)}  ${value}`);
   reportModes(r);
+  reportCpu(r);
+}
+
+/** CPU time per 2xx answer of each process, and ours over the framework's floor. */
+function reportCpu(r: Results) {
+  const target = (value: number | null, limit: number) =>
+    r.smoke || value === null ? '' : value <= limit ? ` (<= ${limit}: met)` : ` (<= ${limit}: MISSED)`;
+  const ratio = (ours: number | null, floor: number | null) => (ours === null || !floor ? 'n/a' : `${round(ours / floor)}x`);
+  const hot = r.hotProduct.cpuMicrosPerRequest;
+  const read = r.reads.app.cpuMicrosPerRequest;
+  const eHot = r.embedded.hotProduct.cpuMicrosPerRequest;
+  const eRead = r.embedded.reads.cpuMicrosPerRequest;
+  const floorHold = r.frameworkFloor.hold.cpuMicrosPerRequest.api;
+  const floorRead = r.frameworkFloor.read.cpuMicrosPerRequest.api;
+  const backing = hot.redis === null || hot.database === null ? null : hot.redis + hot.database;
+  const rows: Array<[string, string, string, string, string]> = [
+    ['CPU per 2xx answer', 'API process', 'Redis', 'Database', 'API / floor'],
+    ['Hold, scale-out', formatMicros(hot.api) + target(hot.api, 300), formatMicros(hot.redis), formatMicros(hot.database), ratio(hot.api, floorHold)],
+    ['Hold, embedded', formatMicros(eHot.api) + target(eHot.api, 300), '', '', ratio(eHot.api, floorHold)],
+    ['Cached read, scale-out', formatMicros(read.api) + target(read.api, 90), formatMicros(read.redis), formatMicros(read.database), ratio(read.api, floorRead)],
+    ['Cached read, embedded', formatMicros(eRead.api) + target(eRead.api, 90), '', '', ratio(eRead.api, floorRead)],
+    ['Floor: Nest+Fastify POST + ValidationPipe', formatMicros(floorHold), '', '', '1x'],
+    ['Floor: Nest+Fastify GET', formatMicros(floorRead), '', '', '1x'],
+  ];
+  const widths = [0, 1, 2, 3, 4].map((column) => Math.max(...rows.map((row) => row[column].length)));
+  console.log(`\nCPU time per answered request (${process.version})`);
+  for (const row of rows) console.log(row.map((cell, column) => cell.padEnd(widths[column])).join('  '));
+  console.log(`Redis + database per hold: ${formatMicros(backing)}${target(backing, 100)}`);
 }
 
 /** The scenarios both modes ran, side by side. */

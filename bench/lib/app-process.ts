@@ -5,6 +5,8 @@ const ROOT = join(__dirname, '..', '..');
 
 export interface AppProcess {
   url: string;
+  /** For the CPU meter (/proc/<pid>/stat). */
+  pid: number | undefined;
   stop(): Promise<void>;
 }
 
@@ -23,12 +25,15 @@ export async function startApp(env: Record<string, string>, port: number): Promi
   child.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
   const url = `http://127.0.0.1:${port}`;
   await waitUntilReady(`${url}/api/products?per_page=1`, child, () => stderr);
-  return { url, stop: () => stopProcess(child) };
+  return { url, pid: child.pid, stop: () => stopProcess(child) };
 }
 
-export function startProcess(args: string[], env: Record<string, string> = {}): Promise<() => Promise<void>> {
+export function startProcess(
+  args: string[],
+  env: Record<string, string> = {},
+): Promise<{ pid: number | undefined; stop: () => Promise<void> }> {
   const child = spawn(process.execPath, args, { cwd: ROOT, env: { ...process.env, ...env }, stdio: 'ignore' });
-  return Promise.resolve(() => stopProcess(child));
+  return Promise.resolve({ pid: child.pid, stop: () => stopProcess(child) });
 }
 
 export async function waitUntilReady(url: string, child?: ChildProcess, stderr = () => '', timeoutMs = 60_000) {

@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { hotProductBooks, sellOutBooks } from '../lib/accounting';
 import { startApp } from '../lib/app-process';
+import { measureCpu, procMeter } from '../lib/cpu';
 import { load, LoadResult, settle } from '../lib/http-load';
 import { sqliteStore } from '../lib/sqlite-store';
 import { sellOut } from './sell-out';
@@ -39,23 +40,27 @@ export async function embeddedMode(profile: EmbeddedProfile, port: number, env: 
     store.close();
 
     const app = await startApp(settings, port);
-    let hot: LoadResult;
+    let hot: Awaited<ReturnType<typeof measureCpu<LoadResult>>>;
     let holdsBefore: number;
     let sale: Awaited<ReturnType<typeof sellOut>>;
-    let reads: LoadResult;
+    let reads: Awaited<ReturnType<typeof measureCpu<LoadResult>>>;
     try {
       const holdRequest = { url: `${app.url}/api/holds`, method: 'POST' as const, body: { product_id: hotId, quantity: 1 } };
       await load({ ...holdRequest, connections: profile.connections, durationSeconds: profile.warmupSeconds });
       await settle();
       holdsBefore = await storedHolds(app.url);
-      hot = await load({ ...holdRequest, connections: profile.connections, durationSeconds: profile.hotSeconds });
-      await settle();
+      const meters = { api: procMeter(app.pid) };
+      hot = await measureCpu(meters, async () => {
+        const result = await load({ ...holdRequest, connections: profile.connections, durationSeconds: profile.hotSeconds });
+        await settle();
+        return result;
+      });
 
       sale = await sellOut(app.url, saleId, profile.buyers);
 
       const readUrl = `${app.url}/api/products/${readId}`;
       await load({ url: readUrl, connections: profile.connections, durationSeconds: profile.warmupSeconds });
-      reads = await load({ url: readUrl, connections: profile.connections, durationSeconds: profile.readSeconds });
+      reads = await measureCpu(meters, () => load({ url: readUrl, connections: profile.connections, durationSeconds: profile.readSeconds }));
     } finally {
       await app.stop();
     }
