@@ -18,6 +18,11 @@ export function createFastifyAdapter(trustProxy: string = loadConfig().app.trust
     genReqId: requestIdFor,
     // Whose X-Forwarded-For makes request.ip, which the rate limits key on.
     trustProxy: trustProxyOption(trustProxy),
+    // No Nest middleware is mounted (requests are logged by Fastify hooks, nestjs-pino gets
+    // `forRoutes: []`), so @fastify/middie, whose hooks run on every request even with
+    // nothing to run, is not registered. A module that ever calls consumer.apply(...) fails
+    // at boot with "use is not a function" instead of running without its middleware.
+    skipMiddie: true,
   });
 }
 
