@@ -1,6 +1,7 @@
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
 import { Logger } from 'nestjs-pino';
 import { HttpExceptionFilter } from '../common/filters/http-exception.filter';
+import { BODY_SCHEMA_AJV, schemaErrorFormatter } from '../common/http/body-schema';
 import { ApiValidationPipe } from '../common/pipes/api-validation.pipe';
 import { loadConfig } from '../config/configuration';
 import { REQUEST_ID_HEADER, requestIdFor } from '../observability/logger-options';
@@ -23,6 +24,9 @@ export function createFastifyAdapter(trustProxy: string = loadConfig().app.trust
     // nothing to run, is not registered. A module that ever calls consumer.apply(...) fails
     // at boot with "use is not a function" instead of running without its middleware.
     skipMiddie: true,
+    // Routes with a body schema (ValidatedBody): strict types, and failures as our 422 envelope.
+    ajv: BODY_SCHEMA_AJV,
+    schemaErrorFormatter,
   });
 }
 

@@ -1,6 +1,7 @@
 import { Body, Controller, Get, HttpCode, HttpStatus, Param, Post, Query } from '@nestjs/common';
-import { ApiBody, ApiOperation, ApiParam, ApiTags } from '@nestjs/swagger';
+import { ApiOperation, ApiParam, ApiTags } from '@nestjs/swagger';
 import { ApiErrors, ApiSuccess, BODY_ERRORS, IDEMPOTENCY_ERRORS } from '../common/http/api-responses';
+import { ValidatedBody } from '../common/http/body-schema';
 import { page, success } from '../common/http/envelope';
 import { PaginationQueryDto, toPageRequest } from '../common/http/pagination.dto';
 import { ParseIdPipe } from '../common/pipes/parse-id.pipe';
@@ -8,7 +9,7 @@ import { ApiIdempotencyKey } from '../idempotency/idempotency.docs';
 import { Idempotent, IdempotencyKey } from '../idempotency/idempotency.interceptor';
 import { RateLimited } from '../security/rate-limit';
 import type { IdempotentRequest } from '../idempotency/idempotency.rules';
-import { CreateHoldDto } from './dto/create-hold.dto';
+import { CREATE_HOLD_BODY, type CreateHoldBody } from './dto/create-hold.dto';
 import { CreatedHoldResponseDto, createdHoldAnswer, HoldResponseDto } from './dto/hold-response.dto';
 import { HoldsService } from './holds.service';
 
@@ -46,12 +47,9 @@ export class HoldsController {
     summary: 'Reserve stock for HOLD_TTL_SECONDS',
     description: 'Never oversells: a refused request (409) takes nothing. An expired hold gives its units back.',
   })
-  @ApiBody({
-    type: CreateHoldDto,
-    examples: {
-      'hold 5 of product 1': { value: { product_id: 1, quantity: 5 } },
-      'for a customer': { value: { product_id: 1, quantity: 2, customer_id: 'cus_42' } },
-    },
+  @ValidatedBody(CREATE_HOLD_BODY, {
+    'hold 5 of product 1': { value: { product_id: 1, quantity: 5 } },
+    'for a customer': { value: { product_id: 1, quantity: 2, customer_id: 'cus_42' } },
   })
   @ApiSuccess({ status: 201, type: CreatedHoldResponseDto, description: 'The hold', examples: { created: { status: 'success', data: CREATED } } })
   @ApiErrors(
@@ -59,7 +57,7 @@ export class HoldsController {
     { 404: ['PRODUCT_NOT_FOUND'], 409: ['INSUFFICIENT_STOCK', 'SALE_NOT_STARTED', 'SALE_ENDED', 'CUSTOMER_LIMIT_EXCEEDED'] },
     IDEMPOTENCY_ERRORS,
   )
-  async create(@Body() body: CreateHoldDto, @IdempotencyKey() idempotency?: IdempotentRequest) {
+  async create(@Body() body: CreateHoldBody, @IdempotencyKey() idempotency?: IdempotentRequest) {
     const hold = await this.holds.create(body.product_id, body.quantity, idempotency, body.customer_id ?? null);
     return createdHoldAnswer(hold);
   }
