@@ -19,6 +19,7 @@ import { embeddedMode } from './scenarios/embedded-mode';
 import { frameworkFloor } from './scenarios/framework-floor';
 import { rawRowLockLimit } from './scenarios/raw-row-lock';
 import { sellOut } from './scenarios/sell-out';
+import { sparePort } from '../test/utils/ports';
 
 const smoke = process.argv.includes('--smoke');
 const profile = smoke
@@ -28,11 +29,11 @@ const CONNECTIONS = 64;
 // One database and one Redis namespace per run, removed at the end: a run never inherits
 // another's rows or delayed jobs.
 const DATABASE = `flash_sale_bench_${process.pid}`;
-const APP_PORT = 3901;
-const BARE_PORT = 3902;
-const FLOOR_PORT = 3903;
 
 async function main() {
+  // Ports nothing listens on: with fixed ones, a second benchmark on the machine (another
+  // checkout) would answer this one's readiness probe, and its figures would be mixed in.
+  const [APP_PORT, BARE_PORT, FLOOR_PORT] = [await sparePort(), await sparePort(), await sparePort()];
   const failures: string[] = [];
   await recreateDatabase(DATABASE);
   const appSettings = {
