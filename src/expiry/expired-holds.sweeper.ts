@@ -71,7 +71,7 @@ export class ExpiredHoldsSweeper implements OnApplicationBootstrap, OnModuleDest
     let released = 0;
     for (let batch = 0; batch < MAX_BATCHES_PER_RUN && !this.stopping; batch++) {
       const now = new Date();
-      const candidates = await this.unitOfWork.read(() => this.holds.findExpiredActive(now, SWEEP_BATCH_SIZE));
+      const candidates = await this.unitOfWork.read((manager) => this.holds.findExpiredActive(manager, now, SWEEP_BATCH_SIZE));
       let releasedInBatch = 0;
       for (const [productId, holdIds] of planSweep(candidates)) {
         if (this.stopping) break;

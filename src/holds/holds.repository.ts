@@ -1,6 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { InjectRepository } from '@nestjs/typeorm';
-import { EntityManager, Repository } from 'typeorm';
+import type { EntityManager } from 'typeorm';
 import type { PageRequest } from '../common/http/pagination.dto';
 import { execute, select, sqlDateTime } from '../database/raw-sql';
 import { lockForUpdate } from '../database/row-lock';
@@ -8,16 +7,15 @@ import { Hold } from './hold.entity';
 
 export type NewHold = Pick<Hold, 'productId' | 'customerId' | 'quantity' | 'holdExpiresAt' | 'createdAt'>;
 
+/** Hold persistence. Every method takes the manager of the caller's unit of work first (UnitOfWork.run or read). */
 @Injectable()
 export class HoldsRepository {
-  constructor(@InjectRepository(Hold) private readonly holds: Repository<Hold>) {}
-
-  findById(id: number): Promise<Hold | null> {
-    return this.holds.findOneBy({ id });
+  findById(manager: EntityManager, id: number): Promise<Hold | null> {
+    return manager.getRepository(Hold).findOneBy({ id });
   }
 
-  findPage({ page, perPage }: PageRequest): Promise<[Hold[], number]> {
-    return this.holds.findAndCount({ order: { id: 'DESC' }, skip: (page - 1) * perPage, take: perPage });
+  findPage(manager: EntityManager, { page, perPage }: PageRequest): Promise<[Hold[], number]> {
+    return manager.getRepository(Hold).findAndCount({ order: { id: 'DESC' }, skip: (page - 1) * perPage, take: perPage });
   }
 
   /**
@@ -87,8 +85,9 @@ export class HoldsRepository {
    * Expired active holds, oldest expiry first, without locking: candidates for the sweeper,
    * which re-checks each under its locks. Served by IDX_holds_active_expiry.
    */
-  async findExpiredActive(now: Date, limit: number): Promise<Array<{ id: number; productId: number }>> {
-    const rows = await this.holds
+  async findExpiredActive(manager: EntityManager, now: Date, limit: number): Promise<Array<{ id: number; productId: number }>> {
+    const rows = await manager
+      .getRepository(Hold)
       .createQueryBuilder('hold')
       .select('hold.id', 'id')
       .addSelect('hold.product_id', 'productId')

@@ -232,7 +232,7 @@ export class HoldsService {
    * any number of times, concurrently with itself, the sweeper and order creation.
    */
   async releaseIfExpired(holdId: number, source: ReleaseSource): Promise<Hold | null> {
-    const candidate = await this.unitOfWork.read(() => this.holds.findById(holdId));
+    const candidate = await this.unitOfWork.read((manager) => this.holds.findById(manager, holdId));
     if (!candidate || !isReleasable(candidate, new Date())) return null;
     const [released] = await this.releaseExpired(candidate.productId, [holdId], source);
     return released ?? null;
@@ -285,12 +285,12 @@ export class HoldsService {
   }
 
   async findOne(id: number): Promise<Hold> {
-    const hold = await this.unitOfWork.read(() => this.holds.findById(id));
+    const hold = await this.unitOfWork.read((manager) => this.holds.findById(manager, id));
     if (!hold) throw new HoldNotFoundError(id);
     return hold;
   }
 
   findPage(request: PageRequest): Promise<[Hold[], number]> {
-    return this.unitOfWork.read(() => this.holds.findPage(request));
+    return this.unitOfWork.read((manager) => this.holds.findPage(manager, request));
   }
 }

@@ -1,6 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { InjectRepository } from '@nestjs/typeorm';
-import { EntityManager, Repository } from 'typeorm';
+import type { EntityManager } from 'typeorm';
 import type { PageRequest } from '../common/http/pagination.dto';
 import { lockForUpdate } from '../database/row-lock';
 import { Order } from './order.entity';
@@ -8,16 +7,15 @@ import type { OrderStatus } from './order-status';
 
 export type NewOrder = Pick<Order, 'holdId' | 'productId' | 'customerId' | 'quantity' | 'amount' | 'createdAt'>;
 
+/** Order persistence. Every method takes the manager of the caller's unit of work first (UnitOfWork.run or read). */
 @Injectable()
 export class OrdersRepository {
-  constructor(@InjectRepository(Order) private readonly orders: Repository<Order>) {}
-
-  findById(id: number, manager: EntityManager = this.orders.manager): Promise<Order | null> {
+  findById(manager: EntityManager, id: number): Promise<Order | null> {
     return manager.getRepository(Order).findOneBy({ id });
   }
 
-  findPage({ page, perPage }: PageRequest): Promise<[Order[], number]> {
-    return this.orders.findAndCount({ order: { id: 'DESC' }, skip: (page - 1) * perPage, take: perPage });
+  findPage(manager: EntityManager, { page, perPage }: PageRequest): Promise<[Order[], number]> {
+    return manager.getRepository(Order).findAndCount({ order: { id: 'DESC' }, skip: (page - 1) * perPage, take: perPage });
   }
 
   async insertPending(manager: EntityManager, row: NewOrder): Promise<Order> {

@@ -71,7 +71,7 @@ export class OrdersService {
     assertCanBeOrdered(hold, now);
     if (!(await this.holds.markUsed(manager, holdId, now))) throw new HoldAlreadyUsedError(holdId);
     // A plain read: the price is not contended, and a locking read would queue behind hot holds.
-    const product = await this.products.findById(hold.productId, manager);
+    const product = await this.products.findById(manager, hold.productId);
     if (!product) throw new ProductNotFoundError(hold.productId);
     return this.orders.insertPending(manager, {
       holdId,
@@ -84,12 +84,12 @@ export class OrdersService {
   }
 
   async findOne(id: number): Promise<Order> {
-    const order = await this.unitOfWork.read(() => this.orders.findById(id));
+    const order = await this.unitOfWork.read((manager) => this.orders.findById(manager, id));
     if (!order) throw new OrderNotFoundError(id);
     return order;
   }
 
   findPage(request: PageRequest): Promise<[Order[], number]> {
-    return this.unitOfWork.read(() => this.orders.findPage(request));
+    return this.unitOfWork.read((manager) => this.orders.findPage(manager, request));
   }
 }

@@ -111,7 +111,7 @@ export class PaymentsService {
     payloadHash: string,
   ): Promise<WebhookOutcome> {
     const { eventId, orderId, status, charged } = notice;
-    const order = await this.orders.findById(orderId, manager);
+    const order = await this.orders.findById(manager, orderId);
     // Not recorded: the provider retries, and the retry applies once the order exists.
     if (!order) throw new OrderNotFoundError(orderId);
 

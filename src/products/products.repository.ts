@@ -1,6 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { InjectRepository } from '@nestjs/typeorm';
-import { EntityManager, Repository } from 'typeorm';
+import type { EntityManager } from 'typeorm';
 import type { PageRequest } from '../common/http/pagination.dto';
 import { execute, sqlDateTime } from '../database/raw-sql';
 import { lockForUpdate } from '../database/row-lock';
@@ -15,23 +14,22 @@ export interface StockLevel {
   total: number;
 }
 
-/** Product persistence. Methods that change stock take the caller's transaction manager. */
+/** Product persistence. Every method takes the manager of the caller's unit of work first (UnitOfWork.run or read). */
 @Injectable()
 export class ProductsRepository {
-  constructor(@InjectRepository(Product) private readonly products: Repository<Product>) {}
-
-  /** A plain (non-locking) read; pass the manager to read inside a transaction. */
-  findById(id: number, manager: EntityManager = this.products.manager): Promise<Product | null> {
+  /** A plain (non-locking) read. */
+  findById(manager: EntityManager, id: number): Promise<Product | null> {
     return manager.getRepository(Product).findOneBy({ id });
   }
 
-  findPage({ page, perPage }: PageRequest): Promise<[Product[], number]> {
-    return this.products.findAndCount({ order: { id: 'ASC' }, skip: (page - 1) * perPage, take: perPage });
+  findPage(manager: EntityManager, { page, perPage }: PageRequest): Promise<[Product[], number]> {
+    return manager.getRepository(Product).findAndCount({ order: { id: 'ASC' }, skip: (page - 1) * perPage, take: perPage });
   }
 
   /** Stock of the first `limit` products by id, for the metrics gauges (a plain, bounded read). */
-  async findStockLevels(limit: number): Promise<StockLevel[]> {
-    const rows = await this.products
+  async findStockLevels(manager: EntityManager, limit: number): Promise<StockLevel[]> {
+    const rows = await manager
+      .getRepository(Product)
       .createQueryBuilder('product')
       .select(['product.id AS id', 'product.available_stock AS available', 'product.total_stock AS total'])
       .orderBy('product.id', 'ASC')

@@ -14,12 +14,12 @@ export class ProductsService {
 
   /** Plain reads, through the unit of work so that on SQLite they never see a unit's uncommitted writes. */
   async findOne(id: number): Promise<Product> {
-    const product = await this.unitOfWork.read((manager) => this.products.findById(id, manager));
+    const product = await this.unitOfWork.read((manager) => this.products.findById(manager, id));
     if (!product) throw new ProductNotFoundError(id);
     return product;
   }
 
   findPage(request: PageRequest): Promise<[Product[], number]> {
-    return this.unitOfWork.read(() => this.products.findPage(request));
+    return this.unitOfWork.read((manager) => this.products.findPage(manager, request));
   }
 }
