@@ -1,6 +1,6 @@
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
 import { Logger } from 'nestjs-pino';
-import { HttpExceptionFilter } from '../common/filters/http-exception.filter';
+import { AllExceptionsFilter } from '../common/filters/all-exceptions.filter';
 import { BODY_SCHEMA_AJV, schemaErrorFormatter } from '../common/http/body-schema';
 import { ApiValidationPipe } from '../common/pipes/api-validation.pipe';
 import { loadConfig } from '../config/configuration';
@@ -36,7 +36,7 @@ export function configureHttpApp(app: NestFastifyApplication): NestFastifyApplic
   app.useLogger(app.get(Logger));
   app.setGlobalPrefix('api', { exclude: ['health', 'metrics'] });
   app.useGlobalPipes(new ApiValidationPipe());
-  app.useGlobalFilters(new HttpExceptionFilter());
+  app.useGlobalFilters(new AllExceptionsFilter());
   // SIGTERM/SIGINT: stop listening, finish the requests in hand, then close the rest.
   enableGracefulShutdown(app);
   // The API speaks JSON only: without Fastify's default text/plain parser, any other media

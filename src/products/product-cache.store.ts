@@ -1,8 +1,6 @@
 import { createClient, createKeyv } from '@keyv/redis';
-import { Logger, Module } from '@nestjs/common';
-import { ConfigService } from '@nestjs/config';
+import { Logger } from '@nestjs/common';
 import { Keyv } from 'keyv';
-import type { AllConfig } from '../config/config.types';
 import type { RedisConfig } from '../config/redis.config';
 
 /**
@@ -114,20 +112,3 @@ class BoundedMap<K, V> extends Map<K, V> {
     return super.set(key, value);
   }
 }
-
-/**
- * One store per app, shared by the cache module and ProductCache (so one Redis connection);
- * @nestjs/cache-manager disconnects its Keyv stores at shutdown.
- */
-@Module({
-  providers: [
-    {
-      provide: PRODUCT_CACHE_STORE,
-      inject: [ConfigService],
-      useFactory: (config: ConfigService<AllConfig, true>) =>
-        createProductCacheStore(config.getOrThrow('redis', { infer: true })),
-    },
-  ],
-  exports: [PRODUCT_CACHE_STORE],
-})
-export class ProductCacheStoreModule {}

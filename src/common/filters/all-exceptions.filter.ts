@@ -3,10 +3,10 @@ import type { FastifyReply } from 'fastify';
 import { DomainError } from '../errors/domain.error';
 import { toErrorResponse } from '../errors/error-response';
 
-/** The one place that turns exceptions into HTTP responses with the error envelope. */
+/** Catches every exception (domain errors, HTTP errors, driver errors, bugs): the one place that turns them into HTTP responses with the error envelope. */
 @Catch()
-export class HttpExceptionFilter implements ExceptionFilter {
-  private readonly logger = new Logger(HttpExceptionFilter.name);
+export class AllExceptionsFilter implements ExceptionFilter {
+  private readonly logger = new Logger(AllExceptionsFilter.name);
 
   catch(exception: unknown, host: ArgumentsHost): void {
     const reply = host.switchToHttp().getResponse<FastifyReply>();
