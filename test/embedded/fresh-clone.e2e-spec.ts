@@ -68,7 +68,16 @@ describe('Fresh clone: npm start with nothing configured (embedded e2e)', () => 
 
     expect(body).toEqual({
       status: 'success',
-      data: { id: 1, name: 'Limited Edition Flash Sale Item', total_stock: 100, available_stock: 100, price: '99.99' },
+      data: {
+        id: 1,
+        name: 'Limited Edition Flash Sale Item',
+        total_stock: 100,
+        available_stock: 100,
+        price: '99.99',
+        sale_starts_at: null,
+        sale_ends_at: null,
+        max_per_customer: null,
+      },
     });
     expect(elapsedMs).toBeLessThan(DEADLINE_MS);
     expect(existsSync(join(clone, 'data', 'flash-sale.sqlite'))).toBe(true);

@@ -40,7 +40,7 @@ export interface ChildRun {
  * `src/<entry>.ts` as its own process (ts-node, no build), from a scratch folder so a
  * developer's `.env` in the project never leaks in.
  */
-export function runEntry(entry: 'main' | 'worker' | 'cli/reset-database', env: Record<string, string>): ChildRun {
+export function runEntry(entry: 'main' | 'worker' | 'cli/reset-database' | 'cli/audit-stock', env: Record<string, string>): ChildRun {
   const cwd = mkdtempSync(join(tmpdir(), 'flash-sale-cwd-'));
   const child = spawn(
     process.execPath,

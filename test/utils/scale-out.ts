@@ -1,9 +1,8 @@
-import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import http from 'node:http';
 import { DataSource } from 'typeorm';
 import { buildDataSourceOptions } from '../../src/database/data-source-options';
-import { ChildRun, cleanEnv, ROOT, runEntry, sparePort, stop, track, waitForAnswer } from './embedded';
+import { ChildRun, cleanEnv, runEntry, sparePort, stop, waitForAnswer } from './embedded';
 import { deleteRedisKeys } from './redis-server';
 import { dropDatabase, TEST_DB } from './test-env';
 
@@ -77,15 +76,12 @@ export function openDatabase(databaseName: string): Promise<DataSource> {
   return new DataSource(buildDataSourceOptions(db)).initialize();
 }
 
-/** `npm run audit:stock` against the database, as an operator would run it. */
+/**
+ * The operator's stock audit (`npm run audit:stock`) against the database, run from source
+ * like the other processes here: the built script is tested in cli-scripts.e2e-spec.ts.
+ */
 export async function runStockAudit(databaseName: string): Promise<{ code: number | null; output: string }> {
-  const run = track(
-    spawn('npm', ['run', '--silent', 'audit:stock'], {
-      cwd: ROOT,
-      env: cleanEnv(databaseEnv(databaseName)),
-      stdio: ['ignore', 'pipe', 'pipe'],
-    }),
-  );
+  const run = runEntry('cli/audit-stock', cleanEnv(databaseEnv(databaseName)));
   const { code } = await run.exited;
   return { code, output: run.output() };
 }
