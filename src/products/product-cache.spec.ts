@@ -4,7 +4,7 @@ import type { ConfigService } from '@nestjs/config';
 import { createCache } from 'cache-manager';
 import { Keyv } from 'keyv';
 import { ProductCache } from './product-cache';
-import { createProductCacheStore, ProductCacheStore } from './product-cache.store';
+import { CACHE_COMMAND_TIMEOUT_MS, createProductCacheStore, ProductCacheStore } from './product-cache.store';
 
 /** A store that can be switched to fail, or to hang, like a Redis going away. */
 class FlakyStore {
@@ -33,14 +33,24 @@ function setup({ ttlSeconds = 60, ready = (): boolean => true } = {}) {
   return { sut, flaky };
 }
 
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+/** Whether `promise` has settled by now (after the microtasks already queued have run). */
+async function isSettled(promise: Promise<unknown>): Promise<boolean> {
+  const pending = Symbol('pending');
+  return (await Promise.race([promise, Promise.resolve(pending)])) !== pending;
+}
 
 describe(ProductCache.name, () => {
   let sut: ProductCache;
 
   beforeAll(() => Logger.overrideLogger(false));
 
-  afterEach(() => sut?.onModuleDestroy());
+  // The retry interval, the command timeout and the skip window all run on this clock.
+  beforeEach(() => jest.useFakeTimers());
+
+  afterEach(() => {
+    sut?.onModuleDestroy();
+    jest.useRealTimers();
+  });
 
   it('should hit under the current generation and miss once an invalidation replaced it', async () => {
     ({ sut } = setup());
@@ -90,8 +100,11 @@ describe(ProductCache.name, () => {
     // The old generation may still be in the store: this product must not be read from it.
     expect(await sut.read(1)).toEqual({ kind: 'bypass' });
 
-    // The retry (every second) writes the new generation.
-    await sleep(1_200);
+    // Not before the retry's second is up...
+    await jest.advanceTimersByTimeAsync(999);
+    expect(await sut.read(1)).toEqual({ kind: 'bypass' });
+    // ...then the retry writes the new generation.
+    await jest.advanceTimersByTimeAsync(1);
     const after = await sut.read(1);
     expect(after).toMatchObject({ kind: 'miss' });
     expect((after as { generation: string }).generation).not.toBe(before.generation);
@@ -102,14 +115,21 @@ describe(ProductCache.name, () => {
     ({ sut, flaky } = setup());
     flaky.mode = 'hang';
 
-    const started = Date.now();
-    expect(await sut.read(1)).toEqual({ kind: 'bypass' });
-    expect(Date.now() - started).toBeLessThan(1_000);
+    const hung = sut.read(1);
+    await jest.advanceTimersByTimeAsync(CACHE_COMMAND_TIMEOUT_MS);
+    expect(await isSettled(hung)).toBe(false);
+    await jest.advanceTimersByTimeAsync(50);
+    expect(await isSettled(hung)).toBe(true);
+    expect(await hung).toEqual({ kind: 'bypass' });
 
+    // Redis answers again, but for a second reads do not even try it...
     flaky.mode = 'ok';
-    const skipped = Date.now();
     expect(await sut.read(1)).toEqual({ kind: 'bypass' });
-    expect(Date.now() - skipped).toBeLessThan(50);
+    await jest.advanceTimersByTimeAsync(999);
+    expect(await sut.read(1)).toEqual({ kind: 'bypass' });
+    // ...then they use it again.
+    await jest.advanceTimersByTimeAsync(1);
+    expect(await sut.read(1)).toMatchObject({ kind: 'miss' });
   });
 
   it('should report whether the store answers', async () => {
