@@ -4,16 +4,20 @@ import { sendWebhook } from './utils/webhook';
 
 const LIMIT = 5;
 
-/** Rate limits per client IP and route, the trusted-proxy setting, and helmet's headers. */
+/**
+ * Rate limits per client IP and route, the trusted-proxy setting, and helmet's headers. Each
+ * test starts an app of its own: the limits are counted in the app's memory, so a test never
+ * inherits (or leaves) a used-up budget, whatever runs before it or alone.
+ */
 describe('Abuse limits and security headers (e2e)', () => {
   describe('with RATE_LIMIT_PER_MINUTE and no trusted proxy', () => {
     let t: TestApp;
 
-    beforeAll(async () => {
+    beforeEach(async () => {
       t = await createTestApp({ RATE_LIMIT_PER_MINUTE: String(LIMIT), TRUST_PROXY: 'false' });
     });
 
-    afterAll(async () => {
+    afterEach(async () => {
       await t.close();
     });
 
@@ -41,7 +45,9 @@ describe('Abuse limits and security headers (e2e)', () => {
 
     it('should count each route apart and leave reads and the webhook alone', async () => {
       const product = await createProduct(t.dataSource, { totalStock: 100, availableStock: 100 });
-      // The holds route is used up by the previous test; orders have a budget of their own.
+      // The holds route's budget is used up; orders have a budget of their own.
+      for (let i = 0; i < LIMIT; i++) await t.http.post('/api/holds').send({ product_id: product.id, quantity: 1 }).expect(201);
+      await t.http.post('/api/holds').send({ product_id: product.id, quantity: 1 }).expect(429);
       const orders = await Promise.all(Array.from({ length: LIMIT + 1 }, () => t.http.post('/api/orders').send({ hold_id: 999_999 })));
       expect(orders.map((response) => response.status).sort()).toEqual([...Array(LIMIT).fill(404), 429]);
 
@@ -90,11 +96,11 @@ describe('Abuse limits and security headers (e2e)', () => {
   describe('behind a trusted proxy', () => {
     let t: TestApp;
 
-    beforeAll(async () => {
+    beforeEach(async () => {
       t = await createTestApp({ RATE_LIMIT_PER_MINUTE: String(LIMIT), TRUST_PROXY: '127.0.0.1' });
     });
 
-    afterAll(async () => {
+    afterEach(async () => {
       await t.close();
     });
 
