@@ -3,6 +3,7 @@ import { Logger } from '@nestjs/common';
 import type { ConfigService } from '@nestjs/config';
 import { createCache } from 'cache-manager';
 import { Keyv } from 'keyv';
+import type { ProductChanges } from './product-changes';
 import { ProductCache } from './product-cache';
 import { CACHE_COMMAND_TIMEOUT_MS, createProductCacheStore, ProductCacheStore } from './product-cache.store';
 
@@ -29,8 +30,10 @@ function setup({ ttlSeconds = 60, ready = (): boolean => true } = {}) {
   const store: ProductCacheStore = { kind: 'redis', stores: [keyv], isReady: ready, ping: () => keyv.get('ping').then(() => undefined) };
   const cache = createCache({ stores: [keyv] }) as unknown as Cache;
   const config = { getOrThrow: () => ttlSeconds } as unknown as ConfigService;
-  const sut = new ProductCache(cache, store, config as never);
-  return { sut, flaky };
+  const published: number[] = [];
+  const changes = { published: (productId: number) => published.push(productId) } as unknown as ProductChanges;
+  const sut = new ProductCache(cache, store, config as never, changes);
+  return { sut, flaky, published };
 }
 
 /** Whether `promise` has settled by now (after the microtasks already queued have run). */
@@ -87,6 +90,20 @@ describe(ProductCache.name, () => {
     ({ sut } = setup({ ttlSeconds: 0 }));
     expect(await sut.read(1)).toEqual({ kind: 'bypass' });
     await expect(sut.invalidate(1)).resolves.toBeUndefined();
+  });
+
+  it('should announce every invalidation as a product change, with the cache off or its store failing', async () => {
+    let flaky: FlakyStore;
+    let published: number[];
+    ({ sut, published } = setup({ ttlSeconds: 0 }));
+    await sut.invalidate(3);
+    expect(published).toEqual([3]);
+    sut.onModuleDestroy();
+
+    ({ sut, flaky, published } = setup());
+    flaky.mode = 'fail';
+    await sut.invalidate(4);
+    expect(published).toEqual([4]);
   });
 
   it('should bypass a product whose invalidation failed until a retry lands, then cache it again', async () => {

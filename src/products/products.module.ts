@@ -5,6 +5,7 @@ import { TypeOrmModule } from '@nestjs/typeorm';
 import type { AllConfig } from '../config/config.types';
 import { Product } from './product.entity';
 import { ProductCache } from './product-cache';
+import { ProductChanges } from './product-changes';
 import { ProductCacheInterceptor } from './product-cache.interceptor';
 import { ProductCacheStoreModule } from './product-cache-store.module';
 import { PRODUCT_CACHE_STORE, ProductCacheStore } from './product-cache.store';
@@ -27,8 +28,9 @@ import { ProductsService } from './products.service';
     }),
   ],
   controllers: [ProductsController],
-  providers: [ProductsService, ProductsRepository, ProductCache, ProductCacheInterceptor],
-  // ProductCache: services that change stock invalidate after their commit.
-  exports: [ProductsRepository, ProductCache],
+  providers: [ProductsService, ProductsRepository, ProductCache, ProductCacheInterceptor, ProductChanges],
+  // ProductCache: services that change stock invalidate after their commit (which also
+  // notifies ProductChanges). ProductsService and ProductChanges: the live stock streams.
+  exports: [ProductsRepository, ProductCache, ProductsService, ProductChanges],
 })
 export class ProductsModule {}
