@@ -13,6 +13,7 @@ import { OrdersModule } from './orders/orders.module';
 import { PaymentsModule } from './payments/payments.module';
 import { ProductsModule } from './products/products.module';
 import { RateLimitModule } from './security/rate-limit';
+import { StreamModule } from './stream/stream.module';
 
 export interface AppModuleOptions {
   /**
@@ -50,8 +51,8 @@ export class AppModule {
         PaymentsModule,
         // No Redis configured: no BullMQ at all, the sweeper alone releases expired holds.
         ExpiryModule.forRoot({ queue: Boolean(config.redis.host), worker }),
-        // GET /health, GET /metrics and the admin API exist only where there is HTTP.
-        ...(http ? [HealthModule, MetricsModule, AdminModule] : []),
+        // GET /health, GET /metrics, the admin API and the live stock streams exist only where there is HTTP.
+        ...(http ? [HealthModule, MetricsModule, AdminModule, StreamModule] : []),
       ],
     };
   }

@@ -4,6 +4,7 @@ import type { CacheConfig } from './cache.config';
 import type { DatabaseConfig } from './database.config';
 import type { PaymentsConfig } from './payments.config';
 import type { RedisConfig } from './redis.config';
+import type { StreamConfig } from './stream.config';
 
 /** Shape of ConfigService, so `config.getOrThrow('app.port', { infer: true })` is typed. */
 export interface AllConfig {
@@ -13,4 +14,5 @@ export interface AllConfig {
   payments: PaymentsConfig;
   cache: CacheConfig;
   admin: AdminConfig;
+  stream: StreamConfig;
 }

@@ -6,6 +6,7 @@ import { databaseConfig } from './database.config';
 import { validateEnv } from './env.validation';
 import { paymentsConfig } from './payments.config';
 import { redisConfig } from './redis.config';
+import { streamConfig } from './stream.config';
 
 /**
  * The one place the environment is read: validated once (a bad value stops the process with
@@ -21,5 +22,6 @@ export function loadConfig(raw: Record<string, unknown> = process.env): AllConfi
     payments: paymentsConfig(env),
     cache: cacheConfig(env),
     admin: adminConfig(env),
+    stream: streamConfig(env),
   };
 }

@@ -112,4 +112,14 @@ describe(validateEnv.name, () => {
     expect(() => validateEnv({ PAYMENT_CURRENCY: 'dollars' })).toThrow(/PAYMENT_CURRENCY/);
     expect(() => validateEnv({ PAYMENT_LIVEMODE: 'sometimes' })).toThrow(/PAYMENT_LIVEMODE/);
   });
+
+  it('should default the live stock streams to 250 ms and 10 000 connections and refuse bad values', () => {
+    expect(validateEnv({})).toMatchObject({ STREAM_MIN_INTERVAL_MS: 250, STREAM_MAX_CONNECTIONS: 10_000 });
+    expect(validateEnv({ STREAM_MIN_INTERVAL_MS: '0', STREAM_MAX_CONNECTIONS: '1' })).toMatchObject({
+      STREAM_MIN_INTERVAL_MS: 0,
+      STREAM_MAX_CONNECTIONS: 1,
+    });
+    expect(() => validateEnv({ STREAM_MIN_INTERVAL_MS: '-5' })).toThrow(/STREAM_MIN_INTERVAL_MS/);
+    expect(() => validateEnv({ STREAM_MAX_CONNECTIONS: '0' })).toThrow(/STREAM_MAX_CONNECTIONS/);
+  });
 });

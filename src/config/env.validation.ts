@@ -136,6 +136,14 @@ export class EnvironmentVariables {
   @Transform(toBoolean) @IsBoolean()
   PAYMENT_LIVEMODE: boolean = false;
 
+  /** Live stock streams: at most one event per product per connection per this many ms (latest state wins). */
+  @IsInt() @Min(0) @Max(60_000)
+  STREAM_MIN_INTERVAL_MS: number = 250;
+
+  /** Open live stock streams per API process; more are refused with 503 SERVICE_BUSY. */
+  @IsInt() @Min(1) @Max(1_000_000)
+  STREAM_MAX_CONNECTIONS: number = 10_000;
+
   @IsIn(LOG_LEVELS)
   LOG_LEVEL: LogLevel = 'info';
 

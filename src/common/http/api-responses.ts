@@ -52,6 +52,7 @@ const EXAMPLE_MESSAGES: Record<string, string> = {
   IDEMPOTENCY_KEY_IN_USE: 'A request with this Idempotency-Key is still being processed; retry shortly',
   TOO_MANY_REQUESTS: 'Too many requests; retry after the number of seconds in Retry-After',
   SERVICE_UNAVAILABLE: 'The database is unavailable; retry shortly',
+  SERVICE_BUSY: 'Too many live stock streams are open on this server; retry shortly',
 };
 
 const EXAMPLE_FIELD_ERRORS = { quantity: ['quantity must not be less than 1'] };
@@ -66,7 +67,7 @@ const STATUS_TEXT: Record<number, string> = {
   415: 'Unsupported media type',
   422: 'Validation failed',
   429: 'Rate limited (RATE_LIMIT_PER_MINUTE per client IP and route); the response carries Retry-After',
-  503: 'Database unavailable; the response carries Retry-After',
+  503: 'Database unavailable, or the server is busy; the response carries Retry-After',
 };
 
 /** Statuses whose answers tell the client when to come back. */

@@ -1,0 +1,38 @@
+import { applyDecorators } from '@nestjs/common';
+import { ApiHeader, ApiOkResponse, ApiOperation, ApiProduces } from '@nestjs/swagger';
+import { ApiErrors } from '../common/http/api-responses';
+
+const EVENT_EXAMPLE = [
+  'retry: 2000',
+  '',
+  'id: 1764515553120',
+  'event: stock',
+  'data: {"id":1,"name":"Limited Edition Flash Sale Item","total_stock":200,"available_stock":100,"price":"99.99"}',
+  '',
+  ': heartbeat',
+  '',
+].join('\n');
+
+const FORMAT = [
+  'A Server-Sent Events stream (`text/event-stream`). First `retry: 2000`, then at once one `stock` event per product',
+  'with its current state, then one whenever its stock or sale fields change, from any process.',
+  '`data` is the product exactly as `GET /api/products/:id` shows it (no envelope); `id` grows with every event',
+  '(a reconnecting EventSource sends it back as Last-Event-ID and the ids keep growing).',
+  'Latest state wins: at most one event per product every STREAM_MIN_INTERVAL_MS (250 ms) and the last change always',
+  'arrives; a slow client gets the current state, never a backlog. A comment line every 15 s keeps proxies from',
+  'closing it. The server ends the stream when it shuts down; EventSource reconnects by itself.',
+].join(' ');
+
+/** OpenAPI for both stream routes: the event format, and the refusals made before it starts. */
+export function ApiStockStream(summary: string, notFound: string[], invalid: Record<number, string[]>) {
+  return applyDecorators(
+    ApiOperation({ summary, description: FORMAT }),
+    ApiProduces('text/event-stream'),
+    ApiHeader({ name: 'Last-Event-ID', required: false, description: 'Sent by a reconnecting EventSource' }),
+    ApiOkResponse({
+      description: 'The event stream (never ends on its own)',
+      content: { 'text/event-stream': { schema: { type: 'string' }, example: EVENT_EXAMPLE } },
+    }),
+    ApiErrors({ ...invalid, 404: notFound, 503: ['SERVICE_BUSY', 'SERVICE_UNAVAILABLE'] }),
+  );
+}
