@@ -1,6 +1,7 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import { ConfigModule } from '@nestjs/config';
 import { AdminModule } from './admin/admin.module';
+import { BoardModule } from './board/board.module';
 import type { AllConfig } from './config/config.types';
 import { loadConfig } from './config/configuration';
 import { DatabaseModule } from './database/database.module';
@@ -51,8 +52,8 @@ export class AppModule {
         PaymentsModule,
         // No Redis configured: no BullMQ at all, the sweeper alone releases expired holds.
         ExpiryModule.forRoot({ queue: Boolean(config.redis.host), worker }),
-        // GET /health, GET /metrics, the admin API and the live stock streams exist only where there is HTTP.
-        ...(http ? [HealthModule, MetricsModule, AdminModule, StreamModule] : []),
+        // GET /health, GET /metrics, the admin API, the live stock streams and the board exist only where there is HTTP.
+        ...(http ? [HealthModule, MetricsModule, AdminModule, StreamModule, BoardModule] : []),
       ],
     };
   }
