@@ -76,6 +76,13 @@ describe('Sale board page (e2e, headless Chromium)', () => {
     });
     await createProduct(t.dataSource, { name: 'Trail Running Shoes', totalStock: 50, availableStock: 8, price: '129.00' });
     await createProduct(t.dataSource, { name: 'Wireless Earbuds', totalStock: 120, availableStock: 0, price: '59.90' });
+    const upcoming = await createProduct(t.dataSource, {
+      name: 'Midnight Sneaker Drop',
+      totalStock: 30,
+      availableStock: 30,
+      price: '180.00',
+      saleStartsAt: new Date(Date.now() + 2 * 3600_000 + 5 * 60_000),
+    });
 
     await page.setViewport({ width: 1100, height: 280 });
     const response = await page.goto(`${t.url}/`, { waitUntil: 'load' });
@@ -86,6 +93,7 @@ describe('Sale board page (e2e, headless Chromium)', () => {
       'Limited Edition Flash Sale Item',
     );
     expect(await page.$eval(`[data-product-id="${featured.id}"] .window`, (e) => e.textContent)).toBe('On sale now');
+    expect(await page.$eval(`[data-product-id="${upcoming.id}"] .window`, (e) => e.textContent)).toMatch(/^Opens in 02:0\d:\d\d$/);
 
     await t.http.post('/api/holds').send({ product_id: featured.id, quantity: 5 }).expect(201);
     await page.waitForFunction(

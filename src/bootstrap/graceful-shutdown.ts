@@ -27,6 +27,8 @@ export function enableGracefulShutdown(app: NestFastifyApplication): void {
     stopping = true;
     try {
       // Stops accepting connections, answers the requests in hand, closes idle keep-alives.
+      // Live stock streams, which never end by themselves, are ended first by the stream
+      // hub's preClose hook.
       await fastify.close();
       await app.close();
     } catch (error) {

@@ -43,7 +43,10 @@ class FakeSink implements EventSink {
 }
 
 const state = (available: number, version: number) =>
-  snapshotOf({ id: 1, name: 'P', total_stock: 100, available_stock: available, price: '1.00' }, version);
+  snapshotOf(
+    { id: 1, name: 'P', total_stock: 100, available_stock: available, price: '1.00', sale_starts_at: null, sale_ends_at: null, max_per_customer: null },
+    version,
+  );
 
 describe(StreamConnection.name, () => {
   let now = 0;
@@ -69,7 +72,7 @@ describe(StreamConnection.name, () => {
     sut.start();
     expect(sink.chunks[0]).toBe('retry: 2000\n\n');
     expect(sink.chunks[1]).toBe(
-      'id: 10\nevent: stock\ndata: {"id":1,"name":"P","total_stock":100,"available_stock":100,"price":"1.00"}\n\n',
+      'id: 10\nevent: stock\ndata: {"id":1,"name":"P","total_stock":100,"available_stock":100,"price":"1.00","sale_starts_at":null,"sale_ends_at":null,"max_per_customer":null}\n\n',
     );
   });
 
