@@ -6,6 +6,7 @@ import { createTestApp, TestApp } from './utils/test-app';
 import { sendWebhook } from './utils/webhook';
 
 const INTERVAL_MS = 250;
+const ADMIN_TOKEN = 'stream-spec-admin-token-0123456789abcdef';
 
 /** GET /api/products/:id/stream: live stock over Server-Sent Events, in one process (both modes). */
 describe('Live stock streams (e2e)', () => {
@@ -13,7 +14,7 @@ describe('Live stock streams (e2e)', () => {
   const clients: SseClient[] = [];
 
   beforeAll(async () => {
-    t = await createTestApp();
+    t = await createTestApp({ ADMIN_API_TOKEN: ADMIN_TOKEN });
   });
 
   afterEach(() => {
@@ -130,6 +131,19 @@ describe('Live stock streams (e2e)', () => {
 
     await Promise.all(Array.from({ length: 6 }, () => t.http.post('/api/holds').send({ product_id: product.id, quantity: 1 })));
     await client.waitFor((c) => c.last?.data.available_stock === 0, 5_000, 'the sell-out');
+  });
+
+  it('should deliver admin changes: a restock and a new price and sale window', async () => {
+    const product = await createProduct(t.dataSource, { totalStock: 10, availableStock: 10, price: '10.00' });
+    const client = open(streamUrl(product.id));
+    await client.waitFor((c) => c.events.length === 1, 5_000, 'the first event');
+    const admin = (request: ReturnType<typeof t.http.post>) => request.set('Authorization', `Bearer ${ADMIN_TOKEN}`);
+
+    await admin(t.http.post(`/api/admin/products/${product.id}/stock`)).send({ delta: 5 }).expect(200);
+    await client.waitFor((c) => c.last?.data.available_stock === 15 && c.last.data.total_stock === 15, 5_000, 'the restock');
+    const startsAt = new Date(Date.now() + 3_600_000).toISOString();
+    await admin(t.http.patch(`/api/admin/products/${product.id}`)).send({ price: '8.50', sale_starts_at: startsAt }).expect(200);
+    await client.waitFor((c) => c.last?.data.price === '8.50' && c.last.data.sale_starts_at === startsAt, 5_000, 'the patch');
   });
 
   it('should serve several products on one stream (the sale board) with each product first at once', async () => {
