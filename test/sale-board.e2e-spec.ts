@@ -41,7 +41,8 @@ describe('Sale board page (e2e, headless Chromium)', () => {
     problems.length = 0;
     page = await browser.newPage();
     page.on('console', (message) => {
-      if (message.type() === 'error' || message.type() === 'warn') problems.push(`console ${message.type()}: ${message.text()}`);
+      const type = message.type();
+      if (type === 'error' || type === 'warn') problems.push(`console ${type}: ${message.text()}`);
     });
     page.on('pageerror', (error) => problems.push(`page error: ${(error as Error).message}`));
     page.on('requestfailed', (request) => {
@@ -74,8 +75,18 @@ describe('Sale board page (e2e, headless Chromium)', () => {
       availableStock: 100,
       price: '99.99',
     });
-    await createProduct(t.dataSource, { name: 'Trail Running Shoes', totalStock: 50, availableStock: 8, price: '129.00' });
-    await createProduct(t.dataSource, { name: 'Wireless Earbuds', totalStock: 120, availableStock: 0, price: '59.90' });
+    await createProduct(t.dataSource, {
+      name: 'Trail Running Shoes',
+      totalStock: 50,
+      availableStock: 8,
+      price: '129.00',
+    });
+    await createProduct(t.dataSource, {
+      name: 'Wireless Earbuds',
+      totalStock: 120,
+      availableStock: 0,
+      price: '59.90',
+    });
     const upcoming = await createProduct(t.dataSource, {
       name: 'Midnight Sneaker Drop',
       totalStock: 30,
@@ -92,8 +103,12 @@ describe('Sale board page (e2e, headless Chromium)', () => {
     expect(await page.$eval(`[data-product-id="${featured.id}"] .name`, (e) => e.textContent)).toBe(
       'Limited Edition Flash Sale Item',
     );
-    expect(await page.$eval(`[data-product-id="${featured.id}"] .window`, (e) => e.textContent)).toBe('On sale now');
-    expect(await page.$eval(`[data-product-id="${upcoming.id}"] .window`, (e) => e.textContent)).toMatch(/^Opens in 02:0\d:\d\d$/);
+    expect(await page.$eval(`[data-product-id="${featured.id}"] .window`, (e) => e.textContent)).toBe(
+      'On sale now',
+    );
+    expect(await page.$eval(`[data-product-id="${upcoming.id}"] .window`, (e) => e.textContent)).toMatch(
+      /^Opens in 02:0\d:\d\d$/,
+    );
 
     await t.http.post('/api/holds').send({ product_id: featured.id, quantity: 5 }).expect(201);
     await page.waitForFunction(
@@ -102,7 +117,9 @@ describe('Sale board page (e2e, headless Chromium)', () => {
     );
 
     mkdirSync(OUTPUT_DIR, { recursive: true });
-    await page.screenshot({ path: join(OUTPUT_DIR, `sale-board-${EMBEDDED ? 'embedded' : 'scale-out'}.png`) });
+    await page.screenshot({
+      path: join(OUTPUT_DIR, `sale-board-${EMBEDDED ? 'embedded' : 'scale-out'}.png`),
+    });
     expect(problems).toEqual([]);
   });
 
@@ -110,7 +127,9 @@ describe('Sale board page (e2e, headless Chromium)', () => {
     await page.setViewport({ width: 375, height: 700, isMobile: true });
     await page.goto(`${t.url}/`, { waitUntil: 'load' });
     await page.waitForFunction(LIVE, { timeout: 10_000 });
-    const overflow = (await page.evaluate('document.documentElement.scrollWidth - window.innerWidth')) as number;
+    const overflow = (await page.evaluate(
+      'document.documentElement.scrollWidth - window.innerWidth',
+    )) as number;
     expect(overflow).toBeLessThanOrEqual(0);
     expect(problems).toEqual([]);
   });

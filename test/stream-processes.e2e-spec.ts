@@ -4,7 +4,17 @@ import { createProduct, reloadProduct } from './factories/product.factory';
 import { ChildRun } from './utils/embedded';
 import { pollUntil } from './utils/poll';
 import { RedisServer } from './utils/redis-server';
-import { ApiProcess, cleanUp, logEvents, openDatabase, outputComplete, postHold, scaleOutEnv, send, startApi } from './utils/scale-out';
+import {
+  ApiProcess,
+  cleanUp,
+  logEvents,
+  openDatabase,
+  outputComplete,
+  postHold,
+  scaleOutEnv,
+  send,
+  startApi,
+} from './utils/scale-out';
 import { SseClient, idsIncrease, openClients } from './utils/sse-client';
 import { uniqueDatabaseName } from './utils/test-env';
 import { signatureFor } from './utils/webhook';
@@ -24,7 +34,11 @@ async function stockOf(db: DataSource, productId: number): Promise<number> {
 async function seenAt(clients: SseClient[], available: number): Promise<number[]> {
   await Promise.all(
     clients.map((client) =>
-      client.waitFor((c) => c.last?.data.available_stock === available, 15_000, `available_stock ${available}`),
+      client.waitFor(
+        (c) => c.last?.data.available_stock === available,
+        15_000,
+        `available_stock ${available}`,
+      ),
     ),
   );
   return clients.map((client) => client.events.find((event) => event.data.available_stock === available)!.at);
@@ -65,7 +79,9 @@ describe('Live stock streams across API processes (e2e, real processes)', () => 
   async function watch(productId: number, count: number): Promise<SseClient[]> {
     const opened = await openClients(streamUrl(a, productId), count);
     clients.push(...opened);
-    await Promise.all(opened.map((client) => client.waitFor((c) => c.events.length >= 1, 10_000, 'the first event')));
+    await Promise.all(
+      opened.map((client) => client.waitFor((c) => c.events.length >= 1, 10_000, 'the first event')),
+    );
     return opened;
   }
 
@@ -73,7 +89,9 @@ describe('Live stock streams across API processes (e2e, real processes)', () => 
     const product = await createProduct(db, { totalStock: 300, availableStock: 300 });
     const watching = await watch(product.id, 100);
 
-    const answers = await Promise.all(Array.from({ length: 100 }, (_, i) => postHold(b.base, product.id, 1 + (i % 2)).answer));
+    const answers = await Promise.all(
+      Array.from({ length: 100 }, (_, i) => postHold(b.base, product.id, 1 + (i % 2)).answer),
+    );
     const lastAnswerAt = Date.now();
     expect(answers.every((answer) => 'status' in answer && answer.status === 201)).toBe(true);
 
@@ -85,7 +103,11 @@ describe('Live stock streams across API processes (e2e, real processes)', () => 
   it("should show clients on A a release by B's sweeper within 1 s", async () => {
     const product = await createProduct(db, { totalStock: 10, availableStock: 10 });
     // Already expired and without a delayed job: only the sweeper releases it.
-    const hold = await insertHold(db, { productId: product.id, quantity: 4, holdExpiresAt: new Date(Date.now() - 1_000) });
+    const hold = await insertHold(db, {
+      productId: product.id,
+      quantity: 4,
+      holdExpiresAt: new Date(Date.now() - 1_000),
+    });
     const watching = await watch(product.id, 10);
     expect(watching[0].events[0].data.available_stock).toBe(6);
 
@@ -105,10 +127,17 @@ describe('Live stock streams across API processes (e2e, real processes)', () => 
     const order = await post(b, '/orders', { hold_id: hold.hold_id });
     await seenAt(watching, 5);
 
-    const payload = JSON.stringify({ event_id: `evt_stream_${product.id}`, order_id: order.id, status: 'failed' });
+    const payload = JSON.stringify({
+      event_id: `evt_stream_${product.id}`,
+      order_id: order.id,
+      status: 'failed',
+    });
     const response = await fetch(`${b.base}/payments/webhook`, {
       method: 'POST',
-      headers: { 'content-type': 'application/json', 'stripe-signature': signatureFor(payload, { secret: 'whsec_process_faults' }) },
+      headers: {
+        'content-type': 'application/json',
+        'stripe-signature': signatureFor(payload, { secret: 'whsec_process_faults' }),
+      },
       body: payload,
     });
     const answeredAt = Date.now();
@@ -128,7 +157,9 @@ describe('Live stock streams across API processes (e2e, real processes)', () => 
 
     expect(code).toBe(0);
     expect(watching.every((client) => client.ended)).toBe(true);
-    expect(logEvents(a.run.output(), 'stream.shutdown')).toEqual([expect.objectContaining({ connections: 20 })]);
+    expect(logEvents(a.run.output(), 'stream.shutdown')).toEqual([
+      expect.objectContaining({ connections: 20 }),
+    ]);
   });
 });
 
@@ -149,23 +180,30 @@ describe('Live stock streams while Redis goes away and comes back (e2e, real pro
   });
 
   it("should keep streams open through the outage and end them at the database's value once Redis returns", async () => {
-    const env = scaleOutEnv(databaseName, { REDIS_PORT: String(redis.port), HOLD_SWEEP_INTERVAL_SECONDS: '3600' });
+    const env = scaleOutEnv(databaseName, {
+      REDIS_PORT: String(redis.port),
+      HOLD_SWEEP_INTERVAL_SECONDS: '3600',
+    });
     const [a, b] = await Promise.all([startApi({ ...env, WORKER_ENABLED: 'false' }), startApi(env)]);
     runs.push(a.run, b.run);
     db = await openDatabase(databaseName);
     const product = await createProduct(db, { totalStock: 200, availableStock: 200 });
     const watching = await openClients(streamUrl(a, product.id), 30);
-    await Promise.all(watching.map((client) => client.waitFor((c) => c.events.length >= 1, 10_000, 'the first event')));
+    await Promise.all(
+      watching.map((client) => client.waitFor((c) => c.events.length >= 1, 10_000, 'the first event')),
+    );
     // A's subscription is up (its first resync is logged) before Redis goes away.
     const subscribed = await pollUntil(
-      async () => (a.run.output().includes('"event":"stream.resync"') ? true : undefined),
+      () => Promise.resolve(a.run.output().includes('"event":"stream.resync"') ? true : undefined),
       Date.now() + 20_000,
     );
     expect(subscribed).toBe(true);
 
     await redis.stop();
     // A burst on B while its notifications cannot reach A.
-    const answers = await Promise.all(Array.from({ length: 40 }, () => postHold(b.base, product.id, 2).answer));
+    const answers = await Promise.all(
+      Array.from({ length: 40 }, () => postHold(b.base, product.id, 2).answer),
+    );
     expect(answers.filter((answer) => 'status' in answer && answer.status === 201).length).toBeGreaterThan(0);
     const expected = await stockOf(db, product.id);
     expect(expected).toBeLessThan(200);
@@ -175,7 +213,8 @@ describe('Live stock streams while Redis goes away and comes back (e2e, real pro
     expect(watching.every((client) => !client.ended)).toBe(true);
     expect(watching.every(idsIncrease)).toBe(true);
     const logged = await pollUntil(
-      async () => (logEvents(a.run.output(), 'stream.redis_available').length > 0 ? true : undefined),
+      () =>
+        Promise.resolve(logEvents(a.run.output(), 'stream.redis_available').length > 0 ? true : undefined),
       Date.now() + 5_000,
     );
     expect(logged).toBe(true);

@@ -73,7 +73,10 @@ describe('Live stock streams (e2e)', () => {
     expect(bad.status).toBe(400);
     expect(JSON.parse(bad.body)).toMatchObject({ status: 'error', code: 'INVALID_ID' });
     expect(badList.status).toBe(422);
-    expect(JSON.parse(badList.body)).toMatchObject({ code: 'VALIDATION_FAILED', errors: { ids: [expect.any(String)] } });
+    expect(JSON.parse(badList.body)).toMatchObject({
+      code: 'VALIDATION_FAILED',
+      errors: { ids: [expect.any(String)] },
+    });
     expect(t.app.get(ProductStreamHub).size).toBe(0);
   });
 
@@ -82,8 +85,12 @@ describe('Live stock streams (e2e)', () => {
     const readsBefore = await metric('flash_sale_stream_product_reads_total');
     const many = await openClients(streamUrl(product.id), 500);
     clients.push(...many);
-    await Promise.all(many.map((client) => client.waitFor((c) => c.events.length >= 1, 10_000, 'the first event')));
-    expect(many.every((client) => client.status === 200 && client.events[0].data.available_stock === 500)).toBe(true);
+    await Promise.all(
+      many.map((client) => client.waitFor((c) => c.events.length >= 1, 10_000, 'the first event')),
+    );
+    expect(
+      many.every((client) => client.status === 200 && client.events[0].data.available_stock === 500),
+    ).toBe(true);
 
     const started = Date.now();
     const answers = await Promise.all(
@@ -94,7 +101,9 @@ describe('Live stock streams (e2e)', () => {
     const lastAnswerAt = Date.now();
     expect(answers.every((answer) => answer.status === 201)).toBe(true);
     const expected = await availableNow(product.id);
-    expect(expected).toBe(500 - answers.reduce((sum, answer) => sum + (answer.body.data.quantity as number), 0));
+    expect(expected).toBe(
+      500 - answers.reduce((sum, answer) => sum + (answer.body.data.quantity as number), 0),
+    );
 
     // Waited for generously so that a miss reports what the client saw; then timed against the contract.
     await Promise.all(
@@ -102,7 +111,9 @@ describe('Live stock streams (e2e)', () => {
         client.waitFor((c) => c.last?.data.available_stock === expected, 10_000, 'the final stock'),
       ),
     );
-    const latest = Math.max(...many.map((client) => client.events.find((e) => e.data.available_stock === expected)!.at));
+    const latest = Math.max(
+      ...many.map((client) => client.events.find((e) => e.data.available_stock === expected)!.at),
+    );
     expect(latest - lastAnswerAt).toBeLessThanOrEqual(1_000);
 
     for (const client of many) {
@@ -126,10 +137,18 @@ describe('Live stock streams (e2e)', () => {
     const hold = await t.http.post('/api/holds').send({ product_id: product.id, quantity: 2 }).expect(201);
     const order = await t.http.post('/api/orders').send({ hold_id: hold.body.data.hold_id }).expect(201);
     await client.waitFor((c) => c.last?.data.available_stock === 4, 5_000, 'the hold');
-    await sendWebhook(t.http, { event_id: `evt_stream_${product.id}`, order_id: order.body.data.id, status: 'failed' }).expect(200);
+    await sendWebhook(t.http, {
+      event_id: `evt_stream_${product.id}`,
+      order_id: order.body.data.id,
+      status: 'failed',
+    }).expect(200);
     await client.waitFor((c) => c.last?.data.available_stock === 6, 5_000, 'the returned units');
 
-    await Promise.all(Array.from({ length: 6 }, () => t.http.post('/api/holds').send({ product_id: product.id, quantity: 1 })));
+    await Promise.all(
+      Array.from({ length: 6 }, () =>
+        t.http.post('/api/holds').send({ product_id: product.id, quantity: 1 }),
+      ),
+    );
     await client.waitFor((c) => c.last?.data.available_stock === 0, 5_000, 'the sell-out');
   });
 
@@ -137,13 +156,26 @@ describe('Live stock streams (e2e)', () => {
     const product = await createProduct(t.dataSource, { totalStock: 10, availableStock: 10, price: '10.00' });
     const client = open(streamUrl(product.id));
     await client.waitFor((c) => c.events.length === 1, 5_000, 'the first event');
-    const admin = (request: ReturnType<typeof t.http.post>) => request.set('Authorization', `Bearer ${ADMIN_TOKEN}`);
+    const admin = (request: ReturnType<typeof t.http.post>) =>
+      request.set('Authorization', `Bearer ${ADMIN_TOKEN}`);
 
-    await admin(t.http.post(`/api/admin/products/${product.id}/stock`)).send({ delta: 5 }).expect(200);
-    await client.waitFor((c) => c.last?.data.available_stock === 15 && c.last.data.total_stock === 15, 5_000, 'the restock');
+    await admin(t.http.post(`/api/admin/products/${product.id}/stock`))
+      .send({ delta: 5 })
+      .expect(200);
+    await client.waitFor(
+      (c) => c.last?.data.available_stock === 15 && c.last.data.total_stock === 15,
+      5_000,
+      'the restock',
+    );
     const startsAt = new Date(Date.now() + 3_600_000).toISOString();
-    await admin(t.http.patch(`/api/admin/products/${product.id}`)).send({ price: '8.50', sale_starts_at: startsAt }).expect(200);
-    await client.waitFor((c) => c.last?.data.price === '8.50' && c.last.data.sale_starts_at === startsAt, 5_000, 'the patch');
+    await admin(t.http.patch(`/api/admin/products/${product.id}`))
+      .send({ price: '8.50', sale_starts_at: startsAt })
+      .expect(200);
+    await client.waitFor(
+      (c) => c.last?.data.price === '8.50' && c.last.data.sale_starts_at === startsAt,
+      5_000,
+      'the patch',
+    );
   });
 
   it('should serve several products on one stream (the sale board) with each product first at once', async () => {
@@ -154,7 +186,11 @@ describe('Live stock streams (e2e)', () => {
     expect(client.events.map((e) => e.data.id).sort()).toEqual([first.id, second.id].sort());
 
     await t.http.post('/api/holds').send({ product_id: second.id, quantity: 3 }).expect(201);
-    await client.waitFor((c) => c.last?.data.id === second.id && c.last.data.available_stock === 4, 5_000, 'the hold');
+    await client.waitFor(
+      (c) => c.last?.data.id === second.id && c.last.data.available_stock === 4,
+      5_000,
+      'the hold',
+    );
     expect(idsIncrease(client)).toBe(true);
   });
 
@@ -169,7 +205,9 @@ describe('Live stock streams (e2e)', () => {
   it('should forget clients that disconnect: the connection gauge goes back to 0', async () => {
     const product = await createProduct(t.dataSource);
     const some = await openClients(streamUrl(product.id), 50);
-    await Promise.all(some.map((client) => client.waitFor((c) => c.events.length === 1, 5_000, 'the first event')));
+    await Promise.all(
+      some.map((client) => client.waitFor((c) => c.events.length === 1, 5_000, 'the first event')),
+    );
     expect(await metric('flash_sale_stream_connections')).toBe(50);
 
     some.forEach((client) => client.close());
@@ -202,7 +240,9 @@ describe('Live stock streams: limits and shutdown (e2e)', () => {
     const product = await createProduct(t.dataSource);
     const url = `${t.url}/api/products/${product.id}/stream`;
     const [a, b] = await openClients(url, 2);
-    await Promise.all([a, b].map((client) => client.waitFor((c) => c.events.length === 1, 5_000, 'the first event')));
+    await Promise.all(
+      [a, b].map((client) => client.waitFor((c) => c.events.length === 1, 5_000, 'the first event')),
+    );
 
     const refused = new SseClient(url);
     await refused.closed;

@@ -72,12 +72,10 @@ export class ProductStreamHub implements OnModuleInit, OnModuleDestroy {
     this.heartbeat.unref();
     // Streams never end by themselves, so the server's close (which waits for responses in
     // flight) would wait forever: end them first, before it stops listening (SIGTERM too).
-    this.adapterHost.httpAdapter
-      ?.getInstance<FastifyInstance>()
-      .addHook('preClose', (done: () => void) => {
-        this.closeAll();
-        done();
-      });
+    this.adapterHost.httpAdapter?.getInstance<FastifyInstance>().addHook('preClose', (done: () => void) => {
+      this.closeAll();
+      done();
+    });
   }
 
   onModuleDestroy(): void {
@@ -105,7 +103,9 @@ export class ProductStreamHub implements OnModuleInit, OnModuleDestroy {
     reply.raw.once('close', () => this.detach(connection));
     let snapshots;
     try {
-      snapshots = await Promise.all(productIds.map((id) => this.topics.get(id)!.current(this.changes.isLive())));
+      snapshots = await Promise.all(
+        productIds.map((id) => this.topics.get(id)!.current(this.changes.isLive())),
+      );
     } catch (error) {
       this.detach(connection);
       throw error;
@@ -193,7 +193,11 @@ export class ProductStreamHub implements OnModuleInit, OnModuleDestroy {
       return;
     }
     this.resyncs.inc();
-    this.logger.log({ event: 'stream.resync', products: this.topics.size, connections: this.connections.size });
+    this.logger.log({
+      event: 'stream.resync',
+      products: this.topics.size,
+      connections: this.connections.size,
+    });
     for (const topic of this.topics.values()) topic.changed(true);
   }
 
@@ -215,13 +219,21 @@ export class ProductStreamHub implements OnModuleInit, OnModuleDestroy {
     // Once per product and outage: the read is retried every second.
     if (this.failingReads.has(productId)) return;
     this.failingReads.add(productId);
-    this.logger.warn({ event: 'stream.read_failed', product_id: productId, message: (error as Error).message });
+    this.logger.warn({
+      event: 'stream.read_failed',
+      product_id: productId,
+      message: (error as Error).message,
+    });
   }
 
   private onGone(productId: number): void {
     const topic = this.topics.get(productId);
     if (!topic) return;
-    this.logger.log({ event: 'stream.product_gone', product_id: productId, connections: topic.connections.size });
+    this.logger.log({
+      event: 'stream.product_gone',
+      product_id: productId,
+      connections: topic.connections.size,
+    });
     for (const connection of [...topic.connections]) {
       connection.end();
       this.detach(connection);

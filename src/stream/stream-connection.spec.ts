@@ -44,7 +44,16 @@ class FakeSink implements EventSink {
 
 const state = (available: number, version: number) =>
   snapshotOf(
-    { id: 1, name: 'P', total_stock: 100, available_stock: available, price: '1.00', sale_starts_at: null, sale_ends_at: null, max_per_customer: null },
+    {
+      id: 1,
+      name: 'P',
+      total_stock: 100,
+      available_stock: available,
+      price: '1.00',
+      sale_starts_at: null,
+      sale_ends_at: null,
+      max_per_customer: null,
+    },
     version,
   );
 

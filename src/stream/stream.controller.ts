@@ -13,18 +13,32 @@ export class StreamController {
 
   /** Several products on one connection: browsers open at most 6 HTTP/1.1 connections per host. */
   @Get('stream')
-  @ApiStockStream(`Live stock of up to ${MAX_STREAM_PRODUCTS} products on one stream`, ['PRODUCT_NOT_FOUND'], {
-    422: ['VALIDATION_FAILED'],
-  })
+  @ApiStockStream(
+    `Live stock of up to ${MAX_STREAM_PRODUCTS} products on one stream`,
+    ['PRODUCT_NOT_FOUND'],
+    {
+      422: ['VALIDATION_FAILED'],
+    },
+  )
   @ApiQuery({ name: 'ids', description: 'Comma-separated product ids', example: '1,2,3' })
-  streamMany(@Query('ids') ids: unknown, @Req() request: FastifyRequest, @Res() reply: FastifyReply): Promise<void> {
+  streamMany(
+    @Query('ids') ids: unknown,
+    @Req() request: FastifyRequest,
+    @Res() reply: FastifyReply,
+  ): Promise<void> {
     return this.hub.open(parseStreamIds(ids), request, reply);
   }
 
   @Get(':id/stream')
-  @ApiStockStream('Live stock of one product (Server-Sent Events)', ['PRODUCT_NOT_FOUND'], { 400: ['INVALID_ID'] })
+  @ApiStockStream('Live stock of one product (Server-Sent Events)', ['PRODUCT_NOT_FOUND'], {
+    400: ['INVALID_ID'],
+  })
   @ApiParam({ name: 'id', schema: { type: 'integer', minimum: 1 }, example: 1 })
-  stream(@Param('id', ParseIdPipe) id: number, @Req() request: FastifyRequest, @Res() reply: FastifyReply): Promise<void> {
+  stream(
+    @Param('id', ParseIdPipe) id: number,
+    @Req() request: FastifyRequest,
+    @Res() reply: FastifyReply,
+  ): Promise<void> {
     return this.hub.open([id], request, reply);
   }
 }

@@ -15,7 +15,9 @@ document.addEventListener('DOMContentLoaded', () => {
 });
 
 async function load() {
-  const response = await fetch(`/api/products?page=1&per_page=${PAGE_SIZE}`, { headers: { accept: 'application/json' } });
+  const response = await fetch(`/api/products?page=1&per_page=${PAGE_SIZE}`, {
+    headers: { accept: 'application/json' },
+  });
   if (!response.ok) throw new Error(`HTTP ${response.status}`);
   const body = await response.json();
   products = body.data;
@@ -24,7 +26,11 @@ async function load() {
     setStatus('idle', 'Nothing to watch');
     return;
   }
-  setNote(body.meta.total > products.length ? `Showing the first ${products.length} of ${body.meta.total} products.` : '');
+  setNote(
+    body.meta.total > products.length
+      ? `Showing the first ${products.length} of ${body.meta.total} products.`
+      : '',
+  );
   const board = document.getElementById('board');
   for (const product of products) {
     const card = createCard(product);
@@ -122,7 +128,9 @@ function countdown(ms) {
 
 function formatPrice(price) {
   const value = Number(price);
-  return Number.isFinite(value) ? value.toLocaleString(undefined, { style: 'currency', currency: 'USD' }) : String(price);
+  return Number.isFinite(value)
+    ? value.toLocaleString(undefined, { style: 'currency', currency: 'USD' })
+    : String(price);
 }
 
 function setStatus(state, text) {
