@@ -52,13 +52,13 @@ describe('Sale board page (e2e, headless Chromium)', () => {
   });
 
   afterEach(async () => {
-    await page.close();
+    await page?.close();
   });
 
   afterAll(async () => {
     await browser?.close();
-    rmSync(profile, { recursive: true, force: true });
-    await t.close();
+    if (profile) rmSync(profile, { recursive: true, force: true });
+    await t?.close();
   });
 
   /** Page-side code as strings: this project compiles without the DOM's types. */
