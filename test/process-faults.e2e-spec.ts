@@ -4,7 +4,7 @@ import { auditStock } from '../src/database/stock-audit';
 import { insertHold } from './factories/hold.factory';
 import { createProduct } from './factories/product.factory';
 import type { ChildRun } from './utils/embedded';
-import { pollUntil, sleep } from './utils/poll';
+import { pollUntil } from './utils/poll';
 import {
   Answer,
   ApiProcess,
@@ -22,6 +22,7 @@ import {
   sumCreated,
   tally,
 } from './utils/scale-out';
+import { serverBacklog } from './utils/socket-queues';
 import { TEST_DB, uniqueDatabaseName } from './utils/test-env';
 
 /**
@@ -135,8 +136,13 @@ describe('Process faults during a burst of holds (e2e, real processes)', () => {
       await Promise.all(requests.map((request) => request.flushed));
       // One hold batch per product and the sweeper wait on our locks...
       await waitForLockWaits(4);
-      // ...and the server has long read every request: it has nothing else to do.
-      await sleep(3_000);
+      // ...and the server has accepted every connection and read every request (the kernel
+      // holds nothing for it), so each of the 300 is in its hands when the signal comes.
+      const allRead = await pollUntil(() => {
+        const backlog = serverBacklog(api.port);
+        return backlog.connections >= 300 && backlog.unaccepted === 0 && backlog.unread === 0 ? backlog : undefined;
+      }, Date.now() + 30_000, 50);
+      expect(allRead).toMatchObject({ unaccepted: 0, unread: 0 });
 
       signalledAt = Date.now();
       api.run.child.kill('SIGTERM');
