@@ -1,3 +1,5 @@
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
 import { getMetadataStorage } from 'class-validator';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -94,6 +96,45 @@ describe('Documentation stays true (e2e)', () => {
         const known = ['/api/docs', '/api/docs-json'];
         const ok = path !== undefined && (known.includes(path) || served.some((route) => route.method === method && route.pattern.test(path)));
         expect({ file, line, ok }).toEqual({ file, line, ok: true });
+      }
+    });
+  });
+
+  describe("the README's tour", () => {
+    let t: TestApp;
+
+    beforeAll(async () => {
+      // As after `npm start` on a fresh install, with the secret the tour signs with.
+      t = await createTestApp({ SEED_ON_START: 'true', PAYMENT_WEBHOOK_SECRET: 'whsec_change_me' });
+    });
+
+    afterAll(async () => {
+      await t.close();
+    });
+
+    it('should answer every command as the comments under it say', async () => {
+      const readme = read('README.md');
+      const section = readme.slice(readme.indexOf('## A one-minute tour'));
+      const script = /```bash\n([\s\S]*?)```/.exec(section)![1];
+      const { host } = new URL(t.url.replace('[::1]', '127.0.0.1'));
+      const { stdout } = await promisify(execFile)('bash', ['-e', '-c', script.replaceAll('localhost:3000', host)]);
+
+      // Each `# {...}` (after an optional status) and each trailing `# "field":...`, in order;
+      // `...` in them stands for any value.
+      const expected = script
+        .split('\n')
+        .map((line) => /#\s*(?:\d{3}\s+)?([{"].*)$/.exec(line)?.[1])
+        .filter((comment): comment is string => comment !== undefined);
+      expect(expected.length).toBeGreaterThanOrEqual(5);
+      let rest = stdout;
+      for (const comment of expected) {
+        const pattern = comment
+          .split(/"\.\.\."|,\.\.\./)
+          .map((part) => part.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'))
+          .join('.*?');
+        const match = new RegExp(pattern).exec(rest);
+        expect({ comment, found: Boolean(match) }).toEqual({ comment, found: true });
+        rest = rest.slice(match!.index + match![0].length);
       }
     });
   });
