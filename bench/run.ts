@@ -16,6 +16,7 @@ import { mysqlStore } from './lib/mysql-store';
 import { CpuPerRequest, databasePid, formatMicros, measureCpu, procMeter, redisMeter } from './lib/cpu';
 import { deleteKeysWithPrefix } from './lib/redis';
 import { embeddedMode } from './scenarios/embedded-mode';
+import { fanOut } from './scenarios/fan-out';
 import { frameworkFloor } from './scenarios/framework-floor';
 import { rawRowLockLimit } from './scenarios/raw-row-lock';
 import { sellOut } from './scenarios/sell-out';
@@ -23,8 +24,8 @@ import { sparePort } from '../test/utils/ports';
 
 const smoke = process.argv.includes('--smoke');
 const profile = smoke
-  ? { hotSeconds: 2, warmupSeconds: 1, rawSeconds: 1.5, readSeconds: 2, sellOutUnits: 1_000, buyers: 100 }
-  : { hotSeconds: 10, warmupSeconds: 3, rawSeconds: 6, readSeconds: 10, sellOutUnits: 10_000, buyers: 500 };
+  ? { hotSeconds: 2, warmupSeconds: 1, rawSeconds: 1.5, readSeconds: 2, sellOutUnits: 1_000, buyers: 100, streamClients: 100 }
+  : { hotSeconds: 10, warmupSeconds: 3, rawSeconds: 6, readSeconds: 10, sellOutUnits: 10_000, buyers: 500, streamClients: 5_000 };
 const CONNECTIONS = 64;
 // One database and one Redis namespace per run, removed at the end: a run never inherits
 // another's rows or delayed jobs.
@@ -72,6 +73,20 @@ async function main() {
   const hotBooks = hotProductBooks('hot product', hot, after, before.holds, CONNECTIONS);
   failures.push(...hotBooks.failures);
 
+  // 1b. Fan-out: live stock streams on a product while the same hold load runs on it.
+  const fanId = await store.createProduct(100_000_000);
+  const fan = await fanOut({
+    appUrl: app.url,
+    productId: fanId,
+    clients: profile.streamClients,
+    connections: CONNECTIONS,
+    durationSeconds: profile.hotSeconds,
+    apiMeter: meters.api,
+    apiMicrosPerHold: hot.cpuMicrosPerRequest.api,
+  });
+  if (fan.clientsMissingAProbe > 0) failures.push(`fan-out: ${fan.clientsMissingAProbe} clients never saw a probe hold`);
+  if (fan.holds.errors > 0 || fan.holds.non2xx > 0) failures.push(`fan-out: ${fan.holds.errors} errors, ${fan.holds.non2xx} non-2xx holds`);
+
   // 3. Sell-out.
   const saleId = await store.createProduct(profile.sellOutUnits);
   const sale = await sellOut(app.url, saleId, profile.buyers);
@@ -115,6 +130,7 @@ async function main() {
     hotProduct: { ...hot, connections: CONNECTIONS, accounting: hotBooks.accounting },
     rawRowLock: raw,
     hotToRawRatio: round(hot.perSecond / raw.perSecond),
+    fanOut: fan,
     sellOut: { ...sale, buyers: profile.buyers, accounting: saleBooks.accounting },
     reads: { app: reads, bareNodeHttp: bare, ratio: round(reads.perSecond / bare.perSecond) },
     embedded: { hotProduct: embedded.hotProduct, sellOut: embedded.sellOut, reads: embedded.reads },
@@ -141,6 +157,7 @@ type Results = {
   hotProduct: Measured & { accounting: { unitsTaken: number; unitsInStoredHolds: number } };
   rawRowLock: Awaited<ReturnType<typeof rawRowLockLimit>>;
   hotToRawRatio: number;
+  fanOut: Awaited<ReturnType<typeof fanOut>>;
   sellOut: Awaited<ReturnType<typeof sellOut>> & { buyers: number; accounting: { units: number; unitsHeld: number; oversell: number } };
   reads: { app: Measured; bareNodeHttp: Awaited<ReturnType<typeof load>>; ratio: number };
   embedded: Omit<Awaited<ReturnType<typeof embeddedMode>>, 'failures'>;
@@ -168,6 +185,24 @@ function report(r: Results) {
   for (const [label, value] of rows) console.log(`${label.padEnd(width)}  ${value}`);
   reportModes(r);
   reportCpu(r);
+  reportFanOut(r);
+}
+
+/** Live stock streams during the hot-product load, against the same load without them. */
+function reportFanOut(r: Results) {
+  const f = r.fanOut;
+  const rows: Array<[string, string]> = [
+    [`Fan-out: ${f.clients} stream clients${f.cappedBy ? ` (capped by ${f.cappedBy})` : ''}`, ''],
+    ['   holds/s with streams (without)', `${f.holds.perSecond} (${r.hotProduct.perSecond})`],
+    ['   hold p50 / p99 latency (ms)', `${f.holds.p50} / ${f.holds.p99}`],
+    [`   hold answer -> last client p50 / p99 / max (ms, ${f.probes} probes)`, `${f.lastClientMs.p50} / ${f.lastClientMs.p99} / ${f.lastClientMs.max}`],
+    ['   hold answer -> each client p50 / p99 (ms)', `${f.everyClientMs.p50} / ${f.everyClientMs.p99}`],
+    ['   events delivered/s', `${f.eventsPerSecond}`],
+    ['   API CPU per delivered event', formatMicros(f.apiCpuMicrosPerEvent)],
+  ];
+  const width = Math.max(...rows.map(([label]) => label.length));
+  console.log('\nLive stock fan-out (same run)');
+  for (const [label, value] of rows) console.log(`${label.padEnd(width)}  ${value}`);
 }
 
 /** CPU time per 2xx answer of each process, and ours over the framework's floor. */
