@@ -75,9 +75,12 @@ async function main() {
 
   // 1b. Fan-out: live stock streams on a product while the same hold load runs on it.
   const fanId = await store.createProduct(100_000_000);
+  const probeId = await store.createProduct(1_000_000);
   const fan = await fanOut({
     appUrl: app.url,
     productId: fanId,
+    probeProductId: probeId,
+    probeStock: 1_000_000,
     clients: profile.streamClients,
     connections: CONNECTIONS,
     durationSeconds: profile.hotSeconds,

@@ -1,18 +1,17 @@
-import { execFileSync } from 'node:child_process';
-import { SseClient } from '../../test/utils/sse-client';
+import { ChildProcess, execFileSync, fork } from 'node:child_process';
+import { join } from 'node:path';
 import { CpuMeter } from '../lib/cpu';
 import { load, LoadResult } from '../lib/http-load';
 
 /*
  * Live stock fan-out: N stream clients on one product while the hot-product hold load runs
- * on it. Probe holds, one every PROBE_INTERVAL_MS, are timed from their answer to the moment
- * each client has an event read after that answer (event ids are the millisecond clock of
- * the read, on this same machine): the delay a buyer watching the page sees.
+ * on it. Each client also watches a second product on the same stream (the sale board's
+ * multi-product stream), changed only by probe holds, one every PROBE_INTERVAL_MS: a probe is
+ * timed from its answer to the moment each client has an event showing its stock, which is
+ * exact because nothing else changes that product. The clients run in a process of their own.
  */
 
 const PROBE_INTERVAL_MS = 500;
-/** Clients connect in groups, so the listen backlog never overflows. */
-const CONNECT_GROUP = 250;
 /** Descriptors kept for everything else (database pool, Redis, autocannon, the probes). */
 const SPARE_DESCRIPTORS = 1_000;
 
@@ -36,6 +35,9 @@ export interface FanOutResult {
 export async function fanOut(options: {
   appUrl: string;
   productId: number;
+  /** A second product on the same streams; only the probe holds change it. */
+  probeProductId: number;
+  probeStock: number;
   clients: number;
   connections: number;
   durationSeconds: number;
@@ -44,32 +46,37 @@ export async function fanOut(options: {
   apiMicrosPerHold: number | null;
 }): Promise<FanOutResult> {
   const { count, cappedBy } = clientBudget(options.clients);
-  const url = `${options.appUrl}/api/products/${options.productId}/stream`;
-  const clients: SseClient[] = [];
-  for (let opened = 0; opened < count; opened += CONNECT_GROUP) {
-    const group = Array.from({ length: Math.min(CONNECT_GROUP, count - opened) }, () => new SseClient(url));
-    await Promise.all(group.map((client) => client.opened));
-    await Promise.all(
-      group.map((client) => client.waitFor((c) => c.events.length > 0, 30_000, 'the first event')),
-    );
-    clients.push(...group);
-  }
-  const refused = clients.filter((client) => client.status !== 200).length;
-  if (refused > 0) throw new Error(`fan-out: ${refused} stream clients refused`);
+  const child = fork(join(__dirname, '..', 'lib', 'stream-clients.ts'), [], {
+    execArgv: ['-r', require.resolve('ts-node/register/transpile-only')],
+    env: {
+      ...process.env,
+      STREAM_URL: `${options.appUrl}/api/products/stream?ids=${options.productId},${options.probeProductId}`,
+      STREAM_CLIENTS: String(count),
+      PROBE_PRODUCT_ID: String(options.probeProductId),
+    },
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+  });
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  const ready = await nextMessage<{ events: number }>(child, 'ready');
 
-  const eventsBefore = clients.reduce((sum, client) => sum + client.events.length, 0);
   const cpuBefore = await options.apiMeter();
-  const probeAnswers: number[] = [];
+  const started = Date.now();
   let probing = true;
+  let probeStock = options.probeStock;
+  let probeCount = 0;
   const probes = (async () => {
     while (probing) {
       const response = await fetch(`${options.appUrl}/api/holds`, {
         method: 'POST',
         headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({ product_id: options.productId, quantity: 1 }),
+        body: JSON.stringify({ product_id: options.probeProductId, quantity: 1 }),
       });
       await response.arrayBuffer();
-      if (response.status === 201) probeAnswers.push(Date.now());
+      if (response.status === 201) {
+        probeStock -= 1;
+        probeCount++;
+        child.send({ type: 'probe', answeredAt: Date.now(), expected: probeStock });
+      }
       await new Promise((resolve) => setTimeout(resolve, PROBE_INTERVAL_MS));
     }
   })();
@@ -82,57 +89,52 @@ export async function fanOut(options: {
   });
   probing = false;
   await probes;
-  // The last probe's answer reaches every client (or the wait gives up and counts it missing).
-  const lastProbe = probeAnswers[probeAnswers.length - 1] ?? 0;
-  await Promise.all(
-    clients.map((client) =>
-      client.waitFor((c) => (c.last?.id ?? 0) >= lastProbe, 10_000, 'the last probe').catch(() => undefined),
-    ),
-  );
   const cpuAfter = await options.apiMeter();
-  const eventsDelivered = clients.reduce((sum, client) => sum + client.events.length, 0) - eventsBefore;
-  clients.forEach((client) => client.close());
+  const seconds = (Date.now() - started) / 1000;
+  child.send({ type: 'finish' });
+  const result = await nextMessage<{
+    events: number;
+    lastClient: number[];
+    everyClient: number[];
+    missing: number;
+  }>(child, 'result');
+  await exited;
 
-  const lastClient: number[] = [];
-  const everyClient: number[] = [];
-  let clientsMissingAProbe = 0;
-  for (const client of clients) {
-    let missing = false;
-    probeAnswers.forEach((answeredAt, index) => {
-      const seen = client.events.find((event) => event.id >= answeredAt);
-      if (!seen) {
-        missing = true;
-        return;
-      }
-      const delay = seen.at - answeredAt;
-      everyClient.push(delay);
-      lastClient[index] = Math.max(lastClient[index] ?? 0, delay);
-    });
-    if (missing) clientsMissingAProbe++;
-  }
-  const seconds = holds.durationSeconds;
+  const eventsDelivered = result.events - ready.events;
   const apiCpu = cpuBefore === null || cpuAfter === null ? null : cpuAfter - cpuBefore;
   const holdsCost =
-    options.apiMicrosPerHold === null ? null : options.apiMicrosPerHold * (holds.ok + probeAnswers.length);
+    options.apiMicrosPerHold === null ? null : options.apiMicrosPerHold * (holds.ok + probeCount);
   return {
     clients: count,
     cappedBy,
     holds,
-    probes: probeAnswers.length,
+    probes: probeCount,
     lastClientMs: {
-      p50: percentile(lastClient, 50),
-      p99: percentile(lastClient, 99),
-      max: Math.max(0, ...lastClient),
+      p50: percentile(result.lastClient, 50),
+      p99: percentile(result.lastClient, 99),
+      max: Math.max(0, ...result.lastClient),
     },
-    everyClientMs: { p50: percentile(everyClient, 50), p99: percentile(everyClient, 99) },
+    everyClientMs: { p50: percentile(result.everyClient, 50), p99: percentile(result.everyClient, 99) },
     eventsDelivered,
     eventsPerSecond: Math.round(eventsDelivered / seconds),
     apiCpuMicrosPerEvent:
       apiCpu === null || holdsCost === null || eventsDelivered === 0
         ? null
         : Math.round((Math.max(0, apiCpu - holdsCost) / eventsDelivered) * 10) / 10,
-    clientsMissingAProbe,
+    clientsMissingAProbe: result.missing,
   };
+}
+
+function nextMessage<T>(child: ChildProcess, type: string): Promise<T> {
+  return new Promise((resolve, reject) => {
+    const onMessage = (message: { type: string } & T) => {
+      if (message.type !== type) return;
+      child.off('message', onMessage);
+      resolve(message);
+    };
+    child.on('message', onMessage);
+    child.once('exit', (code) => reject(new Error(`stream clients exited (${code}) before '${type}'`)));
+  });
 }
 
 /**
