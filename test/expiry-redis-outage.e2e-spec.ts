@@ -1,8 +1,7 @@
 import Redis from 'ioredis';
-import { HOLD_EXPIRY_QUEUE } from '../src/expiry/expiry.constants';
 import { QUEUE_REDIS } from '../src/expiry/queue-connection.module';
 import { createProduct, reloadProduct } from './factories/product.factory';
-import { expiryQueue, loadHolds } from './utils/expiry';
+import { expiryQueue, jobIdOf, loadHolds } from './utils/expiry';
 import { pollUntil } from './utils/poll';
 import { RedisServer } from './utils/redis-server';
 import { createTestApp, TestApp } from './utils/test-app';
@@ -127,9 +126,9 @@ describe('Hold expiry during a Redis outage (e2e)', () => {
     const response = await t.http.post('/api/holds').send({ product_id: product.id, quantity: 4 }).expect(201);
     const holdId: number = response.body.data.hold_id;
     const expiresAt = Date.parse(response.body.data.hold_expires_at);
-    const jobId = `hold-${holdId}`;
+    const jobId = jobIdOf(t, { id: holdId, expiresAt });
     expect(await expiryQueue(t).getJobState(jobId)).toBe('delayed');
-    expect(await jobKeyExists(redis.port, `${t.databaseName}:${HOLD_EXPIRY_QUEUE}:${jobId}`)).toBe(1);
+    expect(await jobKeyExists(redis.port, `${expiryQueue(t).toKey(jobId)}`)).toBe(1);
 
     // The worker took the job (completed jobs are removed) and the stock is back, on time.
     const done = await pollUntil(async () => {

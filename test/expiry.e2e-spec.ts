@@ -1,5 +1,5 @@
 import { createProduct, reloadProduct } from './factories/product.factory';
-import { expiryQueue, loadHolds, placeHold, recordReleases } from './utils/expiry';
+import { expiryQueue, jobIdOf, loadHolds, placeHold, recordReleases } from './utils/expiry';
 import {
   expectReleasedOnceEach,
   expectUsedOrReleased,
@@ -40,7 +40,7 @@ describe('Hold expiry (e2e)', () => {
   it("should give an expired hold's stock back within 1 s of hold_expires_at, by its delayed job", async () => {
     const product = await createProduct(t.dataSource, { totalStock: 10, availableStock: 10 });
     const hold = await placeHold(t, product.id, 3);
-    expect(await expiryQueue(t).getJobState(`hold-${hold.id}`)).toBe('delayed');
+    expect(await expiryQueue(t).getJobState(jobIdOf(t, hold))).toBe('delayed');
     expect((await reloadProduct(t.dataSource, product.id)).availableStock).toBe(7);
 
     const stock = await pollUntil(async () => {
@@ -54,17 +54,17 @@ describe('Hold expiry (e2e)', () => {
     expect(lateness).toBeGreaterThanOrEqual(0);
     expect(lateness).toBeLessThan(1000);
     expect(releases.sources.get(hold.id)).toBe('job');
-    expect(await expiryQueue(t).getJobState(`hold-${hold.id}`)).toBe('unknown');
+    expect(await expiryQueue(t).getJobState(jobIdOf(t, hold))).toBe('unknown');
   });
 
   it('should remove the hold\'s job when the hold becomes an order', async () => {
     const product = await createProduct(t.dataSource);
     const hold = await placeHold(t, product.id, 2);
-    expect(await expiryQueue(t).getJobState(`hold-${hold.id}`)).toBe('delayed');
+    expect(await expiryQueue(t).getJobState(jobIdOf(t, hold))).toBe('delayed');
 
     await t.http.post('/api/orders').send({ hold_id: hold.id }).expect(201);
 
-    expect(await expiryQueue(t).getJobState(`hold-${hold.id}`)).toBe('unknown');
+    expect(await expiryQueue(t).getJobState(jobIdOf(t, hold))).toBe('unknown');
   });
 
   it('should show expired once the clock passes hold_expires_at, and released_at once released', async () => {

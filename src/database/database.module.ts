@@ -1,9 +1,11 @@
 import { Global, Module } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import { TypeOrmModule } from '@nestjs/typeorm';
+import { DataSource } from 'typeorm';
 import type { AllConfig } from '../config/config.types';
 import { TypeOrmLogger } from '../observability/typeorm-logger';
 import { buildDataSourceOptions } from './data-source-options';
+import { DatabaseIdentity } from './database-identity';
 import { migrateAndSeed } from './prepare-database';
 import { UnitOfWork } from './unit-of-work';
 
@@ -22,7 +24,11 @@ import { UnitOfWork } from './unit-of-work';
       },
     }),
   ],
-  providers: [UnitOfWork],
-  exports: [UnitOfWork],
+  providers: [
+    UnitOfWork,
+    // Read once at boot (after the migrations): keys in Redis carry it.
+    { provide: DatabaseIdentity, inject: [DataSource], useFactory: (dataSource: DataSource) => DatabaseIdentity.read(dataSource) },
+  ],
+  exports: [UnitOfWork, DatabaseIdentity],
 })
 export class DatabaseModule {}

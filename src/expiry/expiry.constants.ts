@@ -12,11 +12,26 @@ export interface HoldExpiryJobData {
 export const QUEUE_CALL_TIMEOUT_MS = 300;
 
 /**
- * `hold-<id>`: one job per hold (adding it twice is a no-op), and removable by id when the
- * hold becomes an order. BullMQ refuses custom ids that contain `:` or are bare integers.
+ * BullMQ's key prefix: the app's REDIS_PREFIX, then the database's identity. Workers of two
+ * databases sharing one Redis and REDIS_PREFIX (staging and test, a restored copy) then use
+ * two queues, and never release a hold of one database with the other's job.
  */
-export function holdJobId(holdId: number): string {
-  return `hold-${holdId}`;
+export function queuePrefix(redisPrefix: string, databaseId: string): string {
+  return `${redisPrefix}:${databaseId}`;
+}
+
+/** What names a hold's job: the hold's id and the incarnation of its expiry. */
+export type ExpiringHold = Pick<Hold, 'id' | 'holdExpiresAt'>;
+
+/**
+ * `hold-<database id>-<hold id>-<expiry in ms>`: one job per hold (adding it twice is a
+ * no-op), removable by id when the hold becomes an order. The database's identity and the
+ * hold's expiry make the id one that cannot come back: after `db:reset` (hold ids start at
+ * 1 again) or beside another database on the same Redis and prefix, a leftover job never
+ * stands in for a new hold's. BullMQ refuses custom ids that contain `:` or are bare integers.
+ */
+export function holdJobId(databaseId: string, hold: ExpiringHold): string {
+  return `hold-${databaseId}-${hold.id}-${hold.holdExpiresAt.getTime()}`;
 }
 
 /** Milliseconds from `now` until the hold expires; never negative (an overdue job runs at once). */
@@ -29,9 +44,9 @@ export function expiryDelayMs(holdExpiresAt: Date, now: Date): number {
  * because the sweeper catches whatever a job could not do (Immich uses 3 attempts too).
  * Failed jobs are kept a day for inspection, then dropped, so Redis never grows without bound.
  */
-export function expiryJobOptions(hold: Pick<Hold, 'id' | 'holdExpiresAt'>, now: Date): JobsOptions {
+export function expiryJobOptions(databaseId: string, hold: ExpiringHold, now: Date): JobsOptions {
   return {
-    jobId: holdJobId(hold.id),
+    jobId: holdJobId(databaseId, hold),
     delay: expiryDelayMs(hold.holdExpiresAt, now),
     attempts: 3,
     backoff: { type: 'exponential', delay: 1_000 },

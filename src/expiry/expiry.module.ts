@@ -8,7 +8,8 @@ import { HoldsModule } from '../holds/holds.module';
 import { IdempotencyModule } from '../idempotency/idempotency.module';
 import { BullHoldExpiryScheduler } from './bullmq-hold-expiry.scheduler';
 import { ExpiredHoldsSweeper } from './expired-holds.sweeper';
-import { HOLD_EXPIRY_QUEUE } from './expiry.constants';
+import { HOLD_EXPIRY_QUEUE, queuePrefix } from './expiry.constants';
+import { DatabaseIdentity } from '../database/database-identity';
 import { HoldExpiryProcessor } from './hold-expiry.processor';
 import { HoldExpiryScheduler, NoopHoldExpiryScheduler } from './hold-expiry.scheduler';
 import { QUEUE_REDIS, QueueConnectionModule } from './queue-connection.module';
@@ -36,11 +37,12 @@ export class ExpiryModule {
         QueueConnectionModule,
         BullModule.forRootAsync({
           imports: [QueueConnectionModule],
-          inject: [QUEUE_REDIS, ConfigService],
-          useFactory: (redis: Redis, config: ConfigService<AllConfig, true>) => ({
+          inject: [QUEUE_REDIS, ConfigService, DatabaseIdentity],
+          useFactory: (redis: Redis, config: ConfigService<AllConfig, true>, database: DatabaseIdentity) => ({
             connection: redis,
-            // Keys are `<REDIS_PREFIX>:hold-expiry:...`, apart from other deployments and the cache.
-            prefix: config.getOrThrow('redis.prefix', { infer: true }),
+            // Keys are `<REDIS_PREFIX>:<database id>:hold-expiry:...`, apart from other
+            // deployments, other databases and the cache.
+            prefix: queuePrefix(config.getOrThrow('redis.prefix', { infer: true }), database.id),
           }),
         }),
         BullModule.registerQueue({ name: HOLD_EXPIRY_QUEUE }),

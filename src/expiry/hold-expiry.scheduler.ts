@@ -11,7 +11,7 @@ export type ScheduledHold = Pick<Hold, 'id' | 'holdExpiresAt'>;
 export abstract class HoldExpiryScheduler {
   abstract schedule(holds: readonly ScheduledHold[]): Promise<void>;
   /** The hold became an order: its job has nothing left to do. */
-  abstract cancel(holdId: number): Promise<void>;
+  abstract cancel(hold: ScheduledHold): Promise<void>;
 }
 
 /** No queue (e.g. no Redis): the sweeper alone releases expired holds. */

@@ -5,6 +5,7 @@ import { isUniqueViolation } from '../database/db-errors';
 import { UnitOfWork } from '../database/unit-of-work';
 import { SaleMetrics } from '../metrics/sale-metrics';
 import { HoldExpiryScheduler } from '../expiry/hold-expiry.scheduler';
+import type { Hold } from '../holds/hold.entity';
 import { HoldAlreadyUsedError, HoldNotFoundError } from '../holds/hold.errors';
 import { assertCanBeOrdered } from '../holds/hold.rules';
 import { HoldsRepository } from '../holds/holds.repository';
@@ -43,10 +44,10 @@ export class OrdersService {
       ? this.idempotency.execute(
           idempotency,
           (manager) => this.createInTransaction(manager, holdId),
-          (order) => ({ status: 201, body: createdOrderAnswer(order) }),
+          ({ order }) => ({ status: 201, body: createdOrderAnswer(order) }),
         )
       : this.unitOfWork.run((manager) => this.createInTransaction(manager, holdId));
-    const order = await created.catch((error: unknown) => {
+    const { order, hold } = await created.catch((error: unknown) => {
       // UNIQUE(hold_id) is the last line of defence if the lock were ever bypassed.
       throw isUniqueViolation(error) ? new HoldAlreadyUsedError(holdId) : error;
     });
@@ -60,11 +61,11 @@ export class OrdersService {
       amount: order.amount,
     });
     // After commit: the used hold's job has nothing left to do. Bounded and never throws.
-    await this.expiry.cancel(holdId);
+    await this.expiry.cancel(hold);
     return order;
   }
 
-  private async createInTransaction(manager: EntityManager, holdId: number): Promise<Order> {
+  private async createInTransaction(manager: EntityManager, holdId: number): Promise<{ order: Order; hold: Hold }> {
     const hold = await this.holds.lockById(manager, holdId);
     if (!hold) throw new HoldNotFoundError(holdId);
     const now = new Date();
@@ -73,7 +74,7 @@ export class OrdersService {
     // A plain read: the price is not contended, and a locking read would queue behind hot holds.
     const product = await this.products.findById(manager, hold.productId);
     if (!product) throw new ProductNotFoundError(hold.productId);
-    return this.orders.insertPending(manager, {
+    const order = await this.orders.insertPending(manager, {
       holdId,
       productId: hold.productId,
       customerId: hold.customerId,
@@ -81,6 +82,7 @@ export class OrdersService {
       amount: multiplyPrice(product.price, hold.quantity),
       createdAt: now,
     });
+    return { order, hold };
   }
 
   async findOne(id: number): Promise<Order> {

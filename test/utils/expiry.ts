@@ -1,7 +1,8 @@
 import { getQueueToken } from '@nestjs/bullmq';
 import type { Queue } from 'bullmq';
 import { In, type DataSource } from 'typeorm';
-import { HOLD_EXPIRY_QUEUE } from '../../src/expiry/expiry.constants';
+import { DatabaseIdentity } from '../../src/database/database-identity';
+import { HOLD_EXPIRY_QUEUE, holdJobId } from '../../src/expiry/expiry.constants';
 import { Hold } from '../../src/holds/hold.entity';
 import { HoldsService } from '../../src/holds/holds.service';
 import { reloadProduct } from '../factories/product.factory';
@@ -11,6 +12,11 @@ import type { TestApp } from './test-app';
 /** The app's own hold-expiry queue, to look at jobs as BullMQ stores them. */
 export function expiryQueue(t: TestApp): Queue {
   return t.app.get<Queue>(getQueueToken(HOLD_EXPIRY_QUEUE), { strict: false });
+}
+
+/** The BullMQ job id of a hold placed through this app (its database's identity, the hold's expiry). */
+export function jobIdOf(t: TestApp, hold: { id: number; expiresAt: number }): string {
+  return holdJobId(t.app.get(DatabaseIdentity).id, { id: hold.id, holdExpiresAt: new Date(hold.expiresAt) });
 }
 
 /**
