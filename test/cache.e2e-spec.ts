@@ -1,6 +1,9 @@
 import { CACHE_MANAGER, Cache } from '@nestjs/cache-manager';
 import { HoldsService } from '../src/holds/holds.service';
+import Redis from 'ioredis';
+import { DatabaseIdentity } from '../src/database/database-identity';
 import { ProductCache, productCacheKeys } from '../src/products/product-cache';
+import { PRODUCT_CACHE_STORE, ProductCacheStore } from '../src/products/product-cache.store';
 import { ProductsService } from '../src/products/products.service';
 import { insertHold } from './factories/hold.factory';
 import { createProduct, reloadProduct } from './factories/product.factory';
@@ -22,6 +25,18 @@ describe('Product cache (e2e)', () => {
   });
 
   const read = (id: number) => t.http.get(`/api/products/${id}`).expect(200);
+
+  /** Every key in the cache store: Redis (the suite's own prefix), or the embedded memory map. */
+  async function cacheKeys(): Promise<string[]> {
+    const store = t.app.get<ProductCacheStore>(PRODUCT_CACHE_STORE, { strict: false });
+    if (store.kind === 'memory') return [...(store.stores[0].opts.store as Map<string, unknown>).keys()].sort();
+    const redis = new Redis({ host: process.env.REDIS_HOST || '127.0.0.1', port: Number(process.env.REDIS_PORT || 6379) });
+    try {
+      return (await redis.keys(`${t.databaseName}:cache*`)).sort();
+    } finally {
+      redis.disconnect();
+    }
+  }
 
   /** Reads until the answer comes from the cache, so the next assertion is about invalidation. */
   async function warm(id: number): Promise<number> {
@@ -92,6 +107,8 @@ describe('Product cache (e2e)', () => {
       return stored;
     });
 
+    // A generation exists (the product was read and invalidated before), so the slow reader stores its answer.
+    await t.app.get(ProductCache).invalidate(product.id);
     try {
       const slowRead = t.http.get(`/api/products/${product.id}`).then((response) => response);
       await databaseRead;
@@ -159,10 +176,21 @@ describe('Product cache (e2e)', () => {
     expect((await read(missingId)).body.data.name).toBe('Late');
   });
 
+  it('should write nothing to the cache store for 300 reads of missing products', async () => {
+    const before = await cacheKeys();
+    const missing = Array.from({ length: 300 }, (_, index) => 1_000_000 + index);
+
+    for (let i = 0; i < missing.length; i += 30) {
+      await Promise.all(missing.slice(i, i + 30).map((id) => t.http.get(`/api/products/${id}`).expect(404)));
+    }
+
+    expect(await cacheKeys()).toEqual(before);
+  });
+
   it('should start a new generation on every invalidation', async () => {
     const productCache = t.app.get(ProductCache);
     const generationOf = (productId: number) =>
-      t.app.get<Cache>(CACHE_MANAGER).get<string>(productCacheKeys.generation(productId));
+      t.app.get<Cache>(CACHE_MANAGER).get<string>(productCacheKeys.generation(t.app.get(DatabaseIdentity).id, productId));
     const product = await createProduct(t.dataSource);
     await read(product.id);
 

@@ -31,7 +31,8 @@ export class ProductCacheInterceptor implements NestInterceptor {
         if (cached.kind === 'bypass') return next.handle();
         void reply.header('x-cache', 'MISS');
         // Not awaited: the answer need not wait for the cache, and a failed write only costs a later miss.
-        return next.handle().pipe(tap((body) => void this.productCache.write(productId, cached.generation, body)));
+        // Only an answer is cached: a 404 (an error here) writes nothing.
+        return next.handle().pipe(tap((body) => void this.productCache.write(productId, cached, body)));
       }),
     );
   }

@@ -3,6 +3,7 @@ import { Logger } from '@nestjs/common';
 import type { ConfigService } from '@nestjs/config';
 import { createCache } from 'cache-manager';
 import { Keyv } from 'keyv';
+import { DatabaseIdentity } from '../database/database-identity';
 import type { ProductChanges } from './product-changes';
 import { ProductCache } from './product-cache';
 import { CACHE_COMMAND_TIMEOUT_MS, createProductCacheStore, ProductCacheStore } from './product-cache.store';
@@ -27,12 +28,22 @@ class FlakyStore {
 function setup({ ttlSeconds = 60, ready = (): boolean => true } = {}) {
   const flaky = new FlakyStore();
   const keyv = new Keyv({ store: flaky, throwOnErrors: true });
-  const store: ProductCacheStore = { kind: 'redis', stores: [keyv], isReady: ready, ping: () => keyv.get('ping').then(() => undefined) };
+  const store: ProductCacheStore = {
+    kind: 'redis',
+    stores: [keyv],
+    isReady: ready,
+    ping: () => keyv.get('ping').then(() => undefined),
+    setIfAbsent: async (key, value, ttlMs) => {
+      if ((await keyv.get(key)) !== undefined) return false;
+      await keyv.set(key, value, ttlMs);
+      return true;
+    },
+  };
   const cache = createCache({ stores: [keyv] }) as unknown as Cache;
   const config = { getOrThrow: () => ttlSeconds } as unknown as ConfigService;
   const published: number[] = [];
   const changes = { published: (productId: number) => published.push(productId) } as unknown as ProductChanges;
-  const sut = new ProductCache(cache, store, config as never, changes);
+  const sut = new ProductCache(cache, store, new DatabaseIdentity('db1'), config as never, changes);
   return { sut, flaky, published };
 }
 
@@ -41,6 +52,8 @@ async function isSettled(promise: Promise<unknown>): Promise<boolean> {
   const pending = Symbol('pending');
   return (await Promise.race([promise, Promise.resolve(pending)])) !== pending;
 }
+
+type Miss = { kind: 'miss'; generation: string; claim: boolean };
 
 describe(ProductCache.name, () => {
   let sut: ProductCache;
@@ -59,8 +72,8 @@ describe(ProductCache.name, () => {
     ({ sut } = setup());
 
     const first = await sut.read(1);
-    expect(first).toEqual({ kind: 'miss', generation: expect.any(String) });
-    await sut.write(1, (first as { generation: string }).generation, { stock: 5 });
+    expect(first).toEqual({ kind: 'miss', generation: expect.any(String), claim: true });
+    await sut.write(1, first as Miss, { stock: 5 });
     expect(await sut.read(1)).toEqual({ kind: 'hit', body: { stock: 5 } });
     expect(await sut.read(2)).toMatchObject({ kind: 'miss' });
 
@@ -73,12 +86,36 @@ describe(ProductCache.name, () => {
 
   it('should never serve an answer a slow reader stored under a generation replaced since', async () => {
     ({ sut } = setup());
-    const slowReader = (await sut.read(1)) as { generation: string };
+    await sut.write(1, (await sut.read(1)) as Miss, { stock: 'first' });
+    await sut.invalidate(1);
+    const slowReader = (await sut.read(1)) as Miss;
+    expect(slowReader.claim).toBe(false);
 
     await sut.invalidate(1);
-    await sut.write(1, slowReader.generation, { stock: 'old' });
+    await sut.write(1, slowReader, { stock: 'old' });
 
-    expect(await sut.read(1)).toMatchObject({ kind: 'miss' });
+    expect(await sut.read(1)).toMatchObject({ kind: 'miss', claim: false });
+  });
+
+  it('should not cache the answer of a reader that found no generation when an invalidation came first', async () => {
+    ({ sut } = setup());
+    const slowReader = (await sut.read(1)) as Miss;
+    expect(slowReader.claim).toBe(true);
+
+    await sut.invalidate(1);
+    await sut.write(1, slowReader, { stock: 'old' });
+
+    expect(await sut.read(1)).toMatchObject({ kind: 'miss', claim: false });
+  });
+
+  it('should write nothing for a read that is never answered (a 404)', async () => {
+    let flaky: FlakyStore;
+    ({ sut, flaky } = setup());
+    const keys = (flaky as unknown as { data: Map<string, unknown> }).data;
+
+    expect(await sut.read(404)).toMatchObject({ kind: 'miss', claim: true });
+
+    expect(keys.size).toBe(0);
   });
 
   it('should bypass the cache while the store is not connected', async () => {

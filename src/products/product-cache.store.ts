@@ -16,6 +16,11 @@ const MEMORY_MAX_ENTRIES = 10_000;
 
 export const PRODUCT_CACHE_STORE = Symbol('PRODUCT_CACHE_STORE');
 
+/** Where the product cache's keys live in Redis: `<REDIS_PREFIX>:cache::<key>`. */
+export function productCacheNamespace(prefix: string): string {
+  return `${prefix}:cache`;
+}
+
 /** Where product reads are cached, as cache-manager stores plus what health and the cache need to know. */
 export interface ProductCacheStore {
   readonly kind: 'redis' | 'memory';
@@ -24,6 +29,11 @@ export interface ProductCacheStore {
   /** Whether a command can be sent right now; false while Redis is disconnected. */
   isReady(): boolean;
   ping(): Promise<void>;
+  /**
+   * Sets `key` (in the cache's namespace, as cache-manager stores it) only if it has no live
+   * value; true when it was set. cache-manager has no SET NX.
+   */
+  setIfAbsent(key: string, value: unknown, ttlMs: number): Promise<boolean>;
 }
 
 /**
@@ -64,13 +74,19 @@ function redisStore(redis: RedisConfig): ProductCacheStore {
   });
   // Not awaited: the app starts (and serves from the database) while Redis is down.
   client.connect().catch(() => undefined);
+  const namespace = productCacheNamespace(redis.prefix);
   return {
     kind: 'redis',
     // Its own namespace, apart from the BullMQ queues under the same REDIS_PREFIX.
-    stores: [withPlainJson(createKeyv(client, { namespace: `${redis.prefix}:cache`, throwOnErrors: true }))],
+    stores: [withPlainJson(createKeyv(client, { namespace, throwOnErrors: true }))],
     isReady: () => client.isReady,
     ping: async () => {
       await client.ping();
+    },
+    // The key and value exactly as @keyv/redis and Keyv write them (`<namespace>::<key>`, JSON of {value, expires}).
+    setIfAbsent: async (key, value, ttlMs) => {
+      const stored = PLAIN_JSON.serialize({ value, expires: Date.now() + ttlMs });
+      return (await client.set(`${namespace}::${key}`, stored, { NX: true, PX: ttlMs })) === 'OK';
     },
   };
 }
@@ -85,11 +101,22 @@ const PLAIN_JSON = {
 };
 
 function memoryStore(): ProductCacheStore {
+  const map = new BoundedMap<string, string>(MEMORY_MAX_ENTRIES);
+  const keyv = new Keyv({ store: map, throwOnErrors: true, ...PLAIN_JSON });
   return {
     kind: 'memory',
-    stores: [new Keyv({ store: new BoundedMap(MEMORY_MAX_ENTRIES), throwOnErrors: true, ...PLAIN_JSON })],
+    stores: [keyv],
     isReady: () => true,
     ping: () => Promise.resolve(),
+    // Synchronous on the map, so nothing runs between the check and the set (Keyv's key: `<namespace>:<key>`).
+    setIfAbsent: (key, value, ttlMs) => {
+      const mapKey = `${keyv.namespace}:${key}`;
+      const current = map.get(mapKey);
+      const expires = current === undefined ? undefined : (PLAIN_JSON.deserialize(current) as { expires?: number }).expires;
+      if (current !== undefined && (expires === undefined || expires > Date.now())) return Promise.resolve(false);
+      map.set(mapKey, PLAIN_JSON.serialize({ value, expires: Date.now() + ttlMs }));
+      return Promise.resolve(true);
+    },
   };
 }
 

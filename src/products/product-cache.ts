@@ -4,6 +4,7 @@ import { ConfigService } from '@nestjs/config';
 import { randomUUID } from 'node:crypto';
 import { withTimeout } from '../common/with-timeout';
 import type { AllConfig } from '../config/config.types';
+import { DatabaseIdentity } from '../database/database-identity';
 import { ProductChanges } from './product-changes';
 import { CACHE_COMMAND_TIMEOUT_MS, PRODUCT_CACHE_STORE, ProductCacheStore } from './product-cache.store';
 
@@ -15,9 +16,14 @@ const RETRY_INTERVAL_MS = 1_000;
 const FAILED: unique symbol = Symbol('FAILED');
 type Failed = typeof FAILED;
 
+/**
+ * Keys carry the database's identity (see DatabaseIdentity): entries written for another
+ * database, or before a `db:reset`, are never read. The `{...}` hash tag keeps a product's
+ * two keys in one Redis Cluster slot, so one MGET reads both.
+ */
 export const productCacheKeys = {
-  generation: (productId: number) => `product:${productId}:gen`,
-  entry: (productId: number) => `product:${productId}:entry`,
+  generation: (databaseId: string, productId: number) => `product:{${databaseId}-${productId}}:gen`,
+  entry: (databaseId: string, productId: number) => `product:{${databaseId}-${productId}}:entry`,
 };
 
 /** A cached answer remembers the generation it was read under. */
@@ -28,9 +34,13 @@ interface CacheEntry {
 
 /**
  * What a read found: the cached answer, or a miss with the generation to store the fresh
- * answer under, or `bypass` (cache off, store unreachable, or an invalidation still owed).
+ * answer under (`claim`: a new generation, to be created only once the answer exists), or
+ * `bypass` (cache off, store unreachable, or an invalidation still owed).
  */
-export type CachedRead = { kind: 'hit'; body: unknown } | { kind: 'miss'; generation: string } | { kind: 'bypass' };
+export type CachedRead =
+  | { kind: 'hit'; body: unknown }
+  | { kind: 'miss'; generation: string; claim: boolean }
+  | { kind: 'bypass' };
 
 const BYPASS: CachedRead = { kind: 'bypass' };
 
@@ -41,7 +51,10 @@ const BYPASS: CachedRead = { kind: 'bypass' };
  * current one. A reader takes the generation *before* it reads the database (both keys in
  * one round trip), so a slow reader that puts an old answer back stamps it with a generation
  * nobody accepts any more. Random tokens (not a counter) make a lost generation key
- * harmless: the next reader starts a new one before reading the database.
+ * harmless: a reader that finds none picks a new one before reading the database, and
+ * creates it only after the read found the product, with SET NX: if an invalidation wrote a
+ * generation meanwhile, the claim fails and the (possibly old) answer is not cached. So a
+ * 404, or any refused read, writes nothing to Redis.
  */
 @Injectable()
 export class ProductCache implements OnModuleDestroy {
@@ -58,6 +71,7 @@ export class ProductCache implements OnModuleDestroy {
   constructor(
     @Inject(CACHE_MANAGER) private readonly cache: Cache,
     @Inject(PRODUCT_CACHE_STORE) private readonly store: ProductCacheStore,
+    private readonly database: DatabaseIdentity,
     config: ConfigService<AllConfig, true>,
     private readonly changes: ProductChanges,
   ) {
@@ -68,24 +82,39 @@ export class ProductCache implements OnModuleDestroy {
   /** Must be called before the database is read (see the class comment). */
   async read(productId: number): Promise<CachedRead> {
     if (!this.usable(productId)) return BYPASS;
-    const generationKey = productCacheKeys.generation(productId);
-    // cache-manager reports a failed read as a miss; that is safe, because a miss starts a
-    // new generation below, and a store that really failed fails that write too.
-    const values = await this.attempt(() => this.cache.mget<unknown>([generationKey, productCacheKeys.entry(productId)]));
+    // cache-manager reports a failed read as a miss; that is safe, because a miss without a
+    // generation caches only after claiming one, and a store that really failed fails that too.
+    const values = await this.attempt(() =>
+      this.cache.mget<unknown>([this.keys.generation(productId), this.keys.entry(productId)]),
+    );
     if (values === FAILED) return BYPASS;
     const [generation, entry] = values as [string | undefined, CacheEntry | undefined];
     if (generation && entry?.generation === generation) return { kind: 'hit', body: entry.body };
-    if (generation) return { kind: 'miss', generation };
-    const fresh = randomUUID();
-    const written = await this.attempt(() => this.cache.set(generationKey, fresh, GENERATION_TTL_MS));
-    return written === FAILED ? BYPASS : { kind: 'miss', generation: fresh };
+    if (generation) return { kind: 'miss', generation, claim: false };
+    return { kind: 'miss', generation: randomUUID(), claim: true };
   }
 
-  /** Stores an answer read from the database under the generation `read` returned. */
-  async write(productId: number, generation: string, body: unknown): Promise<void> {
-    const entry: CacheEntry = { generation, body };
-    await this.attempt(() => this.cache.set(productCacheKeys.entry(productId), entry, this.ttlMs));
+  /**
+   * Stores an answer read from the database under the generation `read` returned; call it
+   * only with an answer (never for a 404). A claimed generation is created first, if no
+   * other appeared meanwhile; otherwise nothing is stored.
+   */
+  async write(productId: number, read: { generation: string; claim: boolean }, body: unknown): Promise<void> {
+    if (read.claim) {
+      const claimed = await this.attempt(() =>
+        this.store.setIfAbsent(this.keys.generation(productId), read.generation, GENERATION_TTL_MS),
+      );
+      if (claimed !== true) return;
+    }
+    const entry: CacheEntry = { generation: read.generation, body };
+    await this.attempt(() => this.cache.set(this.keys.entry(productId), entry, this.ttlMs));
   }
+
+  /** This database's keys for a product. */
+  private readonly keys = {
+    generation: (productId: number) => productCacheKeys.generation(this.database.id, productId),
+    entry: (productId: number) => productCacheKeys.entry(this.database.id, productId),
+  };
 
   /**
    * Call after the commit that changed the product's stock, before answering. If the
@@ -124,7 +153,7 @@ export class ProductCache implements OnModuleDestroy {
 
   private async renewGeneration(productId: number): Promise<boolean> {
     const written = await this.attempt(() =>
-      this.cache.set(productCacheKeys.generation(productId), randomUUID(), GENERATION_TTL_MS),
+      this.cache.set(this.keys.generation(productId), randomUUID(), GENERATION_TTL_MS),
     );
     return written !== FAILED;
   }
