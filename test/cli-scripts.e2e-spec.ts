@@ -1,4 +1,5 @@
 import { execFileSync, spawn } from 'node:child_process';
+import Redis from 'ioredis';
 import { cpSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, unlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -51,8 +52,11 @@ describe('Operator scripts from the build, production dependencies only (e2e)', 
     await dropDatabase(database);
   });
 
-  const npmRun = async (...args: string[]) => {
-    const run = track(spawn('npm', ['run', '--silent', ...args], { cwd: image, env, stdio: ['ignore', 'pipe', 'pipe'] }));
+  const npmRun = async (...args: string[]) => npmRunWith({}, ...args);
+  const npmRunWith = async (extra: Record<string, string>, ...args: string[]) => {
+    const run = track(
+      spawn('npm', ['run', '--silent', ...args], { cwd: image, env: { ...env, ...extra }, stdio: ['ignore', 'pipe', 'pipe'] }),
+    );
     const { code } = await run.exited;
     return { code, output: run.output() };
   };
@@ -91,6 +95,33 @@ describe('Operator scripts from the build, production dependencies only (e2e)', 
     const audit = await npmRun('audit:stock');
     expect(audit).toEqual({ code: 1, output: expect.stringContaining('Stock differences on products 1') });
     expect(await npmRun('audit:stock', '--', '--ignore=1')).toEqual({ code: 0, output: expect.stringContaining('All 0 products') });
+  });
+
+  it('should clear the product cache (cache:clear) and the whole namespace (db:reset), never another prefix', async () => {
+    const redis = new Redis({ host: process.env.REDIS_HOST || '127.0.0.1', port: Number(process.env.REDIS_PORT || 6379) });
+    const withRedis = { REDIS_HOST: process.env.REDIS_HOST || '127.0.0.1', REDIS_PREFIX: database };
+    const [cached, queued, neighbour] = [`${database}:cache::product:{x-1}:gen`, `${database}:x:hold-expiry:id`, `${database}_neighbour:cache::k`];
+    try {
+      for (const key of [cached, queued, neighbour]) await redis.set(key, '1');
+
+      const clear = await npmRunWith(withRedis, 'cache:clear');
+      expect(clear).toEqual({ code: 0, output: expect.stringContaining(`Product cache under '${database}:' cleared (1 keys).`) });
+      expect(await redis.exists(cached, queued, neighbour)).toBe(2);
+      expect(await redis.exists(cached)).toBe(0);
+
+      const reset = await npmRunWith(withRedis, 'db:reset');
+      expect(reset).toEqual({ code: 0, output: expect.stringContaining(`Redis keys under '${database}:' cleared.`) });
+      expect(await redis.exists(queued)).toBe(0);
+      expect(await redis.exists(neighbour)).toBe(1);
+    } finally {
+      await redis.del(cached, queued, neighbour);
+      redis.disconnect();
+    }
+  });
+
+  it('should refuse cache:clear without Redis, saying where the cache is', async () => {
+    const clear = await npmRun('cache:clear');
+    expect(clear).toEqual({ code: 1, output: expect.stringContaining('No REDIS_HOST: the product cache lives in the API process') });
   });
 });
 

@@ -4,12 +4,16 @@ import { loadEnvFileIfPresent } from '../config/env-file';
 import { buildDataSourceOptions } from '../database/data-source-options';
 import { resetDatabase } from '../database/prepare-database';
 
-/** `npm run db:reset`: drop everything, run every migration, seed the sample product. */
+/**
+ * `npm run db:reset`: drop everything, run every migration, seed the sample product; with
+ * Redis, clear the app's keys under REDIS_PREFIX (queues, product cache) and nothing else.
+ */
 async function main() {
   loadEnvFileIfPresent();
-  const db = loadConfig().database;
-  await resetDatabase(buildDataSourceOptions(db), db);
+  const { database: db, redis } = loadConfig();
+  await resetDatabase(buildDataSourceOptions(db), db, redis);
   console.log(`Database '${db.type === 'sqlite' ? db.sqlitePath : db.database}' reset and seeded.`);
+  if (redis.host) console.log(`Redis keys under '${redis.prefix}:' cleared.`);
 }
 
 main().catch((error: unknown) => {

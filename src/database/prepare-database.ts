@@ -4,6 +4,8 @@ import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { DataSource, DataSourceOptions } from 'typeorm';
 import type { DatabaseConfig } from '../config/database.config';
+import type { RedisConfig } from '../config/redis.config';
+import { clearAppNamespace } from '../redis/redis-namespace';
 import { seedSampleProductIfEmpty } from './sample-data';
 
 const logger = new Logger('Database');
@@ -60,8 +62,13 @@ export async function migrateAndSeed(
   }
 }
 
-/** Drops every table, then migrates and seeds from scratch (`npm run db:reset`). */
-export async function resetDatabase(options: DataSourceOptions, db: DatabaseConfig): Promise<void> {
+/**
+ * Drops every table, then migrates and seeds from scratch (`npm run db:reset`); with Redis,
+ * then clears the app's namespace there (queues, product cache). The new database has a new
+ * identity, so Redis state left by the old one could not be used anyway; clearing it frees
+ * the memory and leaves no delayed job of the old database to run.
+ */
+export async function resetDatabase(options: DataSourceOptions, db: DatabaseConfig, redis?: RedisConfig): Promise<void> {
   await ensureDatabaseExists(db);
   const dataSource = await new DataSource(options).initialize();
   try {
@@ -72,6 +79,14 @@ export async function resetDatabase(options: DataSourceOptions, db: DatabaseConf
     });
   } finally {
     await dataSource.destroy();
+  }
+  if (redis?.host) {
+    await clearAppNamespace(redis).catch((error: Error) => {
+      throw new Error(
+        `The database was reset, but the Redis keys under '${redis.prefix}:' could not be cleared (${error.message}). ` +
+          'They belong to the old database and are never used for the new one; run npm run db:reset again to clear them.',
+      );
+    });
   }
 }
 

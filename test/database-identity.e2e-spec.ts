@@ -1,0 +1,183 @@
+import { Logger } from '@nestjs/common';
+import Redis from 'ioredis';
+import { loadConfig } from '../src/config/configuration';
+import { buildDataSourceOptions } from '../src/database/data-source-options';
+import { DatabaseIdentity } from '../src/database/database-identity';
+import { resetDatabase } from '../src/database/prepare-database';
+import { HoldExpiryScheduler } from '../src/expiry/hold-expiry.scheduler';
+import { clearProductCache } from '../src/redis/redis-namespace';
+import { createProduct } from './factories/product.factory';
+import { expiryQueue, jobIdOf, loadHolds, placeHold, recordReleases } from './utils/expiry';
+import { pollUntil } from './utils/poll';
+import { deleteRedisKeys } from './utils/redis-server';
+import { createTestApp, TestApp } from './utils/test-app';
+import { dropDatabase, uniqueDatabaseName } from './utils/test-env';
+
+const REDIS_PORT = Number(process.env.REDIS_PORT || 6379);
+
+/**
+ * State kept in Redis that names database rows (expiry jobs, product cache entries) carries
+ * the database's identity: after `db:reset` (hold ids start at 1 again) or beside another
+ * database on the same Redis and REDIS_PREFIX, nothing written for one is used for the other.
+ */
+describe('Database identity of Redis state (e2e)', () => {
+  const apps: TestApp[] = [];
+  const databases: string[] = [];
+  let releases: ReturnType<typeof recordReleases>;
+  let redis: Redis;
+
+  beforeAll(() => {
+    redis = new Redis({ host: process.env.REDIS_HOST || '127.0.0.1', port: REDIS_PORT });
+  });
+
+  beforeEach(() => {
+    releases = recordReleases();
+  });
+
+  afterEach(async () => {
+    releases.restore();
+    for (const app of apps.splice(0)) await app.close({ keepDatabase: true });
+    for (const name of databases.splice(0)) {
+      await dropDatabase(name);
+      await deleteRedisKeys(REDIS_PORT, `${name}*`);
+    }
+  });
+
+  afterAll(() => redis.disconnect());
+
+  async function start(env: Record<string, string>): Promise<TestApp> {
+    const app = await createTestApp({ HOLD_SWEEP_INTERVAL_SECONDS: '3600', ...env });
+    apps.push(app);
+    if (!databases.includes(app.databaseName)) databases.push(app.databaseName);
+    return app;
+  }
+
+  async function stop(app: TestApp): Promise<void> {
+    apps.splice(apps.indexOf(app), 1);
+    await app.close({ keepDatabase: true });
+  }
+
+  /** `npm run db:reset`'s work on the suite's database; `withRedis: false` leaves Redis as an older version did. */
+  async function dbReset(name: string, prefix: string, { withRedis }: { withRedis: boolean }): Promise<void> {
+    Object.assign(process.env, { DB_DATABASE: name, REDIS_PREFIX: prefix });
+    const { database: db, redis: redisSettings } = loadConfig();
+    await resetDatabase(buildDataSourceOptions(db), db, withRedis ? redisSettings : undefined);
+  }
+
+  const keysUnder = (pattern: string) => redis.keys(pattern);
+
+  it("should release a reused hold id on time by its own job, though the old database's job for that id is still delayed", async () => {
+    const first = await start({ HOLD_TTL_SECONDS: '120' });
+    const name = first.databaseName;
+    const product = await createProduct(first.dataSource);
+    const old = await placeHold(first, product.id, 3);
+    const oldJob = jobIdOf(first, old);
+    await stop(first);
+    // As db:reset did before it cleared Redis: the old database's delayed job stays.
+    await dbReset(name, name, { withRedis: false });
+
+    const second = await start({ DB_DATABASE: name, HOLD_TTL_SECONDS: '2' });
+    const again = await createProduct(second.dataSource);
+    const hold = await placeHold(second, again.id, 2);
+
+    expect(hold.id).toBe(old.id);
+    expect(await keysUnder(`${name}:*:${oldJob}`)).toHaveLength(1);
+    expect(await expiryQueue(second).getJobState(jobIdOf(second, hold))).toBe('delayed');
+    const released = await pollUntil(async () => {
+      const [row] = await loadHolds(second.dataSource, [hold.id]);
+      return row.releasedAt ?? undefined;
+    }, hold.expiresAt + 1_000);
+    expect(released).toBeDefined();
+    expect(releases.sources.get(hold.id)).toBe('job');
+  });
+
+  it('should keep two databases on one Redis and prefix apart: their cached reads and their jobs', async () => {
+    const prefix = uniqueDatabaseName();
+    const a = await start({ REDIS_PREFIX: prefix, HOLD_TTL_SECONDS: '2' });
+    const b = await start({ REDIS_PREFIX: prefix, HOLD_TTL_SECONDS: '2', DB_DATABASE: uniqueDatabaseName() });
+    databases.push(prefix);
+    expect(a.app.get(DatabaseIdentity).id).not.toBe(b.app.get(DatabaseIdentity).id);
+    const productA = await createProduct(a.dataSource, { totalStock: 10, availableStock: 10 });
+    const productB = await createProduct(b.dataSource, { totalStock: 50, availableStock: 50 });
+    expect(productB.id).toBe(productA.id);
+
+    await a.http.get(`/api/products/${productA.id}`).expect(200);
+    const cachedA = await a.http.get(`/api/products/${productA.id}`).expect(200);
+    expect(cachedA.headers['x-cache']).toBe('HIT');
+    const readB = await b.http.get(`/api/products/${productB.id}`).expect(200);
+    expect(readB.headers['x-cache']).toBe('MISS');
+    expect(readB.body.data.available_stock).toBe(50);
+
+    const [holdA, holdB] = [await placeHold(a, productA.id, 1), await placeHold(b, productB.id, 1)];
+    expect(holdB.id).toBe(holdA.id);
+    const bothReleased = await pollUntil(async () => {
+      const [[rowA], [rowB]] = [await loadHolds(a.dataSource, [holdA.id]), await loadHolds(b.dataSource, [holdB.id])];
+      return rowA.releasedAt && rowB.releasedAt ? true : undefined;
+    }, Math.max(holdA.expiresAt, holdB.expiresAt) + 1_000);
+    expect(bothReleased).toBe(true);
+  });
+
+  it('should not serve a cached read after db:reset, which clears the namespace and nothing outside it', async () => {
+    const first = await start({});
+    const name = first.databaseName;
+    const product = await createProduct(first.dataSource, { totalStock: 100, availableStock: 100 });
+    await placeHold(first, product.id, 7);
+    await first.http.get(`/api/products/${product.id}`).expect(200);
+    const cached = await first.http.get(`/api/products/${product.id}`).expect(200);
+    expect(cached.headers['x-cache']).toBe('HIT');
+    expect(cached.body.data.available_stock).toBe(93);
+    await stop(first);
+    // Another deployment on this Redis, under a longer prefix that starts the same.
+    await redis.set(`${name}_other:keep`, '1');
+    await redis.set(`${name}x:keep`, '1');
+
+    await dbReset(name, name, { withRedis: true });
+
+    expect(await keysUnder(`${name}:*`)).toEqual([]);
+    expect((await keysUnder(`${name}?*:keep`)).sort()).toEqual([`${name}_other:keep`, `${name}x:keep`].sort());
+    const second = await start({ DB_DATABASE: name, SEED_ON_START: 'true' });
+    const read = await second.http.get('/api/products/1').expect(200);
+    expect(read.headers['x-cache']).toBe('MISS');
+    expect(read.body.data.available_stock).toBe(100);
+  });
+
+  it('should serve rows changed by hand once cache:clear ran', async () => {
+    const t = await start({});
+    const product = await createProduct(t.dataSource, { totalStock: 100, availableStock: 100 });
+    await t.http.get(`/api/products/${product.id}`).expect(200);
+    await t.dataSource.query('UPDATE products SET available_stock = 40 WHERE id = ?', [product.id]);
+    const stale = await t.http.get(`/api/products/${product.id}`).expect(200);
+    expect(stale.headers['x-cache']).toBe('HIT');
+    expect(stale.body.data.available_stock).toBe(100);
+
+    process.env.REDIS_PREFIX = t.databaseName;
+    expect(await clearProductCache(loadConfig().redis)).toBeGreaterThan(0);
+
+    const fresh = await t.http.get(`/api/products/${product.id}`).expect(200);
+    expect(fresh.headers['x-cache']).toBe('MISS');
+    expect(fresh.body.data.available_stock).toBe(40);
+  });
+
+  it('should log hold.expiry_duplicate_job at warn when BullMQ already has the job', async () => {
+    // The log lines as the scheduler hands them to Nest's logger (nestjs-pino keeps the first
+    // app's destination for the whole process, so LOG_DESTINATION cannot be swapped per app).
+    const warn = jest.spyOn(Logger.prototype, 'warn');
+    try {
+      const t = await start({ HOLD_TTL_SECONDS: '60' });
+      const product = await createProduct(t.dataSource);
+      const hold = await placeHold(t, product.id, 1);
+      expect(warn).not.toHaveBeenCalledWith(expect.objectContaining({ event: 'hold.expiry_duplicate_job' }));
+
+      await t.app.get(HoldExpiryScheduler).schedule([{ id: hold.id, holdExpiresAt: new Date(hold.expiresAt) }]);
+
+      expect(warn).toHaveBeenCalledWith({
+        event: 'hold.expiry_duplicate_job',
+        hold_id: hold.id,
+        job_id: jobIdOf(t, hold),
+        delay_ms: expect.any(Number),
+      });
+    } finally {
+      warn.mockRestore();
+    }
+  });
+});
