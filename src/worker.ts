@@ -5,6 +5,7 @@ import { Logger as PinoLogger } from 'nestjs-pino';
 import { AppModule } from './app.module';
 import { loadEnvFileIfPresent } from './config/env-file';
 import { loadConfig } from './config/configuration';
+import { sharedDatabaseWithoutRedis } from './config/env.validation';
 
 /**
  * Embedded mode is one process, which already releases holds: a worker there would have
@@ -25,6 +26,10 @@ async function bootstrap() {
   const config = loadConfig();
   if (config.database.type === 'sqlite') {
     console.error(EMBEDDED_WORKER_REFUSAL);
+    process.exit(1);
+  }
+  if (!config.redis.host) {
+    console.error(`${sharedDatabaseWithoutRedis('npm run start:worker (a process of its own)')}. Not starting.`);
     process.exit(1);
   }
   // Logs are held until the JSON logger takes over, as in main.ts.

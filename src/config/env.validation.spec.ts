@@ -32,7 +32,22 @@ describe(validateEnv.name, () => {
 
   it('should refuse an API-only process on SQLite, where no worker process could release holds', () => {
     expect(() => validateEnv({ WORKER_ENABLED: 'false' })).toThrow(/WORKER_ENABLED=false[\s\S]*DB_TYPE=sqlite/);
-    expect(validateEnv({ DB_TYPE: 'mariadb', WORKER_ENABLED: 'false' }).WORKER_ENABLED).toBe(false);
+    expect(validateEnv({ DB_TYPE: 'mariadb', REDIS_HOST: '127.0.0.1', WORKER_ENABLED: 'false' }).WORKER_ENABLED).toBe(false);
+  });
+
+  it('should refuse an API-only process on MySQL/MariaDB without Redis, whose per-process caches would serve stale stock', () => {
+    for (const DB_TYPE of ['mysql', 'mariadb']) {
+      expect(() => validateEnv({ DB_TYPE, WORKER_ENABLED: 'false' })).toThrow(/WORKER_ENABLED=false[\s\S]*needs REDIS_HOST/);
+      expect(() => validateEnv({ DB_TYPE, REDIS_HOST: '', WORKER_ENABLED: 'false' })).toThrow(/needs REDIS_HOST/);
+    }
+    // One process (it runs its own worker) may keep its cache in memory.
+    expect(validateEnv({ DB_TYPE: 'mysql' }).REDIS_HOST).toBeUndefined();
+  });
+
+  it('should refuse unsigned webhooks in production unless ALLOW_UNSIGNED_WEBHOOKS=true says so', () => {
+    expect(() => validateEnv({ NODE_ENV: 'production' })).toThrow(/PAYMENT_WEBHOOK_SECRET must be set[\s\S]*ALLOW_UNSIGNED_WEBHOOKS/);
+    expect(validateEnv({ NODE_ENV: 'production', ALLOW_UNSIGNED_WEBHOOKS: 'true' }).ALLOW_UNSIGNED_WEBHOOKS).toBe(true);
+    expect(validateEnv({ NODE_ENV: 'production', PAYMENT_WEBHOOK_SECRET: 'whsec_long_enough' }).ALLOW_UNSIGNED_WEBHOOKS).toBe(false);
   });
 
   it('should convert numbers and booleans from strings', () => {
@@ -43,7 +58,7 @@ describe(validateEnv.name, () => {
   });
 
   it('should read WORKER_ENABLED=false as "API only" and refuse a sweep interval below 1 s', () => {
-    expect(validateEnv({ DB_TYPE: 'mariadb', WORKER_ENABLED: 'false', HOLD_SWEEP_INTERVAL_SECONDS: '2' })).toMatchObject({
+    expect(validateEnv({ DB_TYPE: 'mariadb', REDIS_HOST: 'redis', WORKER_ENABLED: 'false', HOLD_SWEEP_INTERVAL_SECONDS: '2' })).toMatchObject({
       WORKER_ENABLED: false,
       HOLD_SWEEP_INTERVAL_SECONDS: 2,
     });

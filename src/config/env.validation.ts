@@ -116,6 +116,10 @@ export class EnvironmentVariables {
   @Transform(emptyToUndefined) @IsOptional() @IsString() @MinLength(8)
   PAYMENT_WEBHOOK_SECRET?: string;
 
+  /** With NODE_ENV=production, accept unsigned webhooks without a secret (logged as a warning at start). */
+  @Transform(toBoolean) @IsBoolean()
+  ALLOW_UNSIGNED_WEBHOOKS: boolean = false;
+
   /**
    * Bearer token(s) of the admin API, comma-separated so a token can be rotated without
    * downtime (each at least 32 characters; see adminTokensOf). Unset or empty: the admin API
@@ -179,14 +183,33 @@ export function validateEnv(raw: Record<string, unknown>): Env {
     // Nothing else may open the file, so no worker process could ever release the holds.
     problems.push('WORKER_ENABLED=false needs a worker process of its own, which DB_TYPE=sqlite (one process) cannot have');
   }
-  if (env.NODE_ENV === 'production' && !env.PAYMENT_WEBHOOK_SECRET) {
-    problems.push('PAYMENT_WEBHOOK_SECRET must be set when NODE_ENV=production (webhooks would be unsigned)');
+  if (env.DB_TYPE !== 'sqlite' && !env.REDIS_HOST && !env.WORKER_ENABLED) {
+    // Other processes share the database, and each would serve its own memory cache.
+    problems.push(sharedDatabaseWithoutRedis('WORKER_ENABLED=false (worker processes next to this API)'));
+  }
+  if (env.NODE_ENV === 'production' && !env.PAYMENT_WEBHOOK_SECRET && !env.ALLOW_UNSIGNED_WEBHOOKS) {
+    problems.push(
+      'PAYMENT_WEBHOOK_SECRET must be set when NODE_ENV=production (webhooks would be unsigned); ' +
+        'ALLOW_UNSIGNED_WEBHOOKS=true accepts them anyway, for a staging environment',
+    );
   }
   problems.push(...adminTokenProblems(env.ADMIN_API_TOKEN));
   if (problems.length > 0) {
     throw new Error(`Invalid configuration:\n  - ${problems.join('\n  - ')}`);
   }
   return env;
+}
+
+/**
+ * MySQL/MariaDB without Redis is one API process: with several processes on the database,
+ * each would cache product reads in its own memory and serve them stale for up to the TTL
+ * after another process changed the stock.
+ */
+export function sharedDatabaseWithoutRedis(what: string): string {
+  return (
+    `${what} shares the MySQL/MariaDB database between processes, which needs REDIS_HOST: without Redis each ` +
+    'process keeps its own product cache and would serve stale stock. Set REDIS_HOST, or run one process with WORKER_ENABLED=true'
+  );
 }
 
 export const ADMIN_TOKEN_MIN_LENGTH = 32;
