@@ -379,3 +379,26 @@ describe('Admin API disabled (e2e)', () => {
     }
   });
 });
+
+describe('Admin API rate limit (e2e)', () => {
+  let t: TestApp;
+
+  beforeAll(async () => {
+    t = await createTestApp({ ADMIN_API_TOKEN: TOKEN, RATE_LIMIT_PER_MINUTE: '3' });
+  });
+
+  afterAll(async () => {
+    await t.close();
+  });
+
+  it('should limit each client before checking its token, so guessing tokens is bounded too', async () => {
+    const guesses = [];
+    for (let attempt = 0; attempt < 4; attempt++) {
+      guesses.push(await t.http.get('/api/admin/products').set('Authorization', `Bearer wrong-${attempt}-${'x'.repeat(32)}`));
+    }
+
+    expect(guesses.map((response) => response.status)).toEqual([401, 401, 401, 429]);
+    expect(guesses[3].body.code).toBe('TOO_MANY_REQUESTS');
+    expect(guesses[3].headers['retry-after']).toBeDefined();
+  });
+});
