@@ -15,6 +15,7 @@ import { load, settle } from './lib/http-load';
 import { mysqlStore } from './lib/mysql-store';
 import { CpuPerRequest, databasePid, formatMicros, measureCpu, procMeter, redisMeter } from './lib/cpu';
 import { deleteKeysWithPrefix } from './lib/redis';
+import { customerLimit } from './scenarios/customer-limit';
 import { embeddedMode } from './scenarios/embedded-mode';
 import { fanOut } from './scenarios/fan-out';
 import { frameworkFloor } from './scenarios/framework-floor';
@@ -89,6 +90,14 @@ async function main() {
   });
   if (fan.clientsMissingAProbe > 0) failures.push(`fan-out: ${fan.clientsMissingAProbe} clients never saw a probe hold`);
 
+  // 1c. The hot product's load on a product with max_per_customer (1 has no limit).
+  const limited = await customerLimit(app.url, DATABASE, {
+    connections: CONNECTIONS,
+    durationSeconds: profile.hotSeconds,
+    warmupSeconds: profile.warmupSeconds,
+  });
+  failures.push(...limited.failures);
+
   // 3. Sell-out.
   const saleId = await store.createProduct(profile.sellOutUnits);
   const sale = await sellOut(app.url, saleId, profile.buyers);
@@ -133,6 +142,7 @@ async function main() {
     rawRowLock: raw,
     hotToRawRatio: round(hot.perSecond / raw.perSecond),
     fanOut: fan,
+    customerLimit: { ...limited, connections: CONNECTIONS },
     sellOut: { ...sale, buyers: profile.buyers, accounting: saleBooks.accounting },
     reads: { app: reads, bareNodeHttp: bare, ratio: round(reads.perSecond / bare.perSecond) },
     embedded: { hotProduct: embedded.hotProduct, sellOut: embedded.sellOut, reads: embedded.reads },
@@ -160,6 +170,7 @@ type Results = {
   rawRowLock: Awaited<ReturnType<typeof rawRowLockLimit>>;
   hotToRawRatio: number;
   fanOut: Awaited<ReturnType<typeof fanOut>>;
+  customerLimit: Awaited<ReturnType<typeof customerLimit>>;
   sellOut: Awaited<ReturnType<typeof sellOut>> & { buyers: number; accounting: { units: number; unitsHeld: number; oversell: number } };
   reads: { app: Measured; bareNodeHttp: Awaited<ReturnType<typeof load>>; ratio: number };
   embedded: Omit<Awaited<ReturnType<typeof embeddedMode>>, 'failures'>;
@@ -173,6 +184,7 @@ function report(r: Results) {
     ['   p50 / p99 latency (ms)', `${r.hotProduct.p50} / ${r.hotProduct.p99}${mark(r.hotProduct.p99 <= 100)}`],
     ['   errors / non-2xx', `${r.hotProduct.errors} / ${r.hotProduct.non2xx}`],
     ['   units taken = units in stored holds', `${r.hotProduct.accounting.unitsTaken} = ${r.hotProduct.accounting.unitsInStoredHolds}`],
+    [`1c. Same with max_per_customer (${r.customerLimit.customers} customers) holds/s`, `${r.customerLimit.perSecond} (p99 ${r.customerLimit.p99} ms, ${r.customerLimit.refusals} refused)`],
     ['2. Raw row-lock limit tx/s (32 conn)', `${r.rawRowLock.perSecond}`],
     ['   ratio (1) / (2)', `${r.hotToRawRatio}x${mark(r.hotToRawRatio >= 2)}`],
     [`3. Sell-out ${r.sellOut.accounting.units} units, ${r.sellOut.buyers} buyers`, `${r.sellOut.seconds.toFixed(2)} s`],

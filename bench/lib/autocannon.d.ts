@@ -20,8 +20,16 @@ declare module 'autocannon' {
     '4xx': number;
     '5xx': number;
   }
+  interface RequestParams {
+    method?: string;
+    path?: string;
+    headers?: Record<string, string>;
+    body?: string;
+  }
   interface Options {
     url: string;
+    /** setupRequest runs before each request: lets a request's body vary. */
+    requests?: Array<RequestParams & { setupRequest?: (request: RequestParams) => RequestParams }>;
     connections?: number;
     duration?: number;
     amount?: number;
