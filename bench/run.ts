@@ -95,6 +95,7 @@ async function main() {
     connections: CONNECTIONS,
     durationSeconds: profile.hotSeconds,
     warmupSeconds: profile.warmupSeconds,
+    measure: (work) => measureCpu(meters, work),
   });
   failures.push(...limited.failures);
 
@@ -227,6 +228,7 @@ function reportCpu(r: Results) {
     r.smoke || value === null ? '' : value <= limit ? ` (<= ${limit}: met)` : ` (<= ${limit}: MISSED)`;
   const ratio = (ours: number | null, floor: number | null) => (ours === null || !floor ? 'n/a' : `${round(ours / floor)}x`);
   const hot = r.hotProduct.cpuMicrosPerRequest;
+  const limited = r.customerLimit.cpuMicrosPerRequest;
   const read = r.reads.app.cpuMicrosPerRequest;
   const eHot = r.embedded.hotProduct.cpuMicrosPerRequest;
   const eRead = r.embedded.reads.cpuMicrosPerRequest;
@@ -236,6 +238,7 @@ function reportCpu(r: Results) {
   const rows: Array<[string, string, string, string, string]> = [
     ['CPU per 2xx answer', 'API process', 'Redis', 'Database', 'API / floor'],
     ['Hold, scale-out', formatMicros(hot.api) + target(hot.api, 300), formatMicros(hot.redis), formatMicros(hot.database), ratio(hot.api, floorHold)],
+    ['Hold with max_per_customer, scale-out', formatMicros(limited.api), formatMicros(limited.redis), formatMicros(limited.database), ratio(limited.api, floorHold)],
     ['Hold, embedded', formatMicros(eHot.api) + target(eHot.api, 300), '', '', ratio(eHot.api, floorHold)],
     ['Cached read, scale-out', formatMicros(read.api) + target(read.api, 90), formatMicros(read.redis), formatMicros(read.database), ratio(read.api, floorRead)],
     ['Cached read, embedded', formatMicros(eRead.api) + target(eRead.api, 90), '', '', ratio(eRead.api, floorRead)],

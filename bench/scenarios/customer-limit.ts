@@ -1,4 +1,5 @@
 import autocannon from 'autocannon';
+import type { CpuPerRequest } from '../lib/cpu';
 import { connect } from '../lib/database';
 import { settle, type LoadResult } from '../lib/http-load';
 
@@ -16,7 +17,13 @@ const MAX_PER_CUSTOMER = 5;
 export async function customerLimit(
   appUrl: string,
   database: string,
-  options: { connections: number; durationSeconds: number; warmupSeconds: number },
+  options: {
+    connections: number;
+    durationSeconds: number;
+    warmupSeconds: number;
+    /** Wraps the measured run (the CPU meters of scenario 1). */
+    measure: <T extends { ok: number }>(work: () => Promise<T>) => Promise<T & { cpuMicrosPerRequest: CpuPerRequest }>;
+  },
 ) {
   const connection = await connect(database);
   try {
@@ -55,10 +62,16 @@ export async function customerLimit(
         durationSeconds,
       };
     };
+    const storedHolds = async () => {
+      const [[row]] = (await connection.query('SELECT COUNT(*) AS n FROM holds WHERE product_id = ?', [productId])) as unknown as [
+        Array<{ n: number | string }>,
+      ];
+      return Number(row.n);
+    };
     await run(options.warmupSeconds);
-    await settle();
-    const load = await run(options.durationSeconds);
-    await settle();
+    await settle(storedHolds);
+    const load = await options.measure(() => run(options.durationSeconds));
+    await settle(storedHolds);
 
     const [[stock]] = (await connection.query(
       `SELECT p.total_stock - p.available_stock AS taken,
