@@ -6,6 +6,7 @@ import { AppModule } from './app.module';
 import { loadEnvFileIfPresent } from './config/env-file';
 import { loadConfig } from './config/configuration';
 import { sharedDatabaseWithoutRedis } from './config/env.validation';
+import { armShutdownDeadline } from './bootstrap/shutdown-deadline';
 
 /**
  * Embedded mode is one process, which already releases holds: a worker there would have
@@ -38,6 +39,9 @@ async function bootstrap() {
   // SIGTERM/SIGINT: stop taking jobs, finish the ones in hand, close the pools, then exit 0
   // through process.exit, which lets pino write its last lines (re-raising the signal lost them).
   app.enableShutdownHooks(undefined, { useProcessExit: true });
+  // Bounded whatever Redis or the database do (Nest's own hooks have no bound).
+  const deadline = () => armShutdownDeadline(config.app.shutdownTimeoutSeconds);
+  for (const signal of ['SIGTERM', 'SIGINT'] as const) process.once(signal, deadline);
   new Logger('Bootstrap').log({ event: 'worker.started' });
 }
 

@@ -1,5 +1,6 @@
 import { Logger, ShutdownSignal } from '@nestjs/common';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
+import { armShutdownDeadline } from './shutdown-deadline';
 
 /** The signals Nest's enableShutdownHooks() handles by default. */
 const SIGNALS = Object.values(ShutdownSignal) as NodeJS.Signals[];
@@ -15,7 +16,7 @@ const SIGNALS = Object.values(ShutdownSignal) as NodeJS.Signals[];
  * service still up; then app.close() stops the rest in Nest's order (sweeper and worker,
  * Redis, database pools), and the process exits 0.
  */
-export function enableGracefulShutdown(app: NestFastifyApplication): void {
+export function enableGracefulShutdown(app: NestFastifyApplication, timeoutSeconds: number): void {
   const fastify = app.getHttpAdapter().getInstance();
   let stopping = false;
   const listener = () => void onSignal();
@@ -25,6 +26,7 @@ export function enableGracefulShutdown(app: NestFastifyApplication): void {
     // A repeated signal while stopping changes nothing (Nest's behaviour too).
     if (stopping) return;
     stopping = true;
+    armShutdownDeadline(timeoutSeconds);
     try {
       // Stops accepting connections, answers the requests in hand, closes idle keep-alives.
       // Live stock streams, which never end by themselves, are ended first by the stream

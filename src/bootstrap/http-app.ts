@@ -1,9 +1,11 @@
+import { ConfigService } from '@nestjs/config';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
 import { Logger } from 'nestjs-pino';
 import { BOARD_PATHS } from '../board/board.controller';
 import { AllExceptionsFilter } from '../common/filters/all-exceptions.filter';
 import { BODY_SCHEMA_AJV, schemaErrorFormatter } from '../common/http/body-schema';
 import { ApiValidationPipe } from '../common/pipes/api-validation.pipe';
+import type { AllConfig } from '../config/config.types';
 import { loadConfig } from '../config/configuration';
 import { REQUEST_ID_HEADER, requestIdFor } from '../observability/logger-options';
 import { registerSecurityHeaders } from '../security/security-headers';
@@ -39,7 +41,7 @@ export function configureHttpApp(app: NestFastifyApplication): NestFastifyApplic
   app.useGlobalPipes(new ApiValidationPipe());
   app.useGlobalFilters(new AllExceptionsFilter());
   // SIGTERM/SIGINT: stop listening, finish the requests in hand, then close the rest.
-  enableGracefulShutdown(app);
+  enableGracefulShutdown(app, app.get(ConfigService<AllConfig, true>).getOrThrow('app.shutdownTimeoutSeconds', { infer: true }));
   // The API speaks JSON only: without Fastify's default text/plain parser, any other media
   // type is a clear 415 instead of a string body failing validation.
   app.getHttpAdapter().getInstance().removeContentTypeParser('text/plain');

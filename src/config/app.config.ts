@@ -7,6 +7,7 @@ export function appConfig(env: Env) {
     port: env.PORT,
     logLevel: env.LOG_LEVEL,
     holdTtlSeconds: env.HOLD_TTL_SECONDS,
+    shutdownTimeoutSeconds: env.SHUTDOWN_TIMEOUT_SECONDS,
     holdSweepIntervalSeconds: env.HOLD_SWEEP_INTERVAL_SECONDS,
     workerEnabled: env.WORKER_ENABLED,
     maxHoldQuantity: env.MAX_HOLD_QUANTITY,

@@ -98,6 +98,10 @@ export class EnvironmentVariables {
   @IsInt() @Min(1) @Max(1_000_000)
   MAX_HOLD_QUANTITY: number = 100;
 
+  /** After SIGTERM/SIGINT, the process exits 0 within this many seconds whatever still hangs. */
+  @IsInt() @Min(1) @Max(3_600)
+  SHUTDOWN_TIMEOUT_SECONDS: number = 15;
+
   /**
    * Most hold requests for one product served by one transaction (group commit); 1 turns
    * batching off. Requests only wait for the batch in flight, never for a timer.

@@ -7,6 +7,7 @@ import { withTimeout } from '../common/with-timeout';
 
 /** How long shutdown waits for the jobs in hand before leaving them to BullMQ's stalled-job recovery. */
 const DRAIN_TIMEOUT_MS = 10_000;
+const FORCE_CLOSE_TIMEOUT_MS = 1_000;
 
 /**
  * Thin: the release (locks, checks, exactly-once) lives in HoldsService. A job that finds
@@ -53,9 +54,13 @@ export class HoldExpiryProcessor extends WorkerHost implements OnModuleDestroy {
    * ones in hand finish. Bounded, because BullMQ's close can wait for Redis forever.
    */
   async onModuleDestroy(): Promise<void> {
-    await withTimeout(this.worker.close(), DRAIN_TIMEOUT_MS).catch((error: Error) =>
-      this.logger.warn({ event: 'worker.close_timeout', reason: error.message }),
-    );
+    await withTimeout(this.worker.close(), DRAIN_TIMEOUT_MS).catch(async (error: Error) => {
+      this.logger.warn({ event: 'worker.close_timeout', reason: error.message });
+      // Force: stop without the jobs in hand (BullMQ retries them as stalled) and drop the
+      // connections, so @nestjs/bullmq's own close, which follows unbounded, has nothing to wait for.
+      await withTimeout(this.worker.close(true), FORCE_CLOSE_TIMEOUT_MS).catch(() => undefined);
+      await withTimeout(this.worker.disconnect(), FORCE_CLOSE_TIMEOUT_MS).catch(() => undefined);
+    });
   }
 }
 
