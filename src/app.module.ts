@@ -4,6 +4,7 @@ import { AdminModule } from './admin/admin.module';
 import { BoardModule } from './board/board.module';
 import type { AllConfig } from './config/config.types';
 import { loadConfig } from './config/configuration';
+import { redisConfigured } from './config/redis.config';
 import { DatabaseModule } from './database/database.module';
 import { ExpiryModule } from './expiry/expiry.module';
 import { HealthModule } from './health/health.module';
@@ -51,7 +52,7 @@ export class AppModule {
         OrdersModule,
         PaymentsModule,
         // No Redis configured: no BullMQ at all, the sweeper alone releases expired holds.
-        ExpiryModule.forRoot({ queue: Boolean(config.redis.host), worker }),
+        ExpiryModule.forRoot({ queue: redisConfigured(config.redis), worker }),
         // GET /health, GET /metrics, the admin API, the live stock streams and the board exist only where there is HTTP.
         ...(http ? [HealthModule, MetricsModule, AdminModule, StreamModule, BoardModule] : []),
       ],

@@ -30,6 +30,21 @@ describe(validateEnv.name, () => {
     expect(validateEnv({ HOLD_SWEEP_INTERVAL_SECONDS: '7' }).HOLD_SWEEP_INTERVAL_SECONDS).toBe(7);
   });
 
+  it('should take a Redis Cluster as REDIS_CLUSTER_NODES instead of REDIS_HOST, never both', () => {
+    const env = validateEnv({ DB_TYPE: 'mariadb', REDIS_CLUSTER_NODES: '127.0.0.1:7001, redis-2.internal:7002,[::1]:7003' });
+    expect(env.HOLD_SWEEP_INTERVAL_SECONDS).toBe(30);
+    expect(() => validateEnv({ REDIS_CLUSTER_NODES: '127.0.0.1' })).toThrow(/REDIS_CLUSTER_NODES must be comma-separated host:port/);
+    expect(() => validateEnv({ REDIS_HOST: 'redis', REDIS_CLUSTER_NODES: 'redis:7001' })).toThrow(/not both/);
+    expect(validateEnv({ REDIS_CLUSTER_NODES: '' }).REDIS_CLUSTER_NODES).toBeUndefined();
+  });
+
+  it('should leave Galera to detection unless DB_GALERA says otherwise', () => {
+    expect(validateEnv({}).DB_GALERA).toBeUndefined();
+    expect(validateEnv({ DB_GALERA: 'true' }).DB_GALERA).toBe(true);
+    expect(validateEnv({ DB_GALERA: 'false' }).DB_GALERA).toBe(false);
+    expect(() => validateEnv({ DB_GALERA: 'sometimes' })).toThrow(/DB_GALERA/);
+  });
+
   it('should refuse an API-only process on SQLite, where no worker process could release holds', () => {
     expect(() => validateEnv({ WORKER_ENABLED: 'false' })).toThrow(/WORKER_ENABLED=false[\s\S]*DB_TYPE=sqlite/);
     expect(validateEnv({ DB_TYPE: 'mariadb', REDIS_HOST: '127.0.0.1', WORKER_ENABLED: 'false' }).WORKER_ENABLED).toBe(false);

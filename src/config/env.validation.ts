@@ -6,6 +6,9 @@ import { TRUST_PROXY_PATTERN } from '../security/trust-proxy';
 export const DB_TYPES = ['mysql', 'mariadb', 'sqlite'] as const;
 export type DbType = (typeof DB_TYPES)[number];
 
+/** `host:port` pairs separated by commas (hosts: names, IPv4, or [IPv6]). */
+export const REDIS_CLUSTER_NODES_PATTERN = /^\s*(\[[0-9a-fA-F:]+\]|[A-Za-z0-9.-]+):\d{1,5}\s*(,\s*(\[[0-9a-fA-F:]+\]|[A-Za-z0-9.-]+):\d{1,5}\s*)*$/;
+
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
 
@@ -59,12 +62,27 @@ export class EnvironmentVariables {
   @IsInt() @Min(1) @Max(500)
   DB_POOL_SIZE: number = 32;
 
+  /**
+   * A MariaDB Galera cluster: causal reads and a cluster-wide migration lock. Unset: detected
+   * at start from `@@wsrep_on`; true/false overrides the detection. Never needed on plain MySQL/MariaDB.
+   */
+  @Transform(toBoolean) @IsOptional() @IsBoolean()
+  DB_GALERA?: boolean;
+
   @IsString() @MinLength(1)
   SQLITE_PATH: string = 'data/flash-sale.sqlite';
 
   /** Unset or empty: no Redis at all (product cache in memory, expiry by the sweeper alone). */
   @Transform(emptyToUndefined) @IsOptional() @IsString()
   REDIS_HOST?: string;
+
+  /**
+   * A Redis Cluster instead of REDIS_HOST: `host:port,host:port,...` (some or all masters; the
+   * client discovers the rest). Queues, cache and rate limits then live on the cluster.
+   */
+  @Transform(emptyToUndefined) @IsOptional() @IsString()
+  @Matches(REDIS_CLUSTER_NODES_PATTERN, { message: 'REDIS_CLUSTER_NODES must be comma-separated host:port pairs' })
+  REDIS_CLUSTER_NODES?: string;
 
   @IsInt() @Min(1) @Max(65535)
   REDIS_PORT: number = 6379;
@@ -170,6 +188,11 @@ export class EnvironmentVariables {
 
 export type Env = EnvironmentVariables;
 
+/** Whether any Redis is configured: a single server (REDIS_HOST) or a cluster (REDIS_CLUSTER_NODES). */
+export function usesRedis(env: Pick<Env, 'REDIS_HOST' | 'REDIS_CLUSTER_NODES'>): boolean {
+  return Boolean(env.REDIS_HOST || env.REDIS_CLUSTER_NODES);
+}
+
 /**
  * Parses and validates raw env vars. Throws one error that lists every problem, so a
  * misconfigured deployment fails at boot with a message that says what to fix.
@@ -187,7 +210,10 @@ export function validateEnv(raw: Record<string, unknown>): Env {
     // Nothing else may open the file, so no worker process could ever release the holds.
     problems.push('WORKER_ENABLED=false needs a worker process of its own, which DB_TYPE=sqlite (one process) cannot have');
   }
-  if (env.DB_TYPE !== 'sqlite' && !env.REDIS_HOST && !env.WORKER_ENABLED) {
+  if (env.REDIS_HOST && env.REDIS_CLUSTER_NODES) {
+    problems.push('Set REDIS_HOST (one Redis server) or REDIS_CLUSTER_NODES (a Redis Cluster), not both');
+  }
+  if (env.DB_TYPE !== 'sqlite' && !usesRedis(env) && !env.WORKER_ENABLED) {
     // Other processes share the database, and each would serve its own memory cache.
     problems.push(sharedDatabaseWithoutRedis('WORKER_ENABLED=false (worker processes next to this API)'));
   }
@@ -240,8 +266,8 @@ function adminTokenProblems(raw: string | undefined): string[] {
 }
 
 /** Without Redis there are no delayed jobs: the sweeper alone releases holds, so it runs every second. */
-export function defaultSweepIntervalSeconds(env: Pick<Env, 'REDIS_HOST'>): number {
-  return env.REDIS_HOST ? 30 : 1;
+export function defaultSweepIntervalSeconds(env: Pick<Env, 'REDIS_HOST' | 'REDIS_CLUSTER_NODES'>): number {
+  return usesRedis(env) ? 30 : 1;
 }
 
 /**
@@ -249,7 +275,7 @@ export function defaultSweepIntervalSeconds(env: Pick<Env, 'REDIS_HOST'>): numbe
  * (ports, sizes) that should mean "use the default", not "invalid number".
  */
 function stripEmptyDefaults(raw: Record<string, unknown>): Record<string, unknown> {
-  const keepEmpty = new Set(['DB_PASSWORD', 'REDIS_HOST', 'REDIS_PASSWORD', 'PAYMENT_WEBHOOK_SECRET']);
+  const keepEmpty = new Set(['DB_PASSWORD', 'REDIS_HOST', 'REDIS_CLUSTER_NODES', 'REDIS_PASSWORD', 'PAYMENT_WEBHOOK_SECRET']);
   return Object.fromEntries(
     Object.entries(raw).filter(([key, value]) => value !== '' || keepEmpty.has(key)),
   );

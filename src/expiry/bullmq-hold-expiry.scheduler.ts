@@ -1,8 +1,8 @@
 import { InjectQueue } from '@nestjs/bullmq';
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import type { Queue } from 'bullmq';
-import type Redis from 'ioredis';
 import { DatabaseIdentity } from '../database/database-identity';
+import { IoRedisClient, isClientUp } from '../redis/ioredis-client';
 import {
   EXPIRE_HOLD_JOB,
   ExpiringHold,
@@ -28,7 +28,7 @@ export class BullHoldExpiryScheduler extends HoldExpiryScheduler {
 
   constructor(
     @InjectQueue(HOLD_EXPIRY_QUEUE) private readonly queue: Queue<HoldExpiryJobData>,
-    @Inject(QUEUE_REDIS) private readonly redis: Redis,
+    @Inject(QUEUE_REDIS) private readonly redis: IoRedisClient,
     private readonly database: DatabaseIdentity,
   ) {
     super();
@@ -87,7 +87,7 @@ export class BullHoldExpiryScheduler extends HoldExpiryScheduler {
    * first connect BullMQ would wait for it), and bounds the wait when Redis is slow.
    */
   private call<T>(command: () => Promise<T>): Promise<T> {
-    if (this.redis.status !== 'ready') {
+    if (!isClientUp(this.redis)) {
       return Promise.reject(new Error(`Redis connection is ${this.redis.status}`));
     }
     return withTimeout(command(), QUEUE_CALL_TIMEOUT_MS);

@@ -2,8 +2,8 @@ import { BullModule } from '@nestjs/bullmq';
 import { DynamicModule, Module, Provider } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import { ScheduleModule } from '@nestjs/schedule';
-import type Redis from 'ioredis';
 import type { AllConfig } from '../config/config.types';
+import { clusterSafe, IoRedisClient } from '../redis/ioredis-client';
 import { HoldsModule } from '../holds/holds.module';
 import { IdempotencyModule } from '../idempotency/idempotency.module';
 import { BullHoldExpiryScheduler } from './bullmq-hold-expiry.scheduler';
@@ -38,12 +38,15 @@ export class ExpiryModule {
         BullModule.forRootAsync({
           imports: [QueueConnectionModule],
           inject: [QUEUE_REDIS, ConfigService, DatabaseIdentity],
-          useFactory: (redis: Redis, config: ConfigService<AllConfig, true>, database: DatabaseIdentity) => ({
-            connection: redis,
-            // Keys are `<REDIS_PREFIX>:<database id>:hold-expiry:...`, apart from other
-            // deployments, other databases and the cache.
-            prefix: queuePrefix(config.getOrThrow('redis.prefix', { infer: true }), database.id),
-          }),
+          useFactory: (redis: IoRedisClient, config: ConfigService<AllConfig, true>, database: DatabaseIdentity) => {
+            const redisConfig = config.getOrThrow('redis', { infer: true });
+            return {
+              connection: redis,
+              // Keys are `<REDIS_PREFIX>:<database id>:hold-expiry:...`, apart from other
+              // deployments, other databases and the cache; hash-tagged on a cluster.
+              prefix: clusterSafe(queuePrefix(redisConfig.prefix, database.id), redisConfig),
+            };
+          },
         }),
         BullModule.registerQueue({ name: HOLD_EXPIRY_QUEUE }),
       );

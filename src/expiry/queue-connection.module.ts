@@ -1,8 +1,8 @@
 import { Inject, Logger, Module, OnApplicationShutdown } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
-import Redis from 'ioredis';
 import type { AllConfig } from '../config/config.types';
 import { withTimeout } from '../common/with-timeout';
+import { createIoRedisClient, IoRedisClient } from '../redis/ioredis-client';
 
 export const QUEUE_REDIS = Symbol('QUEUE_REDIS');
 
@@ -11,22 +11,16 @@ const RECONNECT_MAX_DELAY_MS = 1_000;
 const QUIT_TIMEOUT_MS = 1_000;
 
 /**
- * The Redis connection of the hold-expiry queue. The Queue uses it as is; BullMQ gives each
- * Worker duplicates of it (same options), so:
- * - `enableOfflineQueue: false`: while Redis is down a command fails at once instead of
- *   piling up in memory and making an HTTP request wait;
+ * The Redis connection (one server or a cluster) of the hold-expiry queue. The Queue uses it
+ * as is; BullMQ gives each Worker duplicates of it (same options), so:
+ * - no offline queue: while Redis is down a command fails at once instead of piling up in
+ *   memory and making an HTTP request wait;
  * - `maxRetriesPerRequest: null`: required by BullMQ for the Worker's blocking connection.
  */
-function createQueueRedis(config: ConfigService<AllConfig, true>, logger: Logger): Redis {
-  const { host, port, password } = config.getOrThrow('redis', { infer: true });
-  const redis = new Redis({
-    host,
-    port,
-    password,
-    enableOfflineQueue: false,
+function createQueueRedis(config: ConfigService<AllConfig, true>, logger: Logger): IoRedisClient {
+  const redis = createIoRedisClient(config.getOrThrow('redis', { infer: true }), {
     maxRetriesPerRequest: null,
-    connectTimeout: 2_000,
-    retryStrategy: (attempt) => Math.min(attempt * 100, RECONNECT_MAX_DELAY_MS),
+    maxReconnectDelayMs: RECONNECT_MAX_DELAY_MS,
   });
   // ioredis reports every failed reconnect; say it once per outage.
   let down = false;
@@ -55,7 +49,7 @@ function createQueueRedis(config: ConfigService<AllConfig, true>, logger: Logger
   exports: [QUEUE_REDIS],
 })
 export class QueueConnectionModule implements OnApplicationShutdown {
-  constructor(@Inject(QUEUE_REDIS) private readonly redis: Redis) {}
+  constructor(@Inject(QUEUE_REDIS) private readonly redis: IoRedisClient) {}
 
   /**
    * The Worker has stopped by now (HoldExpiryProcessor.onModuleDestroy), and a Queue never

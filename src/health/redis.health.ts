@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import { HealthCheckResult, HealthIndicatorResult, HealthIndicatorService } from '@nestjs/terminus';
 import type { AllConfig } from '../config/config.types';
+import { redisConfigured } from '../config/redis.config';
 import { ProductCache } from '../products/product-cache';
 
 const NOT_CONFIGURED = {
@@ -14,7 +15,7 @@ const NOT_CONFIGURED = {
 /** Redis as this process uses it: the product cache's connection, with the cache's short timeout. */
 @Injectable()
 export class RedisHealthIndicator {
-  /** False in embedded mode (REDIS_HOST empty): there is nothing to check. */
+  /** False in embedded mode (no REDIS_HOST nor REDIS_CLUSTER_NODES): there is nothing to check. */
   readonly configured: boolean;
 
   constructor(
@@ -22,7 +23,7 @@ export class RedisHealthIndicator {
     private readonly productCache: ProductCache,
     config: ConfigService<AllConfig, true>,
   ) {
-    this.configured = Boolean(config.getOrThrow('redis', { infer: true }).host);
+    this.configured = redisConfigured(config.getOrThrow('redis', { infer: true }));
   }
 
   async check<const Key extends string>(key: Key) {

@@ -1,7 +1,7 @@
-import { createClient, createKeyv } from '@keyv/redis';
+import KeyvRedis, { createClient, createCluster } from '@keyv/redis';
 import { Logger } from '@nestjs/common';
 import { Keyv } from 'keyv';
-import type { RedisConfig } from '../config/redis.config';
+import { RedisConfig, redisConfigured } from '../config/redis.config';
 
 /**
  * Bounds every cache command. A slow or hung Redis costs a read at most this long, after
@@ -37,29 +37,44 @@ export interface ProductCacheStore {
 }
 
 /**
- * The one place that picks the store. Redis by default; with no Redis host configured
- * (`REDIS_HOST=` empty) an in-process memory store, valid for a single process only. The
- * interceptor and ProductCache work the same over either.
+ * The one place that picks the store. Redis when one is configured (REDIS_HOST, or a cluster
+ * with REDIS_CLUSTER_NODES); otherwise an in-process memory store, valid for a single process
+ * only. The interceptor and ProductCache work the same over either.
  */
 export function createProductCacheStore(redis: RedisConfig): ProductCacheStore {
-  return redis.host ? redisStore(redis) : memoryStore();
+  return redisConfigured(redis) ? redisStore(redis) : memoryStore();
+}
+
+const SOCKET_OPTIONS = {
+  connectTimeout: CONNECT_TIMEOUT_MS,
+  reconnectStrategy: (retries: number) => Math.min(50 * 2 ** retries, MAX_RECONNECT_DELAY_MS),
+};
+
+/**
+ * While disconnected, commands fail at once instead of queueing until Redis returns. No
+ * per-command timeout here: node-redis implements it with an AbortSignal per command, which
+ * measured as a tenth of a cached read's CPU. ProductCache bounds every call itself.
+ */
+function createRedisClient(redis: RedisConfig) {
+  if (redis.clusterNodes) {
+    // Keyv's adapter sends each key to its slot's master (one MGET per slot); node-redis
+    // follows MOVED/ASK and rediscovers the slot map. A master that is down fails its
+    // slots' commands at once while the others keep answering.
+    return createCluster({
+      rootNodes: redis.clusterNodes.map(({ host, port }) => ({ socket: { host, port } })),
+      defaults: { socket: SOCKET_OPTIONS, password: redis.password, disableOfflineQueue: true },
+    });
+  }
+  return createClient({
+    socket: { host: redis.host, port: redis.port, ...SOCKET_OPTIONS },
+    password: redis.password,
+    disableOfflineQueue: true,
+  });
 }
 
 function redisStore(redis: RedisConfig): ProductCacheStore {
   const logger = new Logger('ProductCacheStore');
-  const client = createClient({
-    socket: {
-      host: redis.host,
-      port: redis.port,
-      connectTimeout: CONNECT_TIMEOUT_MS,
-      reconnectStrategy: (retries: number) => Math.min(50 * 2 ** retries, MAX_RECONNECT_DELAY_MS),
-    },
-    password: redis.password,
-    // While disconnected, commands fail at once instead of queueing until Redis returns.
-    // No per-command timeout here: node-redis implements it with an AbortSignal per command,
-    // which measured as a tenth of a cached read's CPU. ProductCache bounds every call itself.
-    disableOfflineQueue: true,
-  });
+  const client = createRedisClient(redis);
   // The client emits an error per reconnect attempt; log the transitions only.
   let available = true;
   client.on('error', (error: Error) => {
@@ -78,10 +93,12 @@ function redisStore(redis: RedisConfig): ProductCacheStore {
   return {
     kind: 'redis',
     // Its own namespace, apart from the BullMQ queues under the same REDIS_PREFIX.
-    stores: [withPlainJson(createKeyv(client, { namespace, throwOnErrors: true }))],
-    isReady: () => client.isReady,
+    stores: [withPlainJson(keyvOver(client, namespace))],
+    // A cluster client is open while any master answers; commands for a missing master's slots fail at once.
+    isReady: () => ('isReady' in client ? client.isReady : client.isOpen),
     ping: async () => {
-      await client.ping();
+      if ('isReady' in client) await client.ping();
+      else await client.sendCommand(undefined, true, ['PING']);
     },
     // The key and value exactly as @keyv/redis and Keyv write them (`<namespace>::<key>`, JSON of {value, expires}).
     setIfAbsent: async (key, value, ttlMs) => {
@@ -118,6 +135,11 @@ function memoryStore(): ProductCacheStore {
       return Promise.resolve(true);
     },
   };
+}
+
+/** What @keyv/redis's createKeyv does, for a single client or a cluster alike (its types take only the former). */
+function keyvOver(client: ReturnType<typeof createRedisClient>, namespace: string): Keyv {
+  return new Keyv(new KeyvRedis(client, { namespace }), { namespace, useKeyPrefix: false, throwOnErrors: true });
 }
 
 function withPlainJson(keyv: Keyv): Keyv {
