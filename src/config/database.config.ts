@@ -11,6 +11,8 @@ export function databaseConfig(env: Env) {
     database: env.DB_DATABASE,
     poolSize: env.DB_POOL_SIZE,
     sqlitePath: env.SQLITE_PATH,
+    /** undefined: detect Galera from @@wsrep_on at start (see database/galera.ts). */
+    galera: env.DB_GALERA,
   };
 }
 

@@ -9,7 +9,8 @@ interface DriverErrorLike {
   message?: string;
 }
 
-function codeOf(error: unknown): string | undefined {
+/** The driver's error code (`ER_LOCK_DEADLOCK`, `SQLITE_BUSY`...), from a TypeORM wrapper or the driver error itself. */
+export function codeOf(error: unknown): string | undefined {
   if (typeof error !== 'object' || error === null) return undefined;
   const e = error as DriverErrorLike;
   return e.driverError?.code ?? e.code;

@@ -6,12 +6,15 @@ import { DataSource, DataSourceOptions } from 'typeorm';
 import type { DatabaseConfig } from '../config/database.config';
 import type { RedisConfig } from '../config/redis.config';
 import { clearAppNamespace } from '../redis/redis-namespace';
+import { detectGalera, withClusterLock } from './galera';
 import { seedSampleProductIfEmpty } from './sample-data';
 
 const logger = new Logger('Database');
 
 /** How long a starting process waits for another one that is migrating the same database. */
 const MIGRATION_LOCK_TIMEOUT_SECONDS = 60;
+/** On Galera, longer than the lock's lease, so a crashed holder never makes the others give up. */
+const CLUSTER_LOCK_TIMEOUT_SECONDS = 150;
 
 /** Creates the MySQL/MariaDB database (or the SQLite file's folder) if it does not exist yet. */
 export async function ensureDatabaseExists(db: DatabaseConfig): Promise<void> {
@@ -38,17 +41,20 @@ export async function ensureDatabaseExists(db: DatabaseConfig): Promise<void> {
 /**
  * Creates the database if needed, runs pending migrations and (optionally) seeds the sample
  * product, all under a named lock so two processes starting together never run the same
- * migration twice or seed twice. Uses a short-lived connection of its own.
+ * migration twice or seed twice (cluster-wide on Galera). Uses a short-lived connection of
+ * its own. Resolves with whether the database is a Galera cluster.
  */
 export async function migrateAndSeed(
   options: DataSourceOptions,
   db: DatabaseConfig,
   { seed }: { seed: boolean },
-): Promise<void> {
+): Promise<{ galera: boolean }> {
   await ensureDatabaseExists(db);
   const dataSource = await new DataSource({ ...options, poolSize: 2 } as DataSourceOptions).initialize();
   try {
-    await withStartupLock(dataSource, db, async () => {
+    const galera = await detectGalera(dataSource, db);
+    if (galera) logger.log({ event: 'database.galera', causal_reads: true });
+    await withStartupLock(dataSource, db, galera, async () => {
       const applied = await dataSource.runMigrations({ transaction: 'each' });
       if (applied.length > 0) {
         logger.log({ event: 'database.migrated', migrations: applied.map((migration) => migration.name) });
@@ -57,6 +63,7 @@ export async function migrateAndSeed(
         logger.log({ event: 'database.seeded' });
       }
     });
+    return { galera };
   } finally {
     await dataSource.destroy();
   }
@@ -72,7 +79,7 @@ export async function resetDatabase(options: DataSourceOptions, db: DatabaseConf
   await ensureDatabaseExists(db);
   const dataSource = await new DataSource(options).initialize();
   try {
-    await withStartupLock(dataSource, db, async () => {
+    await withStartupLock(dataSource, db, await detectGalera(dataSource, db), async () => {
       await dataSource.dropDatabase();
       await dataSource.runMigrations({ transaction: 'each' });
       await seedSampleProductIfEmpty(dataSource);
@@ -90,13 +97,15 @@ export async function resetDatabase(options: DataSourceOptions, db: DatabaseConf
   }
 }
 
-async function withStartupLock(dataSource: DataSource, db: DatabaseConfig, work: () => Promise<void>) {
+async function withStartupLock(dataSource: DataSource, db: DatabaseConfig, galera: boolean, work: () => Promise<void>) {
   if (db.type === 'sqlite') return work();
   // GET_LOCK is held by one connection, so take it on a dedicated query runner.
   const lockName = `${db.database}.schema`;
   const queryRunner = dataSource.createQueryRunner();
   await queryRunner.connect();
   try {
+    // GET_LOCK is node-local on Galera: processes on two nodes would both get it.
+    if (galera) return await withClusterLock(queryRunner, lockName, CLUSTER_LOCK_TIMEOUT_SECONDS, work);
     const [{ acquired }] = await queryRunner.query('SELECT GET_LOCK(?, ?) AS acquired', [
       lockName,
       MIGRATION_LOCK_TIMEOUT_SECONDS,

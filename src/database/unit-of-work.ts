@@ -1,10 +1,18 @@
 import { Injectable, Logger } from '@nestjs/common';
+import { InjectMetric } from '@willsoto/nestjs-prometheus';
+import type { Counter } from 'prom-client';
 import { DataSource, EntityManager } from 'typeorm';
-import { isTransientLockError } from './db-errors';
+import { codeOf, isTransientLockError } from './db-errors';
 import { Mutex } from './mutex';
 import { serialisesUnitsOfWork } from './row-lock';
 
-const MAX_ATTEMPTS = 4;
+/**
+ * Deadlocks are rare on one server; on Galera two nodes writing one hot product row conflict
+ * at commit every time they overlap, so a unit may need several tries (each re-reads).
+ */
+const MAX_ATTEMPTS = 8;
+const MAX_BACKOFF_MS = 100;
+export const TRANSACTION_RETRIES_METRIC = 'flash_sale_transaction_retries_total';
 
 /**
  * The one place that opens transactions. Runs one use case in one database transaction (a
@@ -20,7 +28,10 @@ export class UnitOfWork {
   private readonly logger = new Logger(UnitOfWork.name);
   private readonly serialised: Mutex | undefined;
 
-  constructor(private readonly dataSource: DataSource) {
+  constructor(
+    private readonly dataSource: DataSource,
+    @InjectMetric(TRANSACTION_RETRIES_METRIC) private readonly retries: Counter<'reason'>,
+  ) {
     this.serialised = serialisesUnitsOfWork(dataSource.options) ? new Mutex() : undefined;
   }
 
@@ -30,7 +41,9 @@ export class UnitOfWork {
         return await this.exclusive(() => this.runOnce(work));
       } catch (error) {
         if (attempt >= MAX_ATTEMPTS || !isTransientLockError(error)) throw error;
-        this.logger.warn({ event: 'transaction.retry', attempt, reason: (error as { code?: string }).code });
+        const reason = codeOf(error) ?? 'unknown';
+        this.retries.inc({ reason });
+        this.logger.warn({ event: 'transaction.retry', attempt, reason });
         await sleep(jitteredBackoffMs(attempt));
       }
     }
@@ -88,9 +101,11 @@ export class UnitOfWork {
   }
 }
 
+/** Exponential, capped, with full jitter so units that conflicted do not meet again in step. */
 function jitteredBackoffMs(attempt: number): number {
-  return 5 * 2 ** attempt + Math.random() * 10;
+  return Math.min(5 * 2 ** attempt, MAX_BACKOFF_MS) * (0.5 + Math.random());
 }
+
 
 function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));

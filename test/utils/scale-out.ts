@@ -72,6 +72,7 @@ export function openDatabase(databaseName: string): Promise<DataSource> {
     database: databaseName,
     poolSize: 4,
     sqlitePath: '',
+    galera: undefined,
   };
   return new DataSource(buildDataSourceOptions(db)).initialize();
 }

@@ -53,6 +53,20 @@ export class ServiceBusyError extends DomainError {
   }
 }
 
+/**
+ * A transaction lost every retry to conflicting writes (deadlocks, lock-wait timeouts, or on
+ * Galera certification failures against other nodes). Nothing was written; retrying is safe.
+ */
+export class WriteConflictError extends DomainError {
+  readonly code = 'SERVICE_BUSY';
+  readonly kind = 'unavailable';
+  override readonly logLevel = 'warn';
+
+  constructor() {
+    super('Too many conflicting writes right now; retry after the number of seconds in Retry-After');
+  }
+}
+
 export class InvalidIdError extends DomainError {
   readonly code = 'INVALID_ID';
   readonly kind = 'malformed';

@@ -42,6 +42,17 @@ describe(toErrorResponse.name, () => {
     expect(response.body.message).not.toContain('3306');
   });
 
+  it('should map a transaction that lost every retry to conflicting writes to 503 SERVICE_BUSY, without the driver message', () => {
+    const driverError = Object.assign(new Error('Deadlock found when trying to get lock; try restarting transaction'), {
+      code: 'ER_LOCK_DEADLOCK',
+      errno: 1213,
+    });
+    const response = toErrorResponse(Object.assign(new Error('Query failed'), { driverError }));
+    expect(response).toMatchObject({ httpStatus: 503, body: { code: 'SERVICE_BUSY' }, unexpected: false });
+    expect(response.headers['retry-after']).toBeDefined();
+    expect(response.body.message).not.toMatch(/Deadlock/);
+  });
+
   it('should map Fastify body-parser failures with fixed messages', () => {
     expect(toErrorResponse(new BadRequestException("Body is not valid JSON but content-type is set to 'application/json'")).body.code).toBe(
       'MALFORMED_JSON',

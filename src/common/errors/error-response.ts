@@ -1,6 +1,6 @@
 import { HttpException, HttpStatus } from '@nestjs/common';
-import { isConnectionError } from '../../database/db-errors';
-import { DatabaseUnavailableError, DomainError, ErrorKind, FieldErrors } from './domain.error';
+import { isConnectionError, isTransientLockError } from '../../database/db-errors';
+import { DatabaseUnavailableError, DomainError, ErrorKind, FieldErrors, WriteConflictError } from './domain.error';
 
 export interface ErrorBody {
   status: 'error';
@@ -76,6 +76,11 @@ export function toErrorResponse(error: unknown): ErrorResponse {
 
   if (isConnectionError(error)) {
     return toErrorResponse(new DatabaseUnavailableError());
+  }
+
+  // UnitOfWork retried and lost every time: nothing was written, so a retry is safe.
+  if (isTransientLockError(error)) {
+    return toErrorResponse(new WriteConflictError());
   }
 
   if (error instanceof HttpException && error.getStatus() < 500) {
