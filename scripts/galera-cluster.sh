@@ -6,6 +6,7 @@
 #   bash scripts/galera-cluster.sh status      # one line per node; exit 1 unless all 3 are Synced
 #   bash scripts/galera-cluster.sh stop        # stops every node and removes the data; nothing left running
 #   bash scripts/galera-cluster.sh kill N      # SIGKILL node N (fault tests); `start` brings it back
+#   bash scripts/galera-cluster.sh install     # apt-get what is missing (mariadb-server, galera-4, rsync); `start` does it too
 #
 # Node N (1-3) serves SQL on 127.0.0.1:331N (root, empty password), talks Galera on 457N,
 # IST on 458N and rsync SST on 459N, all bound to 127.0.0.1; it never touches :3306.
@@ -229,12 +230,13 @@ kill_node() {
 }
 
 case ${1:-} in
+  install) install_missing_packages ;;
   start) start ;;
   stop) stop ;;
   status) status ;;
   kill) kill_node "${2:-}" ;;
   *)
-    echo "usage: $0 start|stop|status|kill N" >&2
+    echo "usage: $0 start|stop|status|kill N|install" >&2
     exit 2
     ;;
 esac

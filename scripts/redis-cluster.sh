@@ -6,6 +6,7 @@
 #   bash scripts/redis-cluster.sh stop           # stops all three and removes their folders
 #   bash scripts/redis-cluster.sh status         # exit 1 unless all three answer and the cluster is ok
 #   bash scripts/redis-cluster.sh stop-node PORT # stops one master (fault tests); `start` brings it back
+#   bash scripts/redis-cluster.sh install        # apt-get redis-server if missing; `start` does it too
 #
 # Masters on 127.0.0.1:7001-7003, each in REDIS_CLUSTER_DIR/<port> with its nodes.conf, so a
 # stopped master comes back with its id and its slots (and an empty dataset). With no master
@@ -119,12 +120,13 @@ stop() {
 }
 
 case ${1:-} in
+  install) install_missing_packages ;;
   start) start ;;
   stop) stop ;;
   status) status ;;
   stop-node) stop_master "${2:?port}" && echo "master ${2} stopped" ;;
   *)
-    echo "usage: $0 start|stop|status|stop-node PORT" >&2
+    echo "usage: $0 start|stop|status|stop-node PORT|install" >&2
     exit 2
     ;;
 esac
