@@ -44,6 +44,17 @@ module.exports = {
       globalSetup: '<rootDir>/test/utils/global-setup.ts',
     },
     {
+      // Scale-out on real distributed engines: a 3-node Galera cluster and a 3-master Redis
+      // Cluster, started by the scripts in globalSetup and stopped in globalTeardown.
+      displayName: 'cluster',
+      rootDir: '.',
+      testMatch: ['<rootDir>/test/cluster/*.e2e-spec.ts'],
+      ...e2eTransform,
+      testEnvironment: 'node',
+      globalSetup: '<rootDir>/test/cluster/global-setup.ts',
+      globalTeardown: '<rootDir>/test/cluster/global-teardown.ts',
+    },
+    {
       displayName: 'e2e-embedded',
       rootDir: '.',
       testMatch: [
