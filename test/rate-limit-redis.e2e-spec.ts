@@ -19,7 +19,11 @@ describe('Rate limit shared through Redis (e2e)', () => {
     redis = await RedisServer.onSparePort();
     await redis.start();
     // API only: the rate limit is all this suite is about (no expiry worker to drain at close).
-    const settings = { REDIS_PORT: String(redis.port), RATE_LIMIT_PER_MINUTE: String(LIMIT), WORKER_ENABLED: 'false' };
+    const settings = {
+      REDIS_PORT: String(redis.port),
+      RATE_LIMIT_PER_MINUTE: String(LIMIT),
+      WORKER_ENABLED: 'false',
+    };
     first = await createTestApp(settings);
     second = await createTestApp({ ...settings, DB_DATABASE: first.databaseName });
     productId = (await createProduct(first.dataSource, { totalStock: 1000, availableStock: 1000 })).id;
@@ -39,7 +43,9 @@ describe('Rate limit shared through Redis (e2e)', () => {
   };
 
   it('should allow the limit once in total across two app instances, not once each', async () => {
-    const answers = await Promise.all(Array.from({ length: 4 * LIMIT }, (_, i) => hold(i % 2 ? second : first)));
+    const answers = await Promise.all(
+      Array.from({ length: 4 * LIMIT }, (_, i) => hold(i % 2 ? second : first)),
+    );
     const statuses = answers.map((answer) => answer.status);
     expect(statuses.filter((status) => status === 201)).toHaveLength(LIMIT);
     expect(statuses.filter((status) => status === 429)).toHaveLength(3 * LIMIT);

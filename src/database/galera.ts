@@ -21,11 +21,16 @@ const logger = new Logger('Galera');
 const CAUSAL_READS = 'SET SESSION wsrep_sync_wait = 1';
 
 /** DB_GALERA when set; otherwise whether the server says wsrep is on (MySQL has no such variable: false). */
-export async function detectGalera(dataSource: DataSource, db: Pick<DatabaseConfig, 'type' | 'galera'>): Promise<boolean> {
+export async function detectGalera(
+  dataSource: DataSource,
+  db: Pick<DatabaseConfig, 'type' | 'galera'>,
+): Promise<boolean> {
   if (db.type === 'sqlite') return false;
   if (db.galera !== undefined) return db.galera;
   try {
-    const [row] = await dataSource.query<Array<{ wsrep: number | string | null }>>('SELECT @@wsrep_on AS wsrep');
+    const [row] = await dataSource.query<Array<{ wsrep: number | string | null }>>(
+      'SELECT @@wsrep_on AS wsrep',
+    );
     return Number(row?.wsrep) === 1;
   } catch {
     return false;
@@ -33,7 +38,10 @@ export async function detectGalera(dataSource: DataSource, db: Pick<DatabaseConf
 }
 
 interface PoolLike {
-  on(event: 'connection', listener: (connection: { query(sql: string, callback: (error: Error | null) => void): void }) => void): void;
+  on(
+    event: 'connection',
+    listener: (connection: { query(sql: string, callback: (error: Error | null) => void): void }) => void,
+  ): void;
 }
 
 /**

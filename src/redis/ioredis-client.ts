@@ -43,7 +43,13 @@ export function createIoRedisClient(redis: RedisConfig, options: IoRedisClientOp
     };
     return new Cluster(redis.clusterNodes, clusterOptions);
   }
-  return new Redis({ ...nodeOptions, host: redis.host, port: redis.port, enableOfflineQueue: false, retryStrategy });
+  return new Redis({
+    ...nodeOptions,
+    host: redis.host,
+    port: redis.port,
+    enableOfflineQueue: false,
+    retryStrategy,
+  });
 }
 
 /** Whether a command can be sent now (ioredis's Cluster reports 'connect' until its first slot refresh ends). */

@@ -18,7 +18,12 @@ const QUIT_TIMEOUT_MS = 1_000;
 type ThrottlerStorageRecord = Awaited<ReturnType<ThrottlerStorage['increment']>>;
 
 /** What the guard gets when the store cannot count: not blocked (fail open). */
-const NOT_COUNTED: ThrottlerStorageRecord = { totalHits: 0, timeToExpire: 0, isBlocked: false, timeToBlockExpire: 0 };
+const NOT_COUNTED: ThrottlerStorageRecord = {
+  totalHits: 0,
+  timeToExpire: 0,
+  isBlocked: false,
+  timeToBlockExpire: 0,
+};
 
 /**
  * The rate limit counted in Redis (one server or a cluster), so every API process shares one
@@ -42,7 +47,10 @@ export class RedisRateLimitStorage implements ThrottlerStorage, OnApplicationShu
     private readonly uncounted: Counter,
   ) {
     // Two overloads, one per client kind (it must be handed the same ioredis classes it imports).
-    this.counter = redis instanceof Cluster ? new ThrottlerStorageRedisService(redis) : new ThrottlerStorageRedisService(redis);
+    this.counter =
+      redis instanceof Cluster
+        ? new ThrottlerStorageRedisService(redis)
+        : new ThrottlerStorageRedisService(redis);
   }
 
   async increment(

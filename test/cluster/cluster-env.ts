@@ -21,12 +21,16 @@ export function galeraPort(node: GaleraNode): number {
 }
 
 export async function galeraScript(...args: string[]): Promise<string> {
-  const { stdout } = await run('bash', [join(ROOT, 'scripts', 'galera-cluster.sh'), ...args], { timeout: 240_000 });
+  const { stdout } = await run('bash', [join(ROOT, 'scripts', 'galera-cluster.sh'), ...args], {
+    timeout: 240_000,
+  });
   return stdout;
 }
 
 export async function redisClusterScript(...args: string[]): Promise<string> {
-  const { stdout } = await run('bash', [join(ROOT, 'scripts', 'redis-cluster.sh'), ...args], { timeout: 60_000 });
+  const { stdout } = await run('bash', [join(ROOT, 'scripts', 'redis-cluster.sh'), ...args], {
+    timeout: 60_000,
+  });
   return stdout;
 }
 
@@ -43,7 +47,11 @@ export function nodeDatabaseEnv(databaseName: string, node: GaleraNode): Record<
 }
 
 /** An API or worker process on Galera node `node` and the Redis Cluster, as an operator would start it. */
-export function clusterEnv(databaseName: string, node: GaleraNode, extra: Record<string, string> = {}): Record<string, string> {
+export function clusterEnv(
+  databaseName: string,
+  node: GaleraNode,
+  extra: Record<string, string> = {},
+): Record<string, string> {
   return cleanEnv({
     ...nodeDatabaseEnv(databaseName, node),
     REDIS_CLUSTER_NODES,
@@ -73,7 +81,10 @@ export function openNode(databaseName: string, node: GaleraNode): Promise<DataSo
 }
 
 /** `npm run audit:stock` against one node. */
-export async function runStockAuditOn(databaseName: string, node: GaleraNode): Promise<{ code: number | null; output: string }> {
+export async function runStockAuditOn(
+  databaseName: string,
+  node: GaleraNode,
+): Promise<{ code: number | null; output: string }> {
   const audit = track(
     spawn('npm', ['run', '--silent', 'audit:stock'], {
       cwd: ROOT,
@@ -86,9 +97,12 @@ export async function runStockAuditOn(databaseName: string, node: GaleraNode): P
 }
 
 export function redisCluster(): Cluster {
-  return new Cluster(REDIS_CLUSTER_PORTS.map((port) => ({ host: '127.0.0.1', port })), {
-    redisOptions: { maxRetriesPerRequest: 1 },
-  });
+  return new Cluster(
+    REDIS_CLUSTER_PORTS.map((port) => ({ host: '127.0.0.1', port })),
+    {
+      redisOptions: { maxRetriesPerRequest: 1 },
+    },
+  );
 }
 
 /** The port of the master serving `key`'s slot. */
@@ -97,7 +111,9 @@ export async function masterPortOf(key: string): Promise<number> {
   try {
     await probe.connect();
     const slot = Number(await probe.call('CLUSTER', 'KEYSLOT', key));
-    const ranges = (await probe.call('CLUSTER', 'SLOTS')) as Array<[number, number, [string, number, ...unknown[]]]>;
+    const ranges = (await probe.call('CLUSTER', 'SLOTS')) as Array<
+      [number, number, [string, number, ...unknown[]]]
+    >;
     const range = ranges.find(([from, to]) => slot >= from && slot <= to);
     if (!range) throw new Error(`No master serves slot ${slot}`);
     return Number(range[2][1]);
@@ -108,5 +124,12 @@ export async function masterPortOf(key: string): Promise<number> {
 
 /** Drops the test database through a node (DDL replicates to every node). */
 export async function dropClusterDatabase(databaseName: string): Promise<void> {
-  await run('mariadb', ['--no-defaults', '-h127.0.0.1', `-P${galeraPort(1)}`, '-uroot', '-e', `DROP DATABASE IF EXISTS \`${databaseName}\``]);
+  await run('mariadb', [
+    '--no-defaults',
+    '-h127.0.0.1',
+    `-P${galeraPort(1)}`,
+    '-uroot',
+    '-e',
+    `DROP DATABASE IF EXISTS \`${databaseName}\``,
+  ]);
 }

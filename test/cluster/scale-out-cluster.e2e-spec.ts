@@ -58,12 +58,18 @@ describe('Scale-out on a Galera cluster and a Redis Cluster (real processes)', (
 
   beforeAll(async () => {
     const env = (node: GaleraNode, extra: Record<string, string> = {}) =>
-      clusterEnv(databaseName, node, { HOLD_TTL_SECONDS: String(HOLD_TTL_SECONDS), HOLD_SWEEP_INTERVAL_SECONDS: '1', ...extra });
+      clusterEnv(databaseName, node, {
+        HOLD_TTL_SECONDS: String(HOLD_TTL_SECONDS),
+        HOLD_SWEEP_INTERVAL_SECONDS: '1',
+        ...extra,
+      });
     // All four start at once, on three nodes: the cluster-wide startup lock lets one migrate.
     // The worker is on node 1, which the fault test leaves alone.
     worker = runEntry('worker', env(1));
     runs.push(worker);
-    const started = await Promise.all(GALERA_NODES.map((node) => startApi(env(node, { WORKER_ENABLED: 'false' }))));
+    const started = await Promise.all(
+      GALERA_NODES.map((node) => startApi(env(node, { WORKER_ENABLED: 'false' }))),
+    );
     apis.push(...started);
     runs.push(...started.map((api) => api.run));
     const workerUp = await pollUntil(
@@ -117,7 +123,9 @@ describe('Scale-out on a Galera cluster and a Redis Cluster (real processes)', (
     // Every 201 is one stored hold with the units it announced (read on another node than most wrote to).
     const holds = await holdsOf(3, product.id);
     const created = createdBodies(answers);
-    expect(holds.map((hold) => hold.id).sort(byNumber)).toEqual(created.map((hold) => hold.hold_id).sort(byNumber));
+    expect(holds.map((hold) => hold.id).sort(byNumber)).toEqual(
+      created.map((hold) => hold.hold_id).sort(byNumber),
+    );
     const quantityById = new Map(holds.map((hold) => [hold.id, hold.quantity]));
     expect(created.every((hold) => quantityById.get(hold.hold_id) === hold.quantity)).toBe(true);
     for (const node of GALERA_NODES) {
@@ -151,8 +159,14 @@ describe('Scale-out on a Galera cluster and a Redis Cluster (real processes)', (
     const product = await createProduct(db(), { totalStock: 10, availableStock: 10 });
     await waitForRow(product.id);
     const hold = dataOf<{ hold_id: number }>(await postHold(apis[0].base, product.id, 2).answer);
-    const order = dataOf<{ id: number }>(await send(`${apis[1].base}/orders`, 'POST', { hold_id: hold.hold_id }).answer);
-    const payload = JSON.stringify({ event_id: `evt_cluster_${order.id}`, order_id: order.id, status: 'paid' });
+    const order = dataOf<{ id: number }>(
+      await send(`${apis[1].base}/orders`, 'POST', { hold_id: hold.hold_id }).answer,
+    );
+    const payload = JSON.stringify({
+      event_id: `evt_cluster_${order.id}`,
+      order_id: order.id,
+      status: 'paid',
+    });
     const answers = await Promise.all(
       Array.from({ length: 20 }, (_, i) => signedWebhook(apis[i % 3].base, payload)),
     );
@@ -164,14 +178,19 @@ describe('Scale-out on a Galera cluster and a Redis Cluster (real processes)', (
       [order.id],
     );
     expect(Number((events as { n: number }).n)).toBe(1);
-    const [row] = await db(2).query('SET STATEMENT wsrep_sync_wait = 1 FOR SELECT status FROM orders WHERE id = ?', [order.id]);
+    const [row] = await db(2).query(
+      'SET STATEMENT wsrep_sync_wait = 1 FOR SELECT status FROM orders WHERE id = ?',
+      [order.id],
+    );
     expect((row as { status: string }).status).toBe('completed');
   });
 
   it('should release every expiring hold exactly once, by its job or by the sweeper, across processes', async () => {
     const product = await createProduct(db(), { totalStock: 30, availableStock: 30 });
     await waitForRow(product.id);
-    const answers = await Promise.all(Array.from({ length: 12 }, (_, i) => postHold(apis[i % 3].base, product.id, 2).answer));
+    const answers = await Promise.all(
+      Array.from({ length: 12 }, (_, i) => postHold(apis[i % 3].base, product.id, 2).answer),
+    );
     const created = createdBodies(answers).map((hold) => hold.hold_id);
     expect(created).toHaveLength(12);
     // Half lose their delayed job (as when Redis lost it): the sweeper must release those.
@@ -199,7 +218,9 @@ describe('Scale-out on a Galera cluster and a Redis Cluster (real processes)', (
 
     const events = logEvents(allOutput(), 'hold.released');
     const releasedIds = events.map((event) => Number(event.hold_id));
-    const [{ total }] = await db(1).query('SELECT COUNT(*) AS total FROM holds WHERE released_at IS NOT NULL');
+    const [{ total }] = await db(1).query(
+      'SELECT COUNT(*) AS total FROM holds WHERE released_at IS NOT NULL',
+    );
     expect(releasedIds).toHaveLength(Number(total));
     expect(new Set(releasedIds).size).toBe(releasedIds.length);
     const sourceOf = new Map(events.map((event) => [Number(event.hold_id), event.source]));
@@ -219,11 +240,15 @@ describe('Scale-out on a Galera cluster and a Redis Cluster (real processes)', (
     const product = await createProduct(db(), { totalStock: 1000, availableStock: 1000 });
     await waitForRow(product.id);
     const limited = await Promise.all(
-      ([1, 3] as const).map((node) => startApi(clusterEnv(databaseName, node, { RATE_LIMIT_PER_MINUTE: '30', WORKER_ENABLED: 'false' }))),
+      ([1, 3] as const).map((node) =>
+        startApi(clusterEnv(databaseName, node, { RATE_LIMIT_PER_MINUTE: '30', WORKER_ENABLED: 'false' })),
+      ),
     );
     runs.push(...limited.map((api) => api.run));
     try {
-      const answers = await Promise.all(Array.from({ length: 60 }, (_, i) => postHold(limited[i % 2].base, product.id, 1).answer));
+      const answers = await Promise.all(
+        Array.from({ length: 60 }, (_, i) => postHold(limited[i % 2].base, product.id, 1).answer),
+      );
       expect(tally(answers)).toEqual({ 201: 30, 429: 30 });
     } finally {
       await Promise.all(limited.map((api) => stop(api.run)));
@@ -234,7 +259,11 @@ describe('Scale-out on a Galera cluster and a Redis Cluster (real processes)', (
     const product = await createProduct(db(), { totalStock: 5000, availableStock: 5000 });
     await waitForRow(product.id);
     const burst = (count: number) =>
-      Promise.all(Array.from({ length: count }, (_, i) => timed(() => postHold(apis[i % 3].base, product.id, 1).answer)));
+      Promise.all(
+        Array.from({ length: count }, (_, i) =>
+          timed(() => postHold(apis[i % 3].base, product.id, 1).answer),
+        ),
+      );
 
     const before = await burst(60);
     expect(before.every(({ answer }) => statusOf(answer) === 201)).toBe(true);
@@ -275,10 +304,14 @@ describe('Scale-out on a Galera cluster and a Redis Cluster (real processes)', (
     await waitForRow(product.id);
     // The master that holds the queue's hash slot: its loss takes BullMQ away entirely.
     const queueMaster = await masterPortOf(`{${databaseName}}`);
-    const during = Promise.all(Array.from({ length: 150 }, (_, i) => postHold(apis[i % 3].base, product.id, 1).answer));
+    const during = Promise.all(
+      Array.from({ length: 150 }, (_, i) => postHold(apis[i % 3].base, product.id, 1).answer),
+    );
     await redisClusterScript('stop-node', String(queueMaster));
     const duringAnswers = await during;
-    const outage = await Promise.all(Array.from({ length: 60 }, (_, i) => postHold(apis[i % 3].base, product.id, 1).answer));
+    const outage = await Promise.all(
+      Array.from({ length: 60 }, (_, i) => postHold(apis[i % 3].base, product.id, 1).answer),
+    );
     expect(tally([...duringAnswers, ...outage])).toEqual({ 201: 210 });
     const outageHolds = createdBodies(outage);
     const order = await send(`${apis[0].base}/orders`, 'POST', { hold_id: outageHolds[0].hold_id }).answer;
@@ -292,7 +325,9 @@ describe('Scale-out on a Galera cluster and a Redis Cluster (real processes)', (
     const sweptIds = outageHolds.slice(1).map((hold) => hold.hold_id);
     const swept = await pollUntil(
       async () => {
-        const sources = new Map(logEvents(allOutput(), 'hold.released').map((e) => [Number(e.hold_id), e.source]));
+        const sources = new Map(
+          logEvents(allOutput(), 'hold.released').map((e) => [Number(e.hold_id), e.source]),
+        );
         return sweptIds.every((id) => sources.has(id)) ? sweptIds.map((id) => sources.get(id)) : undefined;
       },
       Date.now() + (HOLD_TTL_SECONDS + 20) * 1000,
@@ -321,7 +356,9 @@ describe('Scale-out on a Galera cluster and a Redis Cluster (real processes)', (
   /** Created on node 1; the APIs on nodes 2 and 3 read causally, but the test's own connections do not. */
   async function waitForRow(productId: number): Promise<void> {
     for (const node of GALERA_NODES) {
-      await db(node).query('SET STATEMENT wsrep_sync_wait = 1 FOR SELECT id FROM products WHERE id = ?', [productId]);
+      await db(node).query('SET STATEMENT wsrep_sync_wait = 1 FOR SELECT id FROM products WHERE id = ?', [
+        productId,
+      ]);
     }
   }
 
@@ -345,7 +382,10 @@ describe('Scale-out on a Galera cluster and a Redis Cluster (real processes)', (
 async function signedWebhook(base: string, payload: string): Promise<{ status: number; body: string }> {
   const response = await fetch(`${base}/payments/webhook`, {
     method: 'POST',
-    headers: { 'content-type': 'application/json', 'stripe-signature': signatureFor(payload, { secret: CLUSTER_WEBHOOK_SECRET }) },
+    headers: {
+      'content-type': 'application/json',
+      'stripe-signature': signatureFor(payload, { secret: CLUSTER_WEBHOOK_SECRET }),
+    },
     body: payload,
   });
   return { status: response.status, body: await response.text() };
