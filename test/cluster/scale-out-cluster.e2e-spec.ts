@@ -73,7 +73,7 @@ describe('Scale-out on a Galera cluster and a Redis Cluster (real processes)', (
     apis.push(...started);
     runs.push(...started.map((api) => api.run));
     const workerUp = await pollUntil(
-      async () => (worker.output().includes('"event":"worker.started"') ? true : undefined),
+      () => Promise.resolve(worker.output().includes('"event":"worker.started"') ? true : undefined),
       Date.now() + 90_000,
       200,
     );
@@ -324,11 +324,13 @@ describe('Scale-out on a Galera cluster and a Redis Cluster (real processes)', (
     // Expiry without the queue: holds created during the outage are released by the sweeper.
     const sweptIds = outageHolds.slice(1).map((hold) => hold.hold_id);
     const swept = await pollUntil(
-      async () => {
+      () => {
         const sources = new Map(
           logEvents(allOutput(), 'hold.released').map((e) => [Number(e.hold_id), e.source]),
         );
-        return sweptIds.every((id) => sources.has(id)) ? sweptIds.map((id) => sources.get(id)) : undefined;
+        return Promise.resolve(
+          sweptIds.every((id) => sources.has(id)) ? sweptIds.map((id) => sources.get(id)) : undefined,
+        );
       },
       Date.now() + (HOLD_TTL_SECONDS + 20) * 1000,
       250,
