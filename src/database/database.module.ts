@@ -8,7 +8,7 @@ import { DataSource } from 'typeorm';
 import { buildDataSourceOptions } from './data-source-options';
 import { DatabaseIdentity } from './database-identity';
 import { withCausalReads } from './galera';
-import { migrateAndSeed } from './prepare-database';
+import { migrateAndSeed, untilReachable } from './prepare-database';
 import { TRANSACTION_RETRIES_METRIC, UnitOfWork } from './unit-of-work';
 
 @Global()
@@ -20,16 +20,20 @@ import { TRANSACTION_RETRIES_METRIC, UnitOfWork } from './unit-of-work';
       useFactory: async (config: ConfigService<AllConfig, true>) => {
         const db = config.getOrThrow('database', { infer: true });
         const options = buildDataSourceOptions(db);
-        const { galera } = await migrateAndSeed(options, db, { seed: config.getOrThrow('app.seedOnStart', { infer: true }) });
+        const { galera } = await migrateAndSeed(options, db, {
+          seed: config.getOrThrow('app.seedOnStart', { infer: true }),
+        });
         // TypeORM's messages as JSON lines like every other log line. `galera` is read by the
         // data source factory below (TypeORM passes these options through to it).
         return { ...options, retryAttempts: 0, logger: new TypeOrmLogger(), galera };
       },
       // On Galera every connection reads causally (see withCausalReads).
-      dataSourceFactory: async (options) => {
+      dataSourceFactory: (options) => {
         const { galera, ...rest } = options as typeof options & { galera?: boolean };
-        const dataSource = new DataSource(rest as typeof options & object);
-        return (galera ? withCausalReads(dataSource) : dataSource).initialize();
+        return untilReachable(() => {
+          const dataSource = new DataSource(rest as typeof options & object);
+          return (galera ? withCausalReads(dataSource) : dataSource).initialize();
+        });
       },
     }),
   ],

@@ -6,6 +6,7 @@ import { DataSource, DataSourceOptions } from 'typeorm';
 import type { DatabaseConfig } from '../config/database.config';
 import type { RedisConfig } from '../config/redis.config';
 import { clearAppNamespace } from '../redis/redis-namespace';
+import { isConnectionError } from './db-errors';
 import { detectGalera, withClusterLock } from './galera';
 import { seedSampleProductIfEmpty } from './sample-data';
 
@@ -15,6 +16,12 @@ const logger = new Logger('Database');
 const MIGRATION_LOCK_TIMEOUT_SECONDS = 60;
 /** On Galera, longer than the lock's lease, so a crashed holder never makes the others give up. */
 const CLUSTER_LOCK_TIMEOUT_SECONDS = 150;
+/**
+ * How long a starting process keeps trying to reach the database. Each attempt keeps the 2 s
+ * connect timeout (requests must fail fast), but at start a database that is still starting,
+ * a node rejoining its cluster, or a CPU-starved host whose timers fire late is worth waiting for.
+ */
+const STARTUP_CONNECT_BUDGET_MS = 30_000;
 
 /** Creates the MySQL/MariaDB database (or the SQLite file's folder) if it does not exist yet. */
 export async function ensureDatabaseExists(db: DatabaseConfig): Promise<void> {
@@ -49,8 +56,10 @@ export async function migrateAndSeed(
   db: DatabaseConfig,
   { seed }: { seed: boolean },
 ): Promise<{ galera: boolean }> {
-  await ensureDatabaseExists(db);
-  const dataSource = await new DataSource({ ...options, poolSize: 2 } as DataSourceOptions).initialize();
+  const dataSource = await untilReachable(async () => {
+    await ensureDatabaseExists(db);
+    return new DataSource({ ...options, poolSize: 2 } as DataSourceOptions).initialize();
+  });
   try {
     const galera = await detectGalera(dataSource, db);
     if (galera) logger.log({ event: 'database.galera', causal_reads: true });
@@ -66,6 +75,20 @@ export async function migrateAndSeed(
     return { galera };
   } finally {
     await dataSource.destroy();
+  }
+}
+
+/** Runs `connect` again on connection errors, for up to STARTUP_CONNECT_BUDGET_MS. */
+export async function untilReachable<T>(connect: () => Promise<T>): Promise<T> {
+  const deadline = Date.now() + STARTUP_CONNECT_BUDGET_MS;
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await connect();
+    } catch (error) {
+      if (!isConnectionError(error) || Date.now() > deadline) throw error;
+      logger.warn({ event: 'database.waiting', attempt, reason: (error as Error).message });
+      await new Promise((resolve) => setTimeout(resolve, Math.min(attempt * 500, 2_000)));
+    }
   }
 }
 
@@ -97,7 +120,12 @@ export async function resetDatabase(options: DataSourceOptions, db: DatabaseConf
   }
 }
 
-async function withStartupLock(dataSource: DataSource, db: DatabaseConfig, galera: boolean, work: () => Promise<void>) {
+async function withStartupLock(
+  dataSource: DataSource,
+  db: DatabaseConfig,
+  galera: boolean,
+  work: () => Promise<void>,
+) {
   if (db.type === 'sqlite') return work();
   // GET_LOCK is held by one connection, so take it on a dedicated query runner.
   const lockName = `${db.database}.schema`;
