@@ -5,7 +5,10 @@ import { promisify } from 'node:util';
 import Redis, { Cluster } from 'ioredis';
 import { DataSource } from 'typeorm';
 import { buildDataSourceOptions } from '../../src/database/data-source-options';
-import { cleanEnv, ROOT, track } from '../utils/embedded';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { ChildRun, cleanEnv, ROOT, sparePort, track, waitForAnswer } from '../utils/embedded';
+import type { ApiProcess } from '../utils/scale-out';
 
 const run = promisify(execFile);
 
@@ -32,6 +35,31 @@ export async function redisClusterScript(...args: string[]): Promise<string> {
     timeout: 60_000,
   });
   return stdout;
+}
+
+/**
+ * `node dist/<entry>.js` as its own process, as production runs it (globalSetup built it).
+ * Not ts-node: four processes compiling TypeScript at once on a busy 2-core machine starve
+ * their own event loops long enough for a 2 s connect timeout to fire spuriously.
+ */
+export function runBuilt(entry: 'main' | 'worker', env: Record<string, string>): ChildRun {
+  const cwd = mkdtempSync(join(tmpdir(), 'flash-sale-cwd-'));
+  const child = spawn(process.execPath, [join(ROOT, 'dist', `${entry}.js`)], {
+    cwd,
+    env,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  child.once('exit', () => rmSync(cwd, { recursive: true, force: true }));
+  return track(child);
+}
+
+/** A built API process; resolves once it serves. */
+export async function startBuiltApi(env: Record<string, string>): Promise<ApiProcess> {
+  const port = await sparePort();
+  const run = runBuilt('main', { ...env, PORT: String(port) });
+  const base = `http://127.0.0.1:${port}/api`;
+  await waitForAnswer(`${base}/products?per_page=1`, run, Date.now() + 120_000);
+  return { run, base, port };
 }
 
 /** What `npm run audit:stock` needs to read one node. */
