@@ -15,6 +15,7 @@ import { load, settle } from './lib/http-load';
 import { mysqlStore } from './lib/mysql-store';
 import { CpuPerRequest, databasePid, formatMicros, measureCpu, procMeter, redisMeter } from './lib/cpu';
 import { deleteKeysWithPrefix } from './lib/redis';
+import { clusterBench, reportCluster } from './scenarios/cluster';
 import { customerLimit } from './scenarios/customer-limit';
 import { embeddedMode } from './scenarios/embedded-mode';
 import { fanOut } from './scenarios/fan-out';
@@ -32,7 +33,23 @@ const CONNECTIONS = 64;
 // another's rows or delayed jobs.
 const DATABASE = `flash_sale_bench_${process.pid}`;
 
+/** `npm run bench -- --cluster`: the hot product on the Galera cluster and the Redis Cluster instead (see scenarios/cluster.ts). */
+async function mainCluster() {
+  const runs = await clusterBench(profile, CONNECTIONS);
+  const failures = reportCluster(runs);
+  const dir = smoke ? tmpdir() : join(__dirname, 'results');
+  mkdirSync(dir, { recursive: true });
+  const file = join(dir, `${smoke ? 'smoke-' : ''}cluster-${new Date().toISOString().slice(0, 10)}.json`);
+  writeFileSync(file, JSON.stringify({ date: new Date().toISOString(), smoke, machine: { node: process.version }, runs, failures }, null, 2) + '\n');
+  console.log(`\nWritten to ${file}`);
+  if (failures.length > 0) {
+    console.error(`\nCorrectness failures:\n  - ${failures.join('\n  - ')}`);
+    process.exit(1);
+  }
+}
+
 async function main() {
+  if (process.argv.includes('--cluster')) return mainCluster();
   // Ports nothing listens on: with fixed ones, a second benchmark on the machine (another
   // checkout) would answer this one's readiness probe, and its figures would be mixed in.
   const [APP_PORT, BARE_PORT, FLOOR_PORT] = [await sparePort(), await sparePort(), await sparePort()];
