@@ -63,7 +63,7 @@ export async function clusterBench(
     await recreateDatabase(database);
     const single = await startApp(
       { ...settings, REDIS_HOST: process.env.REDIS_HOST || '127.0.0.1' },
-      firstPort,
+      await sparePort(),
     );
     const bench = { database, profile, connections };
     runs.push(await hotProduct('single MariaDB + Redis, 1 process', [single], 3306, bench));
