@@ -80,7 +80,9 @@ export async function clusterBench(
     const one = await startApp(galera(0), await sparePort());
     runs.push(await hotProduct('Galera + Redis Cluster, 1 process', [one], GALERA_PORTS[0], bench));
     await stopAll([one]);
-    const three = await Promise.all([0, 1, 2].map(async (index) => startApp(galera(index), await sparePort())));
+    const three = await Promise.all(
+      [0, 1, 2].map(async (index) => startApp(galera(index), await sparePort())),
+    );
     runs.push(
       await hotProduct('Galera + Redis Cluster, 3 processes on 3 nodes', three, GALERA_PORTS[0], bench),
     );
@@ -128,11 +130,18 @@ async function hotProduct(
       });
     // Let every node see the product before the load (the apps read causally; this connection does not need to).
     await new Promise((resolve) => setTimeout(resolve, 500));
+    // Settled once the stored holds stop growing (requests in flight at the deadline answered).
+    const storedHolds = async () => {
+      const [[row]] = (await db.query('SELECT COUNT(*) AS n FROM holds WHERE product_id = ?', [
+        productId,
+      ])) as unknown as [Array<{ n: number | string }>];
+      return Number(row.n);
+    };
     await split((app, share) => hold(app, share, profile.warmupSeconds));
-    await settle();
+    await settle(storedHolds);
     const before = await counters(apps);
     const results = await split((app, share) => hold(app, share, profile.hotSeconds));
-    await settle();
+    await settle(storedHolds);
     const after = await counters(apps);
     const [[stock]] = (await db.query(
       'SELECT p.total_stock - p.available_stock AS taken, (SELECT COALESCE(SUM(quantity), 0) FROM holds WHERE product_id = p.id) AS held FROM products p WHERE p.id = ?',
@@ -185,10 +194,12 @@ export function reportCluster(runs: ClusterRun[]): string[] {
       `${run.errors} / ${run.non2xx}`,
       `${run.unitsTaken} = ${run.unitsInStoredHolds}`,
     ]);
-    if (run.unitsTaken !== run.unitsInStoredHolds)
-      {failures.push(`${run.label}: ${run.unitsTaken} units taken, ${run.unitsInStoredHolds} in holds`);}
-    if (run.errors > 0 || run.non2xx > 0)
-      {failures.push(`${run.label}: ${run.errors} errors, ${run.non2xx} non-2xx`);}
+    if (run.unitsTaken !== run.unitsInStoredHolds) {
+      failures.push(`${run.label}: ${run.unitsTaken} units taken, ${run.unitsInStoredHolds} in holds`);
+    }
+    if (run.errors > 0 || run.non2xx > 0) {
+      failures.push(`${run.label}: ${run.errors} errors, ${run.non2xx} non-2xx`);
+    }
   }
   const widths = rows[0].map((_, column) => Math.max(...rows.map((row) => row[column].length)));
   console.log('\nHot product (quantity 1, one product), single server vs clusters, same run');

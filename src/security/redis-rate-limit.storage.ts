@@ -3,7 +3,7 @@ import { Logger, OnApplicationShutdown } from '@nestjs/common';
 import type { ThrottlerStorage } from '@nestjs/throttler';
 import { Cluster } from 'ioredis';
 import type { Counter } from 'prom-client';
-import { withTimeout } from '../expiry/with-timeout';
+import { withTimeout } from '../common/with-timeout';
 import { IoRedisClient, isClientUp } from '../redis/ioredis-client';
 
 /**
