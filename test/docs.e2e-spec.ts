@@ -16,6 +16,7 @@ const NOT_SETTINGS: Record<string, string> = {
   GET_LOCK: 'the MySQL function the startup migration lock uses',
   UTC_TIMESTAMP: 'the MySQL function that reads the database clock',
   TEST_LOGS: 'read by the test utilities only, never by the app',
+  GALERA_DIR: 'where scripts/galera-cluster.sh keeps its local nodes, never read by the app',
 };
 
 /** The rows of the first Markdown table after `heading`, as arrays of cells. */
