@@ -203,10 +203,14 @@ describe('Scale-out on a Galera cluster and a Redis Cluster (real processes)', (
     const created = createdBodies(answers).map((hold) => hold.hold_id);
     expect(created).toHaveLength(12);
     // Half lose their delayed job (as when Redis lost it): the sweeper must release those.
-    const queue = new Queue('hold-expiry', { connection: redisCluster(), prefix: `{${databaseName}}` });
+    const queue = new Queue('hold-expiry', { connection: redisCluster(), prefix: await queueTag() });
     const withoutJob = created.slice(0, 6);
     try {
-      for (const id of withoutJob) expect(await queue.remove(`hold-${id}`)).toBe(1);
+      const jobs = await queue.getDelayed();
+      for (const id of withoutJob) {
+        const job = jobs.find((delayed) => (delayed.data as { holdId: number }).holdId === id);
+        expect(job && (await queue.remove(job.id!))).toBe(1);
+      }
     } finally {
       await queue.close();
     }
@@ -323,7 +327,7 @@ describe('Scale-out on a Galera cluster and a Redis Cluster (real processes)', (
     const product = await createProduct(db(), { totalStock: 400, availableStock: 400 });
     await waitForRow(product.id);
     // The master that holds the queue's hash slot: its loss takes BullMQ away entirely.
-    const queueMaster = await masterPortOf(`{${databaseName}}`);
+    const queueMaster = await masterPortOf(await queueTag());
     const during = Promise.all(
       Array.from({ length: 150 }, (_, i) => postHold(apis[i % 3].base, product.id, 1).answer),
     );
@@ -357,12 +361,13 @@ describe('Scale-out on a Galera cluster and a Redis Cluster (real processes)', (
     );
     expect(swept).toEqual(Array(sweptIds.length).fill('sweeper'));
     // Once the master is back (empty: no persistence), new holds get their delayed job again.
-    const queue = new Queue('hold-expiry', { connection: redisCluster(), prefix: `{${databaseName}}` });
+    const queue = new Queue('hold-expiry', { connection: redisCluster(), prefix: await queueTag() });
     try {
       const resumed = await pollUntil(
         async () => {
           const id = dataOf<{ hold_id: number }>(await postHold(apis[0].base, product.id, 1).answer).hold_id;
-          return (await queue.getJob(`hold-${id}`).catch(() => undefined)) ? id : undefined;
+          const delayed = await queue.getDelayed().catch(() => []);
+          return delayed.some((job) => (job.data as { holdId: number }).holdId === id) ? id : undefined;
         },
         Date.now() + 30_000,
         500,
@@ -374,6 +379,12 @@ describe('Scale-out on a Galera cluster and a Redis Cluster (real processes)', (
     const audit = await runStockAuditOn(databaseName, 3);
     expect(audit.code).toBe(0);
   }, 180_000);
+
+  /** The queue's prefix: REDIS_PREFIX and the database's identity, hash-tagged on a cluster. */
+  async function queueTag(): Promise<string> {
+    const [row] = await db(1).query('SELECT instance_id FROM app_instance WHERE id = 1');
+    return `{${databaseName}:${(row as { instance_id: string }).instance_id}}`;
+  }
 
   /** Created on node 1; the APIs on nodes 2 and 3 read causally, but the test's own connections do not. */
   async function waitForRow(productId: number): Promise<void> {
