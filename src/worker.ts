@@ -6,6 +6,7 @@ import { AppModule } from './app.module';
 import { loadEnvFileIfPresent } from './config/env-file';
 import { loadConfig } from './config/configuration';
 import { sharedDatabaseWithoutRedis } from './config/env.validation';
+import { redisConfigured } from './config/redis.config';
 import { armShutdownDeadline } from './bootstrap/shutdown-deadline';
 
 /**
@@ -29,7 +30,7 @@ async function bootstrap() {
     console.error(EMBEDDED_WORKER_REFUSAL);
     process.exit(1);
   }
-  if (!config.redis.host) {
+  if (!redisConfigured(config.redis)) {
     console.error(`${sharedDatabaseWithoutRedis('npm run start:worker (a process of its own)')}. Not starting.`);
     process.exit(1);
   }
