@@ -23,7 +23,24 @@ const e2eTransform = {
  * the cache. The other e2e specs need MariaDB or Redis by nature (outages behind a proxy or a
  * Redis of their own, BullMQ jobs, several processes on one database).
  */
-const embeddedSpecs = ['products', 'stream', 'sale-board', 'holds', 'orders', 'payments', 'stripe-webhook', 'concurrency', 'cache', 'metrics', 'webhook-signature', 'idempotency', 'security', 'randomized', 'sale-rules', 'admin'];
+const embeddedSpecs = [
+  'products',
+  'stream',
+  'sale-board',
+  'holds',
+  'orders',
+  'payments',
+  'stripe-webhook',
+  'concurrency',
+  'cache',
+  'metrics',
+  'webhook-signature',
+  'idempotency',
+  'security',
+  'randomized',
+  'sale-rules',
+  'admin',
+];
 
 module.exports = {
   testTimeout: 60_000,

@@ -6,7 +6,10 @@ const port = Number(process.env.PORT ?? 3999);
 
 http
   .createServer((_request, response) => {
-    response.writeHead(200, { 'content-type': 'application/json; charset=utf-8', 'content-length': body.length });
+    response.writeHead(200, {
+      'content-type': 'application/json; charset=utf-8',
+      'content-length': body.length,
+    });
     response.end(body);
   })
   .listen(port, '127.0.0.1');

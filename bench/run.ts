@@ -26,8 +26,24 @@ import { sparePort } from '../test/utils/ports';
 
 const smoke = process.argv.includes('--smoke');
 const profile = smoke
-  ? { hotSeconds: 2, warmupSeconds: 1, rawSeconds: 1.5, readSeconds: 2, sellOutUnits: 1_000, buyers: 100, streamClients: 100 }
-  : { hotSeconds: 10, warmupSeconds: 3, rawSeconds: 6, readSeconds: 10, sellOutUnits: 10_000, buyers: 500, streamClients: 5_000 };
+  ? {
+      hotSeconds: 2,
+      warmupSeconds: 1,
+      rawSeconds: 1.5,
+      readSeconds: 2,
+      sellOutUnits: 1_000,
+      buyers: 100,
+      streamClients: 100,
+    }
+  : {
+      hotSeconds: 10,
+      warmupSeconds: 3,
+      rawSeconds: 6,
+      readSeconds: 10,
+      sellOutUnits: 10_000,
+      buyers: 500,
+      streamClients: 5_000,
+    };
 const CONNECTIONS = 64;
 // One database and one Redis namespace per run, removed at the end: a run never inherits
 // another's rows or delayed jobs.
@@ -40,7 +56,14 @@ async function mainCluster() {
   const dir = smoke ? tmpdir() : join(__dirname, 'results');
   mkdirSync(dir, { recursive: true });
   const file = join(dir, `${smoke ? 'smoke-' : ''}cluster-${new Date().toISOString().slice(0, 10)}.json`);
-  writeFileSync(file, JSON.stringify({ date: new Date().toISOString(), smoke, machine: { node: process.version }, runs, failures }, null, 2) + '\n');
+  writeFileSync(
+    file,
+    JSON.stringify(
+      { date: new Date().toISOString(), smoke, machine: { node: process.version }, runs, failures },
+      null,
+      2,
+    ) + '\n',
+  );
   console.log(`\nWritten to ${file}`);
   if (failures.length > 0) {
     console.error(`\nCorrectness failures:\n  - ${failures.join('\n  - ')}`);
@@ -80,12 +103,18 @@ async function main() {
 
   // 1. Hot product: every buyer on one row.
   const hotId = await store.createProduct(100_000_000);
-  const holdRequest = { url: `${app.url}/api/holds`, method: 'POST' as const, body: { product_id: hotId, quantity: 1 } };
+  const holdRequest = {
+    url: `${app.url}/api/holds`,
+    method: 'POST' as const,
+    body: { product_id: hotId, quantity: 1 },
+  };
   await load({ ...holdRequest, connections: CONNECTIONS, durationSeconds: profile.warmupSeconds });
   const storedHolds = async () => (await store.stockReport(hotId)).holds;
   await settle(storedHolds);
   const before = await store.stockReport(hotId);
-  const hot = await measureCpu(meters, () => load({ ...holdRequest, connections: CONNECTIONS, durationSeconds: profile.hotSeconds }));
+  const hot = await measureCpu(meters, () =>
+    load({ ...holdRequest, connections: CONNECTIONS, durationSeconds: profile.hotSeconds }),
+  );
   await settle(storedHolds);
   const after = await store.stockReport(hotId);
   const hotBooks = hotProductBooks('hot product', hot, after, before.holds, CONNECTIONS);
@@ -105,7 +134,9 @@ async function main() {
     apiMeter: meters.api,
     apiMicrosPerHold: hot.cpuMicrosPerRequest.api,
   });
-  if (fan.clientsMissingAProbe > 0) failures.push(`fan-out: ${fan.clientsMissingAProbe} clients never saw a probe hold`);
+  if (fan.clientsMissingAProbe > 0) {
+    failures.push(`fan-out: ${fan.clientsMissingAProbe} clients never saw a probe hold`);
+  }
 
   // 1c. The hot product's load on a product with max_per_customer (1 has no limit).
   const limited = await customerLimit(app.url, DATABASE, {
@@ -128,12 +159,19 @@ async function main() {
   const readUrl = `${app.url}/api/products/${readId}`;
   const readBody = await (await fetch(readUrl)).text();
   await load({ url: readUrl, connections: CONNECTIONS, durationSeconds: profile.warmupSeconds });
-  const reads = await measureCpu(meters, () => load({ url: readUrl, connections: CONNECTIONS, durationSeconds: profile.readSeconds }));
-  if (reads.errors > 0 || reads.non2xx > 0) failures.push(`reads: ${reads.errors} errors, ${reads.non2xx} non-2xx`);
+  const reads = await measureCpu(meters, () =>
+    load({ url: readUrl, connections: CONNECTIONS, durationSeconds: profile.readSeconds }),
+  );
+  if (reads.errors > 0 || reads.non2xx > 0) {
+    failures.push(`reads: ${reads.errors} errors, ${reads.non2xx} non-2xx`);
+  }
   await store.close();
   await app.stop();
 
-  const { stop: stopBare } = await startProcess([join(__dirname, 'bare-server.js')], { PORT: String(BARE_PORT), BARE_BODY: readBody });
+  const { stop: stopBare } = await startProcess([join(__dirname, 'bare-server.js')], {
+    PORT: String(BARE_PORT),
+    BARE_BODY: readBody,
+  });
   const bareUrl = `http://127.0.0.1:${BARE_PORT}/`;
   await waitUntilReady(bareUrl);
   await load({ url: bareUrl, connections: CONNECTIONS, durationSeconds: profile.warmupSeconds });
@@ -189,7 +227,10 @@ type Results = {
   hotToRawRatio: number;
   fanOut: Awaited<ReturnType<typeof fanOut>>;
   customerLimit: Awaited<ReturnType<typeof customerLimit>>;
-  sellOut: Awaited<ReturnType<typeof sellOut>> & { buyers: number; accounting: { units: number; unitsHeld: number; oversell: number } };
+  sellOut: Awaited<ReturnType<typeof sellOut>> & {
+    buyers: number;
+    accounting: { units: number; unitsHeld: number; oversell: number };
+  };
   reads: { app: Measured; bareNodeHttp: Awaited<ReturnType<typeof load>>; ratio: number };
   embedded: Omit<Awaited<ReturnType<typeof embeddedMode>>, 'failures'>;
   frameworkFloor: Awaited<ReturnType<typeof frameworkFloor>>;
@@ -199,13 +240,25 @@ function report(r: Results) {
   const mark = (ok: boolean) => (r.smoke ? '' : ok ? ' (target met)' : ' (target MISSED)');
   const rows: Array<[string, string]> = [
     ['1. Hot product holds/s (64 conn)', `${r.hotProduct.perSecond}`],
-    ['   p50 / p99 latency (ms)', `${r.hotProduct.p50} / ${r.hotProduct.p99}${mark(r.hotProduct.p99 <= 100)}`],
+    [
+      '   p50 / p99 latency (ms)',
+      `${r.hotProduct.p50} / ${r.hotProduct.p99}${mark(r.hotProduct.p99 <= 100)}`,
+    ],
     ['   errors / non-2xx', `${r.hotProduct.errors} / ${r.hotProduct.non2xx}`],
-    ['   units taken = units in stored holds', `${r.hotProduct.accounting.unitsTaken} = ${r.hotProduct.accounting.unitsInStoredHolds}`],
-    [`1c. Same with max_per_customer (${r.customerLimit.customers} customers) holds/s`, `${r.customerLimit.perSecond} (p99 ${r.customerLimit.p99} ms, ${r.customerLimit.refusals} refused)`],
+    [
+      '   units taken = units in stored holds',
+      `${r.hotProduct.accounting.unitsTaken} = ${r.hotProduct.accounting.unitsInStoredHolds}`,
+    ],
+    [
+      `1c. Same with max_per_customer (${r.customerLimit.customers} customers) holds/s`,
+      `${r.customerLimit.perSecond} (p99 ${r.customerLimit.p99} ms, ${r.customerLimit.refusals} refused)`,
+    ],
     ['2. Raw row-lock limit tx/s (32 conn)', `${r.rawRowLock.perSecond}`],
     ['   ratio (1) / (2)', `${r.hotToRawRatio}x${mark(r.hotToRawRatio >= 2)}`],
-    [`3. Sell-out ${r.sellOut.accounting.units} units, ${r.sellOut.buyers} buyers`, `${r.sellOut.seconds.toFixed(2)} s`],
+    [
+      `3. Sell-out ${r.sellOut.accounting.units} units, ${r.sellOut.buyers} buyers`,
+      `${r.sellOut.seconds.toFixed(2)} s`,
+    ],
     ['   units held / oversell', `${r.sellOut.accounting.unitsHeld} / ${r.sellOut.accounting.oversell}`],
     ['   refusals (409) / other answers', `${r.sellOut.refusals} / ${r.sellOut.unexpected}`],
     ['4. Reads GET /api/products/:id req/s', `${r.reads.app.perSecond} (p99 ${r.reads.app.p99} ms)`],
@@ -229,7 +282,10 @@ function reportFanOut(r: Results) {
     ['   hold p50 / p99 latency (ms)', `${f.holds.p50} / ${f.holds.p99}`],
     // Shed load (503) or timeouts on an overloaded machine: reported, not a correctness failure.
     ['   hold errors / non-2xx', `${f.holds.errors} / ${f.holds.non2xx}`],
-    [`   hold answer -> last client p50 / p99 / max (ms, ${f.probes} probes)`, `${f.lastClientMs.p50} / ${f.lastClientMs.p99} / ${f.lastClientMs.max}`],
+    [
+      `   hold answer -> last client p50 / p99 / max (ms, ${f.probes} probes)`,
+      `${f.lastClientMs.p50} / ${f.lastClientMs.p99} / ${f.lastClientMs.max}`,
+    ],
     ['   hold answer -> each client p50 / p99 (ms)', `${f.everyClientMs.p50} / ${f.everyClientMs.p99}`],
     ['   events delivered/s', `${f.eventsPerSecond}`],
     ['   API CPU per delivered event', formatMicros(f.apiCpuMicrosPerEvent)],
@@ -243,7 +299,8 @@ function reportFanOut(r: Results) {
 function reportCpu(r: Results) {
   const target = (value: number | null, limit: number) =>
     r.smoke || value === null ? '' : value <= limit ? ` (<= ${limit}: met)` : ` (<= ${limit}: MISSED)`;
-  const ratio = (ours: number | null, floor: number | null) => (ours === null || !floor ? 'n/a' : `${round(ours / floor)}x`);
+  const ratio = (ours: number | null, floor: number | null) =>
+    ours === null || !floor ? 'n/a' : `${round(ours / floor)}x`;
   const hot = r.hotProduct.cpuMicrosPerRequest;
   const limited = r.customerLimit.cpuMicrosPerRequest;
   const read = r.reads.app.cpuMicrosPerRequest;
@@ -254,11 +311,35 @@ function reportCpu(r: Results) {
   const backing = hot.redis === null || hot.database === null ? null : hot.redis + hot.database;
   const rows: Array<[string, string, string, string, string]> = [
     ['CPU per 2xx answer', 'API process', 'Redis', 'Database', 'API / floor'],
-    ['Hold, scale-out', formatMicros(hot.api) + target(hot.api, 300), formatMicros(hot.redis), formatMicros(hot.database), ratio(hot.api, floorHold)],
-    ['Hold with max_per_customer, scale-out', formatMicros(limited.api), formatMicros(limited.redis), formatMicros(limited.database), ratio(limited.api, floorHold)],
+    [
+      'Hold, scale-out',
+      formatMicros(hot.api) + target(hot.api, 300),
+      formatMicros(hot.redis),
+      formatMicros(hot.database),
+      ratio(hot.api, floorHold),
+    ],
+    [
+      'Hold with max_per_customer, scale-out',
+      formatMicros(limited.api),
+      formatMicros(limited.redis),
+      formatMicros(limited.database),
+      ratio(limited.api, floorHold),
+    ],
     ['Hold, embedded', formatMicros(eHot.api) + target(eHot.api, 300), '', '', ratio(eHot.api, floorHold)],
-    ['Cached read, scale-out', formatMicros(read.api) + target(read.api, 90), formatMicros(read.redis), formatMicros(read.database), ratio(read.api, floorRead)],
-    ['Cached read, embedded', formatMicros(eRead.api) + target(eRead.api, 90), '', '', ratio(eRead.api, floorRead)],
+    [
+      'Cached read, scale-out',
+      formatMicros(read.api) + target(read.api, 90),
+      formatMicros(read.redis),
+      formatMicros(read.database),
+      ratio(read.api, floorRead),
+    ],
+    [
+      'Cached read, embedded',
+      formatMicros(eRead.api) + target(eRead.api, 90),
+      '',
+      '',
+      ratio(eRead.api, floorRead),
+    ],
     ['Floor: Nest+Fastify POST + ValidationPipe', formatMicros(floorHold), '', '', '1x'],
     ['Floor: Nest+Fastify GET', formatMicros(floorRead), '', '', '1x'],
   ];
@@ -274,20 +355,36 @@ function reportModes(r: Results) {
   const rows: Array<[string, string, string]> = [
     ['', 'MariaDB + Redis', 'Embedded (SQLite)'],
     ['Hot product holds/s (64 conn)', `${r.hotProduct.perSecond}`, `${e.hotProduct.perSecond}`],
-    ['   p50 / p99 latency (ms)', `${r.hotProduct.p50} / ${r.hotProduct.p99}`, `${e.hotProduct.p50} / ${e.hotProduct.p99}`],
-    ['   errors / non-2xx', `${r.hotProduct.errors} / ${r.hotProduct.non2xx}`, `${e.hotProduct.errors} / ${e.hotProduct.non2xx}`],
+    [
+      '   p50 / p99 latency (ms)',
+      `${r.hotProduct.p50} / ${r.hotProduct.p99}`,
+      `${e.hotProduct.p50} / ${e.hotProduct.p99}`,
+    ],
+    [
+      '   errors / non-2xx',
+      `${r.hotProduct.errors} / ${r.hotProduct.non2xx}`,
+      `${e.hotProduct.errors} / ${e.hotProduct.non2xx}`,
+    ],
     [
       '   units taken = in stored holds',
       `${r.hotProduct.accounting.unitsTaken} = ${r.hotProduct.accounting.unitsInStoredHolds}`,
       `${e.hotProduct.accounting.unitsTaken} = ${e.hotProduct.accounting.unitsInStoredHolds}`,
     ],
-    [`Sell-out ${r.sellOut.accounting.units} units (s)`, r.sellOut.seconds.toFixed(2), e.sellOut.seconds.toFixed(2)],
+    [
+      `Sell-out ${r.sellOut.accounting.units} units (s)`,
+      r.sellOut.seconds.toFixed(2),
+      e.sellOut.seconds.toFixed(2),
+    ],
     [
       '   units held / oversell',
       `${r.sellOut.accounting.unitsHeld} / ${r.sellOut.accounting.oversell}`,
       `${e.sellOut.accounting.unitsHeld} / ${e.sellOut.accounting.oversell}`,
     ],
-    ['Reads req/s (p99 ms)', `${r.reads.app.perSecond} (${r.reads.app.p99})`, `${e.reads.perSecond} (${e.reads.p99})`],
+    [
+      'Reads req/s (p99 ms)',
+      `${r.reads.app.perSecond} (${r.reads.app.p99})`,
+      `${e.reads.perSecond} (${e.reads.p99})`,
+    ],
   ];
   const widths = [0, 1, 2].map((column) => Math.max(...rows.map((row) => row[column].length)));
   console.log('\nBoth modes, same run');

@@ -38,7 +38,10 @@ export class InitialSchema1764115200000 implements MigrationInterface {
           timestamp('updated_at'),
         ],
         checks: [
-          { name: 'CHK_products_stock', expression: 'available_stock >= 0 AND available_stock <= total_stock' },
+          {
+            name: 'CHK_products_stock',
+            expression: 'available_stock >= 0 AND available_stock <= total_stock',
+          },
           { name: 'CHK_products_price', expression: 'price >= 0' },
         ],
       }),
@@ -66,7 +69,12 @@ export class InitialSchema1764115200000 implements MigrationInterface {
           { name: 'IDX_holds_active_expiry', columnNames: ['released_at', 'used_at', 'hold_expires_at'] },
         ],
         foreignKeys: [
-          { name: 'FK_holds_product', columnNames: ['product_id'], referencedTableName: 'products', referencedColumnNames: ['id'] },
+          {
+            name: 'FK_holds_product',
+            columnNames: ['product_id'],
+            referencedTableName: 'products',
+            referencedColumnNames: ['id'],
+          },
         ],
       }),
     );
@@ -94,7 +102,12 @@ export class InitialSchema1764115200000 implements MigrationInterface {
         uniques: [{ name: 'UQ_orders_hold_id', columnNames: ['hold_id'] }],
         indices: [{ name: 'IDX_orders_product_id', columnNames: ['product_id'] }],
         foreignKeys: [
-          { name: 'FK_orders_hold', columnNames: ['hold_id'], referencedTableName: 'holds', referencedColumnNames: ['id'] },
+          {
+            name: 'FK_orders_hold',
+            columnNames: ['hold_id'],
+            referencedTableName: 'holds',
+            referencedColumnNames: ['id'],
+          },
         ],
       }),
     );
@@ -118,7 +131,12 @@ export class InitialSchema1764115200000 implements MigrationInterface {
         uniques: [{ name: 'UQ_payment_events_event_id', columnNames: ['event_id'] }],
         indices: [{ name: 'IDX_payment_events_order_id', columnNames: ['order_id'] }],
         foreignKeys: [
-          { name: 'FK_payment_events_order', columnNames: ['order_id'], referencedTableName: 'orders', referencedColumnNames: ['id'] },
+          {
+            name: 'FK_payment_events_order',
+            columnNames: ['order_id'],
+            referencedTableName: 'orders',
+            referencedColumnNames: ['id'],
+          },
         ],
       }),
     );

@@ -14,7 +14,13 @@ export class IdempotencyKeys1764201600000 implements MigrationInterface {
       new Table({
         name: 'idempotency_keys',
         columns: [
-          { name: 'id', type: 'integer', isPrimary: true, isGenerated: true, generationStrategy: 'increment' },
+          {
+            name: 'id',
+            type: 'integer',
+            isPrimary: true,
+            isGenerated: true,
+            generationStrategy: 'increment',
+          },
           { name: 'scope', type: 'varchar', length: '32' },
           { name: 'idempotency_key', type: 'varchar', length: '255' },
           // sha256 of the request body (canonical JSON): same key with another body is refused.

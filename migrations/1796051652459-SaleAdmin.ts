@@ -24,7 +24,13 @@ export class SaleAdmin1796051652459 implements MigrationInterface {
       new Table({
         name: 'stock_movements',
         columns: [
-          { name: 'id', type: 'integer', isPrimary: true, isGenerated: true, generationStrategy: 'increment' },
+          {
+            name: 'id',
+            type: 'integer',
+            isPrimary: true,
+            isGenerated: true,
+            generationStrategy: 'increment',
+          },
           { name: 'product_id', type: 'int' },
           { name: 'delta', type: 'int' },
           { name: 'reason', type: 'varchar', length: '255', isNullable: true },
@@ -75,7 +81,9 @@ export class SaleAdmin1796051652459 implements MigrationInterface {
     );
     for (const table of ['holds', 'orders']) {
       await queryRunner.query(`ALTER TABLE ${table} ADD COLUMN customer_id varchar(64) NULL`);
-      await queryRunner.query(`CREATE INDEX IDX_${table}_customer_product ON ${table} (customer_id, product_id)`);
+      await queryRunner.query(
+        `CREATE INDEX IDX_${table}_customer_product ON ${table} (customer_id, product_id)`,
+      );
     }
   }
 

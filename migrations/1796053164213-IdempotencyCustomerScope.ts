@@ -20,7 +20,10 @@ export class IdempotencyCustomerScope1796053164213 implements MigrationInterface
       await queryRunner.dropUniqueConstraint('idempotency_keys', 'UQ_idempotency_keys_scope_key');
       await queryRunner.createUniqueConstraint(
         'idempotency_keys',
-        new TableUnique({ name: 'UQ_idempotency_keys_scope_customer_key', columnNames: ['scope', 'customer_id', 'idempotency_key'] }),
+        new TableUnique({
+          name: 'UQ_idempotency_keys_scope_customer_key',
+          columnNames: ['scope', 'customer_id', 'idempotency_key'],
+        }),
       );
       return;
     }

@@ -10,11 +10,15 @@ import { loadEnvFileIfPresent } from './config/env-file';
 async function bootstrap() {
   if (process.env.NODE_ENV !== 'test') loadEnvFileIfPresent();
   const config = loadConfig();
-  const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot({ config }), createFastifyAdapter(config.app.trustProxy), {
-    rawBody: true,
-    // Held until configureHttpApp switches to the JSON logger, so boot lines are JSON too.
-    bufferLogs: true,
-  });
+  const app = await NestFactory.create<NestFastifyApplication>(
+    AppModule.forRoot({ config }),
+    createFastifyAdapter(config.app.trustProxy),
+    {
+      rawBody: true,
+      // Held until configureHttpApp switches to the JSON logger, so boot lines are JSON too.
+      bufferLogs: true,
+    },
+  );
   configureHttpApp(app);
   const port = config.app.port;
   await app.listen(port, '0.0.0.0');

@@ -31,11 +31,15 @@ async function bootstrap() {
     process.exit(1);
   }
   if (!redisConfigured(config.redis)) {
-    console.error(`${sharedDatabaseWithoutRedis('npm run start:worker (a process of its own)')}. Not starting.`);
+    console.error(
+      `${sharedDatabaseWithoutRedis('npm run start:worker (a process of its own)')}. Not starting.`,
+    );
     process.exit(1);
   }
   // Logs are held until the JSON logger takes over, as in main.ts.
-  const app = await NestFactory.createApplicationContext(AppModule.forRoot({ http: false, config }), { bufferLogs: true });
+  const app = await NestFactory.createApplicationContext(AppModule.forRoot({ http: false, config }), {
+    bufferLogs: true,
+  });
   app.useLogger(app.get(PinoLogger));
   // SIGTERM/SIGINT: stop taking jobs, finish the ones in hand, close the pools, then exit 0
   // through process.exit, which lets pino write its last lines (re-raising the signal lost them).

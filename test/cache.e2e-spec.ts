@@ -29,8 +29,13 @@ describe('Product cache (e2e)', () => {
   /** Every key in the cache store: Redis (the suite's own prefix), or the embedded memory map. */
   async function cacheKeys(): Promise<string[]> {
     const store = t.app.get<ProductCacheStore>(PRODUCT_CACHE_STORE, { strict: false });
-    if (store.kind === 'memory') return [...(store.stores[0].opts.store as Map<string, unknown>).keys()].sort();
-    const redis = new Redis({ host: process.env.REDIS_HOST || '127.0.0.1', port: Number(process.env.REDIS_PORT || 6379) });
+    if (store.kind === 'memory') {
+      return [...(store.stores[0].opts.store as Map<string, unknown>).keys()].sort();
+    }
+    const redis = new Redis({
+      host: process.env.REDIS_HOST || '127.0.0.1',
+      port: Number(process.env.REDIS_PORT || 6379),
+    });
     try {
       return (await redis.keys(`${t.databaseName}:cache*`)).sort();
     } finally {
@@ -47,7 +52,12 @@ describe('Product cache (e2e)', () => {
   }
 
   it('should serve a repeated read from the cache with the same body', async () => {
-    const product = await createProduct(t.dataSource, { name: 'Cached', totalStock: 50, availableStock: 40, price: '5.00' });
+    const product = await createProduct(t.dataSource, {
+      name: 'Cached',
+      totalStock: 50,
+      availableStock: 40,
+      price: '5.00',
+    });
 
     const first = await read(product.id);
     const second = await read(product.id);
@@ -55,7 +65,16 @@ describe('Product cache (e2e)', () => {
     expect(first.headers['x-cache']).toBe('MISS');
     expect(second.headers['x-cache']).toBe('HIT');
     expect(second.body).toEqual(first.body);
-    expect(second.body.data).toEqual({ id: product.id, name: 'Cached', total_stock: 50, available_stock: 40, price: '5.00', sale_starts_at: null, sale_ends_at: null, max_per_customer: null });
+    expect(second.body.data).toEqual({
+      id: product.id,
+      name: 'Cached',
+      total_stock: 50,
+      available_stock: 40,
+      price: '5.00',
+      sale_starts_at: null,
+      sale_ends_at: null,
+      max_per_customer: null,
+    });
   });
 
   it('should show a hold, a payment cancellation and an expiry release to the very next read', async () => {
@@ -67,11 +86,19 @@ describe('Product cache (e2e)', () => {
 
     expect(await warm(product.id)).toBe(93);
     const order = await t.http.post('/api/orders').send({ hold_id: hold.body.data.hold_id }).expect(201);
-    await sendWebhook(t.http, { event_id: 'evt_cache_failed', order_id: order.body.data.id, status: 'failed' }).expect(200);
+    await sendWebhook(t.http, {
+      event_id: 'evt_cache_failed',
+      order_id: order.body.data.id,
+      status: 'failed',
+    }).expect(200);
     expect((await read(product.id)).body.data.available_stock).toBe(100);
 
     // A hold about to expire, written past the services (so invalidated by hand here).
-    const expiring = await insertHold(t.dataSource, { productId: product.id, quantity: 4, holdExpiresAt: new Date(Date.now() + 300) });
+    const expiring = await insertHold(t.dataSource, {
+      productId: product.id,
+      quantity: 4,
+      holdExpiresAt: new Date(Date.now() + 300),
+    });
     await t.app.get(ProductCache).invalidate(product.id);
     expect(await warm(product.id)).toBe(96);
     await new Promise((resolve) => setTimeout(resolve, 400));
@@ -139,9 +166,15 @@ describe('Product cache (e2e)', () => {
     const readOnce = async () => {
       const startedAt = performance.now();
       const response = await read(product.id);
-      reads.push({ startedAt, available: response.body.data.available_stock, cache: response.headers['x-cache'] });
+      reads.push({
+        startedAt,
+        available: response.body.data.available_stock,
+        cache: response.headers['x-cache'],
+      });
     };
-    await Promise.all(Array.from({ length: 240 }, (_, index) => (index % 4 === 0 ? hold((index % 5) + 1) : readOnce())));
+    await Promise.all(
+      Array.from({ length: 240 }, (_, index) => (index % 4 === 0 ? hold((index % 5) + 1) : readOnce())),
+    );
 
     const { availableStock } = await reloadProduct(t.dataSource, product.id);
     expect(availableStock).toBe(initial - answered.reduce((sum, h) => sum + h.quantity, 0));
@@ -164,7 +197,12 @@ describe('Product cache (e2e)', () => {
     const product = await createProduct(t.dataSource);
     const hold = await t.http.post('/api/holds').send({ product_id: product.id, quantity: 1 }).expect(201);
 
-    for (const path of ['/api/products', `/api/holds/${hold.body.data.hold_id}`, '/api/holds', '/api/orders']) {
+    for (const path of [
+      '/api/products',
+      `/api/holds/${hold.body.data.hold_id}`,
+      '/api/holds',
+      '/api/orders',
+    ]) {
       await t.http.get(path).expect(200);
       const again = await t.http.get(path).expect(200);
       expect(again.headers['x-cache']).toBeUndefined();
@@ -190,7 +228,9 @@ describe('Product cache (e2e)', () => {
   it('should start a new generation on every invalidation', async () => {
     const productCache = t.app.get(ProductCache);
     const generationOf = (productId: number) =>
-      t.app.get<Cache>(CACHE_MANAGER).get<string>(productCacheKeys.generation(t.app.get(DatabaseIdentity).id, productId));
+      t.app
+        .get<Cache>(CACHE_MANAGER)
+        .get<string>(productCacheKeys.generation(t.app.get(DatabaseIdentity).id, productId));
     const product = await createProduct(t.dataSource);
     await read(product.id);
 

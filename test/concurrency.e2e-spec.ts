@@ -17,9 +17,10 @@ describe('Concurrency (e2e)', () => {
   });
 
   async function heldUnits(productId: number): Promise<number> {
-    const [{ units }] = await t.dataSource.query('SELECT COALESCE(SUM(quantity), 0) AS units FROM holds WHERE product_id = ?', [
-      productId,
-    ]);
+    const [{ units }] = await t.dataSource.query(
+      'SELECT COALESCE(SUM(quantity), 0) AS units FROM holds WHERE product_id = ?',
+      [productId],
+    );
     return Number(units);
   }
 
@@ -27,7 +28,9 @@ describe('Concurrency (e2e)', () => {
     const product = await createProduct(t.dataSource, { totalStock: 100, availableStock: 100 });
 
     const responses = await Promise.all(
-      Array.from({ length: 30 }, () => t.http.post('/api/holds').send({ product_id: product.id, quantity: 10 })),
+      Array.from({ length: 30 }, () =>
+        t.http.post('/api/holds').send({ product_id: product.id, quantity: 10 }),
+      ),
     );
 
     const statuses = responses.map((response) => response.status);
@@ -72,7 +75,9 @@ describe('Concurrency (e2e)', () => {
     expect(responses.filter((response) => response.status === 201)).toHaveLength(1);
     const refused = responses.filter((response) => response.status !== 201);
     expect(refused).toHaveLength(19);
-    expect(refused.every((response) => response.status === 409 && response.body.code === 'HOLD_ALREADY_USED')).toBe(true);
+    expect(
+      refused.every((response) => response.status === 409 && response.body.code === 'HOLD_ALREADY_USED'),
+    ).toBe(true);
   });
 
   async function pendingOrder(quantity: number) {
@@ -110,7 +115,11 @@ describe('Concurrency (e2e)', () => {
 
     const responses = await Promise.all(
       Array.from({ length: 10 }, (_, index) =>
-        sendWebhook(t.http, { event_id: `evt_race_${index}`, order_id: orderId, status: index % 2 ? 'paid' : 'failed' }),
+        sendWebhook(t.http, {
+          event_id: `evt_race_${index}`,
+          order_id: orderId,
+          status: index % 2 ? 'paid' : 'failed',
+        }),
       ),
     );
 
@@ -125,10 +134,16 @@ describe('Concurrency (e2e)', () => {
   it('should keep every unit accounted for when holds, orders and payments interleave', async () => {
     const product = await createProduct(t.dataSource, { totalStock: 60, availableStock: 60 });
     const holds = await Promise.all(
-      Array.from({ length: 40 }, () => t.http.post('/api/holds').send({ product_id: product.id, quantity: 2 })),
+      Array.from({ length: 40 }, () =>
+        t.http.post('/api/holds').send({ product_id: product.id, quantity: 2 }),
+      ),
     );
-    const holdIds = holds.filter((response) => response.status === 201).map((response) => response.body.data.hold_id);
-    const orders = await Promise.all(holdIds.map((holdId) => t.http.post('/api/orders').send({ hold_id: holdId })));
+    const holdIds = holds
+      .filter((response) => response.status === 201)
+      .map((response) => response.body.data.hold_id);
+    const orders = await Promise.all(
+      holdIds.map((holdId) => t.http.post('/api/orders').send({ hold_id: holdId })),
+    );
     await Promise.all(
       orders.map((response, index) =>
         sendWebhook(t.http, {
@@ -147,7 +162,9 @@ describe('Concurrency (e2e)', () => {
       .getRepository(Hold)
       .createQueryBuilder('hold')
       .select('COALESCE(SUM(hold.quantity), 0)', 'units')
-      .where('hold.product_id = :id AND hold.used_at IS NULL AND hold.released_at IS NULL', { id: product.id })
+      .where('hold.product_id = :id AND hold.used_at IS NULL AND hold.released_at IS NULL', {
+        id: product.id,
+      })
       .getRawOne<{ units: string }>();
     const { availableStock, totalStock } = await reloadProduct(t.dataSource, product.id);
     expect(totalStock - availableStock).toBe(Number(units) + Number(activeHoldUnits!.units));

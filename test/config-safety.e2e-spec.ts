@@ -20,14 +20,18 @@ describe('Unsafe configurations refused at start (e2e)', () => {
   it('should refuse an API-only process on MySQL/MariaDB without Redis', async () => {
     const run = runEntry('main', { ...mariadb, WORKER_ENABLED: 'false' });
     expect((await run.exited).code).toBe(1);
-    expect(run.output()).toContain('WORKER_ENABLED=false (worker processes next to this API) shares the MySQL/MariaDB database');
+    expect(run.output()).toContain(
+      'WORKER_ENABLED=false (worker processes next to this API) shares the MySQL/MariaDB database',
+    );
     expect(run.output()).toContain('needs REDIS_HOST');
   });
 
   it('should refuse a worker process on MySQL/MariaDB without Redis', async () => {
     const run = runEntry('worker', mariadb);
     expect((await run.exited).code).toBe(1);
-    expect(run.output()).toContain('npm run start:worker (a process of its own) shares the MySQL/MariaDB database');
+    expect(run.output()).toContain(
+      'npm run start:worker (a process of its own) shares the MySQL/MariaDB database',
+    );
   });
 
   it('should refuse production without a webhook secret unless ALLOW_UNSIGNED_WEBHOOKS=true', async () => {

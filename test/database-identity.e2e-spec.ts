@@ -110,10 +110,16 @@ describe('Database identity of Redis state (e2e)', () => {
 
     const [holdA, holdB] = [await placeHold(a, productA.id, 1), await placeHold(b, productB.id, 1)];
     expect(holdB.id).toBe(holdA.id);
-    const bothReleased = await pollUntil(async () => {
-      const [[rowA], [rowB]] = [await loadHolds(a.dataSource, [holdA.id]), await loadHolds(b.dataSource, [holdB.id])];
-      return rowA.releasedAt && rowB.releasedAt ? true : undefined;
-    }, Math.max(holdA.expiresAt, holdB.expiresAt) + 1_000);
+    const bothReleased = await pollUntil(
+      async () => {
+        const [[rowA], [rowB]] = [
+          await loadHolds(a.dataSource, [holdA.id]),
+          await loadHolds(b.dataSource, [holdB.id]),
+        ];
+        return rowA.releasedAt && rowB.releasedAt ? true : undefined;
+      },
+      Math.max(holdA.expiresAt, holdB.expiresAt) + 1_000,
+    );
     expect(bothReleased).toBe(true);
   });
 
@@ -134,7 +140,9 @@ describe('Database identity of Redis state (e2e)', () => {
     await dbReset(name, name, { withRedis: true });
 
     expect(await keysUnder(`${name}:*`)).toEqual([]);
-    expect((await keysUnder(`${name}?*:keep`)).sort()).toEqual([`${name}_other:keep`, `${name}x:keep`].sort());
+    expect((await keysUnder(`${name}?*:keep`)).sort()).toEqual(
+      [`${name}_other:keep`, `${name}x:keep`].sort(),
+    );
     const second = await start({ DB_DATABASE: name, SEED_ON_START: 'true' });
     const read = await second.http.get('/api/products/1').expect(200);
     expect(read.headers['x-cache']).toBe('MISS');
@@ -168,7 +176,9 @@ describe('Database identity of Redis state (e2e)', () => {
       const hold = await placeHold(t, product.id, 1);
       expect(warn).not.toHaveBeenCalledWith(expect.objectContaining({ event: 'hold.expiry_duplicate_job' }));
 
-      await t.app.get(HoldExpiryScheduler).schedule([{ id: hold.id, holdExpiresAt: new Date(hold.expiresAt) }]);
+      await t.app
+        .get(HoldExpiryScheduler)
+        .schedule([{ id: hold.id, holdExpiresAt: new Date(hold.expiresAt) }]);
 
       expect(warn).toHaveBeenCalledWith({
         event: 'hold.expiry_duplicate_job',

@@ -61,7 +61,9 @@ describe('Database outage (e2e)', () => {
         return { response, answeredAt: Date.now() };
       });
       // Slower than 100 ms: InnoDB refreshes what INNODB_TRX shows only when it was not read for that long.
-      expect(await pollUntil(() => lockWaits(blocker, t.databaseName, 2), Date.now() + 10_000, 250)).toBe(true);
+      expect(await pollUntil(() => lockWaits(blocker, t.databaseName, 2), Date.now() + 10_000, 250)).toBe(
+        true,
+      );
 
       // The server restarts: every pooled connection drops, in the middle of those queries.
       const droppedAt = Date.now();
@@ -96,7 +98,11 @@ async function lockWaits(connection: Connection, database: string, count: number
   return Number((rows as Array<{ waiting: number }>)[0].waiting) >= count ? true : undefined;
 }
 
-async function waitForStatus(send: () => PromiseLike<{ status: number }>, expected: number, timeoutMs = 15_000) {
+async function waitForStatus(
+  send: () => PromiseLike<{ status: number }>,
+  expected: number,
+  timeoutMs = 15_000,
+) {
   const deadline = Date.now() + timeoutMs;
   let status = 0;
   while (Date.now() < deadline) {
@@ -108,7 +114,10 @@ async function waitForStatus(send: () => PromiseLike<{ status: number }>, expect
 }
 
 /** A quick, clean 503: Retry-After, the envelope, no internals, well before any client timeout. */
-function expectServiceUnavailable(response: { status: number; headers: Record<string, string>; body: unknown }, ms: number) {
+function expectServiceUnavailable(
+  response: { status: number; headers: Record<string, string>; body: unknown },
+  ms: number,
+) {
   expect(response.status).toBe(503);
   expect(response.headers['retry-after']).toBeDefined();
   expect(response.body).toEqual({

@@ -9,7 +9,12 @@ import { createTestApp, TestApp } from './utils/test-app';
 
 const ROOT = join(__dirname, '..');
 const read = (path: string) => readFileSync(join(ROOT, path), 'utf8');
-const DOC_FILES = ['README.md', ...readdirSync(join(ROOT, 'docs')).filter((name) => name.endsWith('.md')).map((name) => `docs/${name}`)];
+const DOC_FILES = [
+  'README.md',
+  ...readdirSync(join(ROOT, 'docs'))
+    .filter((name) => name.endsWith('.md'))
+    .map((name) => `docs/${name}`),
+];
 
 /** UPPER_SNAKE names in the docs that are not settings: SQL functions, and the tests' own switch. */
 const NOT_SETTINGS: Record<string, string> = {
@@ -27,7 +32,12 @@ function tableAfter(markdown: string, heading: string): string[][] {
   const rows: string[][] = [];
   for (const line of lines.slice(first)) {
     if (!line.startsWith('|')) break;
-    rows.push(line.split('|').slice(1, -1).map((cell) => cell.trim()));
+    rows.push(
+      line
+        .split('|')
+        .slice(1, -1)
+        .map((cell) => cell.trim()),
+    );
   }
   return rows.slice(2);
 }
@@ -40,15 +50,21 @@ describe('Documentation stays true (e2e)', () => {
       .getTargetValidationMetadatas(EnvironmentVariables, '', true, false)
       .map((metadata) => metadata.propertyName),
   );
-  const errorCodes = new Set(tableAfter(read('docs/api.md'), '## Error codes').flatMap((row) => backticked(row[1])));
+  const errorCodes = new Set(
+    tableAfter(read('docs/api.md'), '## Error codes').flatMap((row) => backticked(row[1])),
+  );
 
   it('should validate every environment variable the docs and .env.example name', () => {
     expect(validated.size).toBeGreaterThan(20);
     expect(errorCodes).toContain('INSUFFICIENT_STOCK');
     const named = new Set(
-      [...DOC_FILES, '.env.example'].flatMap((file) => read(file).match(/\b[A-Z][A-Z0-9]*(?:_[A-Z0-9]+)+\b/g) ?? []),
+      [...DOC_FILES, '.env.example'].flatMap(
+        (file) => read(file).match(/\b[A-Z][A-Z0-9]*(?:_[A-Z0-9]+)+\b/g) ?? [],
+      ),
     );
-    const unknown = [...named].filter((name) => !validated.has(name) && !errorCodes.has(name) && !(name in NOT_SETTINGS));
+    const unknown = [...named].filter(
+      (name) => !validated.has(name) && !errorCodes.has(name) && !(name in NOT_SETTINGS),
+    );
     expect(unknown).toEqual([]);
   });
 
@@ -95,7 +111,10 @@ describe('Documentation stays true (e2e)', () => {
         const path = /localhost:3000(\/[^\s'"]*)/.exec(line)?.[1];
         const method = /-X (\w+)/.exec(line)?.[1] ?? 'GET';
         const known = ['/api/docs', '/api/docs-json'];
-        const ok = path !== undefined && (known.includes(path) || served.some((route) => route.method === method && route.pattern.test(path)));
+        const ok =
+          path !== undefined &&
+          (known.includes(path) ||
+            served.some((route) => route.method === method && route.pattern.test(path)));
         expect({ file, line, ok }).toEqual({ file, line, ok: true });
       }
     });
@@ -118,7 +137,11 @@ describe('Documentation stays true (e2e)', () => {
       const section = readme.slice(readme.indexOf('## A one-minute tour'));
       const script = /```bash\n([\s\S]*?)```/.exec(section)![1];
       const { host } = new URL(t.url.replace('[::1]', '127.0.0.1'));
-      const { stdout } = await promisify(execFile)('bash', ['-e', '-c', script.replaceAll('localhost:3000', host)]);
+      const { stdout } = await promisify(execFile)('bash', [
+        '-e',
+        '-c',
+        script.replaceAll('localhost:3000', host),
+      ]);
 
       // Each `# {...}` (after an optional status) and each trailing `# "field":...`, in order;
       // `...` in them stands for any value.

@@ -78,7 +78,11 @@ describe('Hold expiry across processes (e2e)', () => {
       WORKER_ENABLED: 'true',
     });
     try {
-      const rows = await allReleased(after, holds.map((hold) => hold.id), Date.now() + 2000);
+      const rows = await allReleased(
+        after,
+        holds.map((hold) => hold.id),
+        Date.now() + 2000,
+      );
 
       expect(rows).toHaveLength(2);
       expect(holds.map((hold) => releases.sources.get(hold.id))).toEqual(['sweeper', 'sweeper']);
@@ -115,9 +119,10 @@ describe('Hold expiry across processes (e2e)', () => {
 
       // Committed before the pools closed: read back through a connection of our own.
       const [rows] = await withServerConnection((connection) =>
-        connection.query(`SELECT released_at FROM ${connection.escapeId(t.databaseName)}.holds WHERE id = ?`, [
-          hold.id,
-        ]),
+        connection.query(
+          `SELECT released_at FROM ${connection.escapeId(t.databaseName)}.holds WHERE id = ?`,
+          [hold.id],
+        ),
       );
       expect((rows as Array<{ released_at: Date | null }>)[0].released_at).not.toBeNull();
       expect(releases.ids).toEqual([hold.id]);

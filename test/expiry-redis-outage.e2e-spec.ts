@@ -58,9 +58,13 @@ describe('Hold expiry during a Redis outage (e2e)', () => {
     expect(order.response.status).toBe(201);
     expect(order.ms).toBeLessThan(NO_HANG_MS);
 
-    const deadline = Math.max(...expiring.map((hold) => hold.expiresAt)) + (SWEEP_INTERVAL_SECONDS + 1) * 1000;
+    const deadline =
+      Math.max(...expiring.map((hold) => hold.expiresAt)) + (SWEEP_INTERVAL_SECONDS + 1) * 1000;
     const rows = await pollUntil(async () => {
-      const current = await loadHolds(t.dataSource, expiring.map((hold) => hold.id));
+      const current = await loadHolds(
+        t.dataSource,
+        expiring.map((hold) => hold.id),
+      );
       return current.every((row) => row.releasedAt) ? current : undefined;
     }, deadline);
 
@@ -105,7 +109,11 @@ describe('Hold expiry during a Redis outage (e2e)', () => {
     expect(redelivered.response.body.message).toBe('Webhook already processed');
 
     // A failed payment gives its units back, and reads see them at once (the cache is unreachable).
-    const failed = { event_id: `evt_redis_down_failed_${failedOrder}`, order_id: failedOrder, status: 'failed' };
+    const failed = {
+      event_id: `evt_redis_down_failed_${failedOrder}`,
+      order_id: failedOrder,
+      status: 'failed',
+    };
     const cancelled = await sendWebhook(t.http, failed).expect(200);
     expect(cancelled.body.data).toEqual({ order_id: failedOrder, status: 'cancelled' });
     expect((await sendWebhook(t.http, failed).expect(200)).body.message).toBe('Webhook already processed');
@@ -123,7 +131,10 @@ describe('Hold expiry during a Redis outage (e2e)', () => {
     );
     expect(reconnected).toBe(true);
 
-    const response = await t.http.post('/api/holds').send({ product_id: product.id, quantity: 4 }).expect(201);
+    const response = await t.http
+      .post('/api/holds')
+      .send({ product_id: product.id, quantity: 4 })
+      .expect(201);
     const holdId: number = response.body.data.hold_id;
     const expiresAt = Date.parse(response.body.data.hold_expires_at);
     const jobId = jobIdOf(t, { id: holdId, expiresAt });
@@ -155,7 +166,11 @@ describe('Hold expiry during a Redis outage (e2e)', () => {
     const paid = { event_id: `evt_redis_back_paid_${paidOrder}`, order_id: paidOrder, status: 'paid' };
     expect((await sendWebhook(t.http, paid).expect(200)).body.message).toBe('Payment processed');
     expect((await sendWebhook(t.http, paid).expect(200)).body.message).toBe('Webhook already processed');
-    const failed = { event_id: `evt_redis_back_failed_${failedOrder}`, order_id: failedOrder, status: 'failed' };
+    const failed = {
+      event_id: `evt_redis_back_failed_${failedOrder}`,
+      order_id: failedOrder,
+      status: 'failed',
+    };
     expect((await sendWebhook(t.http, failed).expect(200)).body.data.status).toBe('cancelled');
 
     // The cancellation's invalidation reached Redis: no read answers the cached 5.

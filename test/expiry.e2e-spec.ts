@@ -57,7 +57,7 @@ describe('Hold expiry (e2e)', () => {
     expect(await expiryQueue(t).getJobState(jobIdOf(t, hold))).toBe('unknown');
   });
 
-  it('should remove the hold\'s job when the hold becomes an order', async () => {
+  it("should remove the hold's job when the hold becomes an order", async () => {
     const product = await createProduct(t.dataSource);
     const hold = await placeHold(t, product.id, 2);
     expect(await expiryQueue(t).getJobState(jobIdOf(t, hold))).toBe('delayed');

@@ -33,7 +33,9 @@ describe('Grafana dashboard against GET /metrics (e2e)', () => {
   let t: TestApp;
   let samples: Sample[];
   const panels = (JSON.parse(readFileSync(DASHBOARD, 'utf8')) as { panels: Panel[] }).panels;
-  const targets = panels.flatMap((panel) => (panel.targets ?? []).map((target) => ({ panel: panel.title, ...target })));
+  const targets = panels.flatMap((panel) =>
+    (panel.targets ?? []).map((target) => ({ panel: panel.title, ...target })),
+  );
 
   beforeAll(async () => {
     t = await createTestApp();
@@ -42,8 +44,16 @@ describe('Grafana dashboard against GET /metrics (e2e)', () => {
     const hold = await t.http.post('/api/holds').send({ product_id: product.id, quantity: 2 }).expect(201);
     await t.http.post('/api/holds').send({ product_id: product.id, quantity: 50 }).expect(409);
     const order = await t.http.post('/api/orders').send({ hold_id: hold.body.data.hold_id }).expect(201);
-    await sendWebhook(t.http, { event_id: 'evt_dashboard', order_id: order.body.data.id, status: 'paid' }).expect(200);
-    const expired = await insertHold(t.dataSource, { productId: product.id, quantity: 1, holdExpiresAt: new Date(Date.now() - 1_000) });
+    await sendWebhook(t.http, {
+      event_id: 'evt_dashboard',
+      order_id: order.body.data.id,
+      status: 'paid',
+    }).expect(200);
+    const expired = await insertHold(t.dataSource, {
+      productId: product.id,
+      quantity: 1,
+      holdExpiresAt: new Date(Date.now() - 1_000),
+    });
     await t.app.get(HoldsService).releaseIfExpired(expired.id, 'job');
     await t.http.get(`/api/products/${product.id}`).expect(200);
     samples = parseExposition((await t.http.get('/metrics').expect(200)).text);
@@ -78,9 +88,15 @@ describe('Grafana dashboard against GET /metrics (e2e)', () => {
       expect({ panel, expr, metrics: metrics.length > 0 }).toEqual({ panel, expr, metrics: true });
       const exposed = samples.filter((sample) => metrics.includes(sample.name));
       for (const metric of metrics) {
-        expect({ panel, metric, exposed: exposed.some((sample) => sample.name === metric) }).toEqual({ panel, metric, exposed: true });
+        expect({ panel, metric, exposed: exposed.some((sample) => sample.name === metric) }).toEqual({
+          panel,
+          metric,
+          exposed: true,
+        });
       }
-      const labels = [...labelsGroupedBy(expr), ...labelsNamedIn(legendFormat ?? '')].filter((label) => !SCRAPE_LABELS.has(label));
+      const labels = [...labelsGroupedBy(expr), ...labelsNamedIn(legendFormat ?? '')].filter(
+        (label) => !SCRAPE_LABELS.has(label),
+      );
       for (const label of labels) {
         const carried = exposed.some((sample) => sample.labels.has(label));
         expect({ panel, expr, label, carried }).toEqual({ panel, expr, label, carried: true });
@@ -95,11 +111,15 @@ function metricsOf(expr: string): string[] {
     .replace(/\{[^}]*\}/g, '')
     .replace(/\[[^\]]*\]/g, '')
     .replace(/\bby\s*\([^)]*\)/g, '');
-  return [...new Set(bare.match(/[a-zA-Z_:][a-zA-Z0-9_:]*/g) ?? [])].filter((word) => !PROMQL_WORDS.has(word));
+  return [...new Set(bare.match(/[a-zA-Z_:][a-zA-Z0-9_:]*/g) ?? [])].filter(
+    (word) => !PROMQL_WORDS.has(word),
+  );
 }
 
 function labelsGroupedBy(expr: string): string[] {
-  return [...expr.matchAll(/\bby\s*\(([^)]*)\)/g)].flatMap((match) => match[1].split(',').map((label) => label.trim()));
+  return [...expr.matchAll(/\bby\s*\(([^)]*)\)/g)].flatMap((match) =>
+    match[1].split(',').map((label) => label.trim()),
+  );
 }
 
 function labelsNamedIn(legendFormat: string): string[] {

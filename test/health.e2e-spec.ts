@@ -67,7 +67,11 @@ describe('GET /health (e2e)', () => {
   });
 });
 
-async function waitForBody(t: TestApp, accept: (body: { status: string }) => boolean, timeoutMs = 15_000): Promise<boolean> {
+async function waitForBody(
+  t: TestApp,
+  accept: (body: { status: string }) => boolean,
+  timeoutMs = 15_000,
+): Promise<boolean> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
     if (accept((await t.http.get('/health')).body)) return true;

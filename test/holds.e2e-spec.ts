@@ -18,7 +18,10 @@ describe('Holds API (e2e)', () => {
     const product = await createProduct(t.dataSource, { availableStock: 100, totalStock: 200 });
     const before = Date.now();
 
-    const response = await t.http.post('/api/holds').send({ product_id: product.id, quantity: 5 }).expect(201);
+    const response = await t.http
+      .post('/api/holds')
+      .send({ product_id: product.id, quantity: 5 })
+      .expect(201);
 
     expect(response.body).toEqual({
       status: 'success',
@@ -72,7 +75,11 @@ describe('Holds API (e2e)', () => {
   it('should list holds newest first with pagination meta', async () => {
     const response = await t.http.get('/api/holds?per_page=2').expect(200);
 
-    expect(response.body.meta).toEqual({ page: 1, per_page: 2, total: await t.dataSource.getRepository(Hold).count() });
+    expect(response.body.meta).toEqual({
+      page: 1,
+      per_page: 2,
+      total: await t.dataSource.getRepository(Hold).count(),
+    });
     expect(response.body.data).toHaveLength(2);
     expect(response.body.data[0].id).toBeGreaterThan(response.body.data[1].id);
   });
@@ -80,7 +87,10 @@ describe('Holds API (e2e)', () => {
   it('should answer 409 INSUFFICIENT_STOCK saying how many remain, and take nothing', async () => {
     const product = await createProduct(t.dataSource, { availableStock: 3, totalStock: 3 });
 
-    const response = await t.http.post('/api/holds').send({ product_id: product.id, quantity: 4 }).expect(409);
+    const response = await t.http
+      .post('/api/holds')
+      .send({ product_id: product.id, quantity: 4 })
+      .expect(409);
 
     expect(response.body.code).toBe('INSUFFICIENT_STOCK');
     expect(response.body.message).toMatch(/^Insufficient stock/);
@@ -90,7 +100,11 @@ describe('Holds API (e2e)', () => {
 
   it('should answer 404 PRODUCT_NOT_FOUND for an unknown product in the body', async () => {
     const response = await t.http.post('/api/holds').send({ product_id: 987654, quantity: 1 }).expect(404);
-    expect(response.body).toEqual({ status: 'error', code: 'PRODUCT_NOT_FOUND', message: 'Product 987654 not found' });
+    expect(response.body).toEqual({
+      status: 'error',
+      code: 'PRODUCT_NOT_FOUND',
+      message: 'Product 987654 not found',
+    });
   });
 
   it('should answer 404 HOLD_NOT_FOUND for an unknown hold', async () => {
@@ -115,18 +129,24 @@ describe('Holds API (e2e)', () => {
       ['an array body', [{ product_id: 1, quantity: 1 }], 'body'],
     ];
 
-    it.each(cases)('should answer 422 VALIDATION_FAILED for %s and change nothing', async (_name, body, field) => {
-      const product = await createProduct(t.dataSource, { availableStock: 50, totalStock: 50 });
-      const payload = Array.isArray(body) ? body : { ...(body as object) };
-      if (!Array.isArray(payload) && 'product_id' in payload && payload.product_id === 1) {
-        payload.product_id = product.id;
-      }
+    it.each(cases)(
+      'should answer 422 VALIDATION_FAILED for %s and change nothing',
+      async (_name, body, field) => {
+        const product = await createProduct(t.dataSource, { availableStock: 50, totalStock: 50 });
+        const payload = Array.isArray(body) ? body : { ...(body as object) };
+        if (!Array.isArray(payload) && 'product_id' in payload && payload.product_id === 1) {
+          payload.product_id = product.id;
+        }
 
-      const response = await t.http.post('/api/holds').send(payload as object).expect(422);
+        const response = await t.http
+          .post('/api/holds')
+          .send(payload as object)
+          .expect(422);
 
-      expect(response.body).toMatchObject({ status: 'error', code: 'VALIDATION_FAILED' });
-      expect(response.body.errors[field]).toEqual(expect.arrayContaining([expect.any(String)]));
-      expect((await reloadProduct(t.dataSource, product.id)).availableStock).toBe(50);
-    });
+        expect(response.body).toMatchObject({ status: 'error', code: 'VALIDATION_FAILED' });
+        expect(response.body.errors[field]).toEqual(expect.arrayContaining([expect.any(String)]));
+        expect((await reloadProduct(t.dataSource, product.id)).availableStock).toBe(50);
+      },
+    );
   });
 });

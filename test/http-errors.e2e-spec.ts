@@ -17,7 +17,11 @@ describe('HTTP error envelope (e2e)', () => {
       .set('Content-Type', 'application/json')
       .send('{"product_id": 1, "quantity": ')
       .expect(400);
-    expect(response.body).toEqual({ status: 'error', code: 'MALFORMED_JSON', message: 'The request body is not valid JSON' });
+    expect(response.body).toEqual({
+      status: 'error',
+      code: 'MALFORMED_JSON',
+      message: 'The request body is not valid JSON',
+    });
   });
 
   it('should answer 413 PAYLOAD_TOO_LARGE for a body over 1 MB', async () => {
@@ -30,12 +34,20 @@ describe('HTTP error envelope (e2e)', () => {
   });
 
   it('should answer 415 UNSUPPORTED_MEDIA_TYPE for a non-JSON body', async () => {
-    const response = await t.http.post('/api/holds').set('Content-Type', 'text/plain').send('hello').expect(415);
+    const response = await t.http
+      .post('/api/holds')
+      .set('Content-Type', 'text/plain')
+      .send('hello')
+      .expect(415);
     expect(response.body).toMatchObject({ status: 'error', code: 'UNSUPPORTED_MEDIA_TYPE' });
   });
 
   it.each(['null', '"text"', '42', '[]'])('should answer 422 for the JSON body %s', async (body) => {
-    const response = await t.http.post('/api/orders').set('Content-Type', 'application/json').send(body).expect(422);
+    const response = await t.http
+      .post('/api/orders')
+      .set('Content-Type', 'application/json')
+      .send(body)
+      .expect(422);
     expect(response.body).toEqual({
       status: 'error',
       code: 'VALIDATION_FAILED',

@@ -16,8 +16,10 @@ describe('Idempotency-Key (e2e)', () => {
     await t.close();
   });
 
-  const holdWithKey = (key: string, body: object) => t.http.post('/api/holds').set('Idempotency-Key', key).send(body);
-  const orderWithKey = (key: string, body: object) => t.http.post('/api/orders').set('Idempotency-Key', key).send(body);
+  const holdWithKey = (key: string, body: object) =>
+    t.http.post('/api/holds').set('Idempotency-Key', key).send(body);
+  const orderWithKey = (key: string, body: object) =>
+    t.http.post('/api/orders').set('Idempotency-Key', key).send(body);
 
   async function counts(productId: number) {
     const [row] = await t.dataSource.query(
@@ -59,7 +61,9 @@ describe('Idempotency-Key (e2e)', () => {
     // Every twin waits for the first and replays its answer: none is refused.
     expect(responses.map((response) => response.status)).toEqual(Array(10).fill(201));
     expect(new Set(responses.map((response) => response.body.data.hold_id)).size).toBe(1);
-    expect(responses.filter((response) => response.headers['idempotent-replayed'] !== 'true')).toHaveLength(1);
+    expect(responses.filter((response) => response.headers['idempotent-replayed'] !== 'true')).toHaveLength(
+      1,
+    );
     expect(await counts(product.id)).toEqual({ available: 96, holds: 1, orders: 0 });
   });
 
@@ -98,7 +102,11 @@ describe('Idempotency-Key (e2e)', () => {
     const product = await createProduct(t.dataSource);
     for (const key of ['', 'k'.repeat(256), 'clé']) {
       const response = await holdWithKey(key, { product_id: product.id, quantity: 1 }).expect(422);
-      expect(response.body).toMatchObject({ status: 'error', code: 'VALIDATION_FAILED', errors: { 'Idempotency-Key': [expect.any(String)] } });
+      expect(response.body).toMatchObject({
+        status: 'error',
+        code: 'VALIDATION_FAILED',
+        errors: { 'Idempotency-Key': [expect.any(String)] },
+      });
     }
     await holdWithKey('k'.repeat(255), { product_id: product.id, quantity: 1 }).expect(201);
     expect((await counts(product.id)).holds).toBe(1);
@@ -149,7 +157,11 @@ describe('Idempotency-Key (e2e)', () => {
     const created = responses;
     expect(new Set(created.map((response) => response.body.data.id)).size).toBe(1);
     expect(created.filter((response) => response.headers['idempotent-replayed'] !== 'true')).toHaveLength(1);
-    expect(created[0].body.data).toMatchObject({ hold_id: hold.body.data.hold_id, amount: '5.00', status: 'pending' });
+    expect(created[0].body.data).toMatchObject({
+      hold_id: hold.body.data.hold_id,
+      amount: '5.00',
+      status: 'pending',
+    });
     expect(await counts(product.id)).toEqual({ available: 8, holds: 1, orders: 1 });
 
     // Without the key a second order is a plain conflict; with it, the stored 201.
@@ -197,7 +209,9 @@ describe('Idempotency-Key (e2e)', () => {
     const variants = [base, base.toLowerCase(), base.toUpperCase(), `kEY-aBc-${base.slice(8)}`];
 
     const responses = [];
-    for (const key of variants) responses.push(await holdWithKey(key, { product_id: product.id, quantity: 1 }).expect(201));
+    for (const key of variants) {
+      responses.push(await holdWithKey(key, { product_id: product.id, quantity: 1 }).expect(201));
+    }
 
     expect(responses.every((response) => response.headers['idempotent-replayed'] === undefined)).toBe(true);
     expect(new Set(responses.map((response) => response.body.data.hold_id)).size).toBe(4);
@@ -212,13 +226,27 @@ describe('Idempotency-Key (e2e)', () => {
     const product = await createProduct(t.dataSource, { totalStock: 10, availableStock: 10 });
     const key = 'checkout-1';
 
-    const ann = await holdWithKey(key, { product_id: product.id, quantity: 1, customer_id: 'ann' }).expect(201);
-    const ben = await holdWithKey(key, { product_id: product.id, quantity: 1, customer_id: 'ben' }).expect(201);
+    const ann = await holdWithKey(key, { product_id: product.id, quantity: 1, customer_id: 'ann' }).expect(
+      201,
+    );
+    const ben = await holdWithKey(key, { product_id: product.id, quantity: 1, customer_id: 'ben' }).expect(
+      201,
+    );
     const guest = await holdWithKey(key, { product_id: product.id, quantity: 1 }).expect(201);
-    const annAgain = await holdWithKey(key, { product_id: product.id, quantity: 1, customer_id: 'ann' }).expect(201);
-    const annOther = await holdWithKey(key, { product_id: product.id, quantity: 2, customer_id: 'ann' }).expect(422);
+    const annAgain = await holdWithKey(key, {
+      product_id: product.id,
+      quantity: 1,
+      customer_id: 'ann',
+    }).expect(201);
+    const annOther = await holdWithKey(key, {
+      product_id: product.id,
+      quantity: 2,
+      customer_id: 'ann',
+    }).expect(422);
 
-    expect([ben, guest].every((response) => response.headers['idempotent-replayed'] === undefined)).toBe(true);
+    expect([ben, guest].every((response) => response.headers['idempotent-replayed'] === undefined)).toBe(
+      true,
+    );
     expect([ann, ben, guest].map((response) => response.body.data.customer_id)).toEqual(['ann', 'ben', null]);
     expect(new Set([ann, ben, guest].map((response) => response.body.data.hold_id)).size).toBe(3);
     expect(annAgain.headers['idempotent-replayed']).toBe('true');
@@ -233,7 +261,11 @@ describe('Idempotency-Key (e2e)', () => {
 
     const responses = await Promise.all(
       Array.from({ length: 10 }, (_, index) =>
-        holdWithKey(key, { product_id: product.id, quantity: 1, customer_id: index % 2 === 0 ? 'cara' : 'dan' }),
+        holdWithKey(key, {
+          product_id: product.id,
+          quantity: 1,
+          customer_id: index % 2 === 0 ? 'cara' : 'dan',
+        }),
       ),
     );
 

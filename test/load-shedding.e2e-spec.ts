@@ -69,7 +69,10 @@ describe('Hold load shedding (e2e)', () => {
 
     const { answered, all } = collect(keys.map((key) => keyedHold(product.id, key)));
     // One request waits for the lock (the bound is 1); every other one is refused at once.
-    const refusedInTime = await pollUntil(() => (answered.length >= 19 ? true : undefined), Date.now() + 10_000);
+    const refusedInTime = await pollUntil(
+      () => (answered.length >= 19 ? true : undefined),
+      Date.now() + 10_000,
+    );
     expect(refusedInTime).toBe(true);
     await unlock();
     const responses = await all;
@@ -97,7 +100,9 @@ describe('Hold load shedding (e2e)', () => {
 
     const plain = t.http.post('/api/holds').send({ product_id: product.id, quantity: 1 });
     const first = collect([plain]);
-    expect(await pollUntil(async () => ((await lockWaits()) === 1 ? true : undefined), Date.now() + 10_000)).toBe(true);
+    expect(
+      await pollUntil(async () => ((await lockWaits()) === 1 ? true : undefined), Date.now() + 10_000),
+    ).toBe(true);
     // The plain hold is in the product's batch, waiting for the lock: a keyed one has no room left.
     const keyed = await keyedHold(product.id);
     expect(keyed.status).toBe(503);
@@ -115,14 +120,19 @@ describe('Hold load shedding (e2e)', () => {
     for (const product of products) unlocks.push(await lockProduct(product.id));
 
     const { answered, all } = collect(products.map((product) => keyedHold(product.id)));
-    const refusedInTime = await pollUntil(() => (answered.length >= 2 ? true : undefined), Date.now() + 10_000);
+    const refusedInTime = await pollUntil(
+      () => (answered.length >= 2 ? true : undefined),
+      Date.now() + 10_000,
+    );
     expect(refusedInTime).toBe(true);
     for (const unlock of unlocks) await unlock();
     const responses = await all;
 
     // Three wait (the total bound), one per product; the other two are shed although their own product had room.
     expect(responses.filter((response) => response.status === 201)).toHaveLength(3);
-    expect(responses.filter((response) => response.status === 503 && response.body.code === 'SERVICE_BUSY')).toHaveLength(2);
+    expect(
+      responses.filter((response) => response.status === 503 && response.body.code === 'SERVICE_BUSY'),
+    ).toHaveLength(2);
     const left = await Promise.all(products.map((product) => stockOf(t, product.id)));
     expect(left.reduce((sum, stock) => sum + (10 - stock), 0)).toBe(3);
   });

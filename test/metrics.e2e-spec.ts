@@ -37,14 +37,26 @@ describe('GET /metrics (e2e)', () => {
     await sendWebhook(t.http, { event_id: 'evt_metrics_1', order_id: orderId, status: 'paid' }).expect(200);
     await sendWebhook(t.http, { event_id: 'evt_metrics_2', order_id: orderId, status: 'failed' }).expect(200);
     await sendWebhook(t.http, { event_id: 'evt_metrics_3', order_id: 999_999, status: 'paid' }).expect(404);
-    await t.http.post('/api/payments/webhook').send({ event_id: 'evt_unsigned', order_id: orderId, status: 'paid' }).expect(401);
-    const expired = await insertHold(t.dataSource, { productId: product.id, quantity: 1, holdExpiresAt: new Date(Date.now() - 1_000) });
+    await t.http
+      .post('/api/payments/webhook')
+      .send({ event_id: 'evt_unsigned', order_id: orderId, status: 'paid' })
+      .expect(401);
+    const expired = await insertHold(t.dataSource, {
+      productId: product.id,
+      quantity: 1,
+      holdExpiresAt: new Date(Date.now() - 1_000),
+    });
     await t.app.get(HoldsService).releaseIfExpired(expired.id, 'job');
-    const swept = await insertHold(t.dataSource, { productId: product.id, quantity: 1, holdExpiresAt: new Date(Date.now() - 1_000) });
+    const swept = await insertHold(t.dataSource, {
+      productId: product.id,
+      quantity: 1,
+      holdExpiresAt: new Date(Date.now() - 1_000),
+    });
     await t.app.get(HoldsService).releaseExpired(product.id, [swept.id], 'sweeper');
 
     const after = await scrape();
-    const delta = (name: string, labels: Record<string, string> = {}) => value(after, name, labels) - value(before, name, labels);
+    const delta = (name: string, labels: Record<string, string> = {}) =>
+      value(after, name, labels) - value(before, name, labels);
     expect(delta('flash_sale_holds_created_total')).toBe(1);
     expect(delta('flash_sale_holds_refused_total', { reason: 'insufficient_stock' })).toBe(1);
     expect(delta('flash_sale_holds_refused_total', { reason: 'product_not_found' })).toBe(1);
@@ -67,10 +79,22 @@ describe('GET /metrics (e2e)', () => {
     const text = await scrape();
 
     const route = { method: 'GET', route: '/api/products/:id' };
-    expect(value(text, 'http_request_duration_seconds_count', { ...route, status_code: '200' })).toBeGreaterThanOrEqual(1);
-    expect(value(text, 'http_request_duration_seconds_count', { ...route, status_code: '404' })).toBeGreaterThanOrEqual(1);
-    expect(value(text, 'http_request_duration_seconds_bucket', { ...route, status_code: '200', le: '+Inf' })).toBeGreaterThanOrEqual(1);
-    expect(value(text, 'http_request_duration_seconds_count', { method: 'GET', route: 'unmatched', status_code: '404' })).toBeGreaterThanOrEqual(1);
+    expect(
+      value(text, 'http_request_duration_seconds_count', { ...route, status_code: '200' }),
+    ).toBeGreaterThanOrEqual(1);
+    expect(
+      value(text, 'http_request_duration_seconds_count', { ...route, status_code: '404' }),
+    ).toBeGreaterThanOrEqual(1);
+    expect(
+      value(text, 'http_request_duration_seconds_bucket', { ...route, status_code: '200', le: '+Inf' }),
+    ).toBeGreaterThanOrEqual(1);
+    expect(
+      value(text, 'http_request_duration_seconds_count', {
+        method: 'GET',
+        route: 'unmatched',
+        status_code: '404',
+      }),
+    ).toBeGreaterThanOrEqual(1);
     expect(text).not.toContain(`route="/api/products/${product.id}"`);
     expect(text).not.toContain('no-such-route');
   });
@@ -100,8 +124,12 @@ function value(text: string, name: string, labels: Record<string, string> = {}):
   for (const line of text.split('\n')) {
     const match = /^([a-zA-Z_:][a-zA-Z0-9_:]*)(?:\{(.*)\})? (\S+)$/.exec(line);
     if (!match || match[1] !== name) continue;
-    const found = Object.fromEntries([...(match[2] ?? '').matchAll(/(\w+)="([^"]*)"/g)].map((m) => [m[1], m[2]]));
-    const same = Object.keys(found).length === Object.keys(labels).length && Object.entries(labels).every(([k, v]) => found[k] === v);
+    const found = Object.fromEntries(
+      [...(match[2] ?? '').matchAll(/(\w+)="([^"]*)"/g)].map((m) => [m[1], m[2]]),
+    );
+    const same =
+      Object.keys(found).length === Object.keys(labels).length &&
+      Object.entries(labels).every(([k, v]) => found[k] === v);
     if (same) return Number(match[3]);
   }
   return 0;

@@ -25,16 +25,26 @@ describe('Structured logs (e2e)', () => {
     await t.close();
   });
 
-  const accessLine = (reqId: string) => logs.waitFor((line) => line.reqId === reqId && line.msg === 'request completed');
-  const eventFor = (event: string, reqId: string) => logs.waitFor((line) => line.event === event && line.reqId === reqId);
+  const accessLine = (reqId: string) =>
+    logs.waitFor((line) => line.reqId === reqId && line.msg === 'request completed');
+  const eventFor = (event: string, reqId: string) =>
+    logs.waitFor((line) => line.event === event && line.reqId === reqId);
 
   it('should log hold -> order -> payment as named JSON events with ids, quantities and the request id', async () => {
     const product = await createProduct(t.dataSource, { totalStock: 10, availableStock: 10, price: '10.00' });
 
-    const hold = await t.http.post('/api/holds').set('X-Request-Id', 'req-hold-1').send({ product_id: product.id, quantity: 3 }).expect(201);
+    const hold = await t.http
+      .post('/api/holds')
+      .set('X-Request-Id', 'req-hold-1')
+      .send({ product_id: product.id, quantity: 3 })
+      .expect(201);
     expect(hold.headers['x-request-id']).toBe('req-hold-1');
     const holdId = hold.body.data.hold_id as number;
-    const order = await t.http.post('/api/orders').set('X-Request-Id', 'req-order-1').send({ hold_id: holdId }).expect(201);
+    const order = await t.http
+      .post('/api/orders')
+      .set('X-Request-Id', 'req-order-1')
+      .send({ hold_id: holdId })
+      .expect(201);
     const orderId = order.body.data.id as number;
     const payload = JSON.stringify({ event_id: 'evt_logs_1', order_id: orderId, status: 'paid' });
     for (const reqId of ['req-pay-1', 'req-pay-2']) {
@@ -70,11 +80,18 @@ describe('Structured logs (e2e)', () => {
       quantity: 3,
       order_status: 'completed',
     });
-    expect(await eventFor('payment.duplicate', 'req-pay-2')).toMatchObject({ event_id: 'evt_logs_1', order_id: orderId });
+    expect(await eventFor('payment.duplicate', 'req-pay-2')).toMatchObject({
+      event_id: 'evt_logs_1',
+      order_id: orderId,
+    });
 
     // One access line per request: method, path, status and duration, never the body.
     const access = await accessLine('req-hold-1');
-    expect(access).toMatchObject({ level: 'info', req: { method: 'POST', url: '/api/holds' }, res: { status_code: 201 } });
+    expect(access).toMatchObject({
+      level: 'info',
+      req: { method: 'POST', url: '/api/holds' },
+      res: { status_code: 201 },
+    });
     expect(typeof access.responseTime).toBe('number');
     expect(Object.keys(access.req as object).sort()).toEqual(['method', 'url']);
     expect(typeof access.time).toBe('string');
@@ -88,14 +105,20 @@ describe('Structured logs (e2e)', () => {
       const response = await (sent === undefined ? request : request.set('X-Request-Id', sent)).expect(200);
       const id = response.headers['x-request-id'] as string;
       expect(id).toMatch(UUID);
-      expect(await accessLine(id)).toMatchObject({ req: { method: 'GET', url: `/api/products/${product.id}` } });
+      expect(await accessLine(id)).toMatchObject({
+        req: { method: 'GET', url: `/api/products/${product.id}` },
+      });
     }
   });
 
   it('should log an insufficient-stock refusal at info, never at error', async () => {
     const product = await createProduct(t.dataSource, { totalStock: 2, availableStock: 2 });
 
-    await t.http.post('/api/holds').set('X-Request-Id', 'req-refused-1').send({ product_id: product.id, quantity: 5 }).expect(409);
+    await t.http
+      .post('/api/holds')
+      .set('X-Request-Id', 'req-refused-1')
+      .send({ product_id: product.id, quantity: 5 })
+      .expect(409);
 
     expect(await eventFor('request.refused', 'req-refused-1')).toMatchObject({
       level: 'info',
@@ -116,7 +139,10 @@ describe('Structured logs (e2e)', () => {
       .set('X-Request-Id', 'req-unknown-order')
       .expect(404);
 
-    expect(await eventFor('payment.rejected', 'req-unsigned')).toMatchObject({ level: 'warn', reason: 'INVALID_SIGNATURE' });
+    expect(await eventFor('payment.rejected', 'req-unsigned')).toMatchObject({
+      level: 'warn',
+      reason: 'INVALID_SIGNATURE',
+    });
     expect(await eventFor('payment.rejected', 'req-unknown-order')).toMatchObject({
       level: 'warn',
       reason: 'ORDER_NOT_FOUND',
@@ -135,7 +161,9 @@ describe('Structured logs (e2e)', () => {
 
     await t.app.get(HoldsService).releaseIfExpired(hold.id, 'job');
 
-    const released = await logs.waitFor((line: LogLine) => line.event === 'hold.released' && line.hold_id === hold.id);
+    const released = await logs.waitFor(
+      (line: LogLine) => line.event === 'hold.released' && line.hold_id === hold.id,
+    );
     expect(released).toMatchObject({ level: 'info', product_id: product.id, quantity: 4, source: 'job' });
   });
 

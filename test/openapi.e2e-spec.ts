@@ -1,5 +1,9 @@
 import SwaggerParser from '@apidevtools/swagger-parser';
-import type { OpenAPIObject, OperationObject, ResponseObject } from '@nestjs/swagger/dist/interfaces/open-api-spec.interface';
+import type {
+  OpenAPIObject,
+  OperationObject,
+  ResponseObject,
+} from '@nestjs/swagger/dist/interfaces/open-api-spec.interface';
 import { controllerRoutes } from './utils/served-routes';
 import { createTestApp, TestApp } from './utils/test-app';
 
@@ -54,7 +58,8 @@ describe('OpenAPI document and Swagger UI (e2e)', () => {
         .filter(([method]) => ['get', 'post', 'put', 'patch', 'delete'].includes(method))
         .map(([method, operation]) => ({ path, method, operation: operation as OperationObject })),
     );
-  const operation = (method: string, path: string) => document.paths[path]?.[method as 'get'] as OperationObject;
+  const operation = (method: string, path: string) =>
+    document.paths[path]?.[method as 'get'] as OperationObject;
   const jsonOf = (response: unknown) => (response as ResponseObject).content?.['application/json'];
 
   it('should be a valid OpenAPI 3 document', async () => {
@@ -67,7 +72,9 @@ describe('OpenAPI document and Swagger UI (e2e)', () => {
   });
 
   it('should document every route the app serves, and only those', () => {
-    const served = controllerRoutes(t).map(({ method, url }) => `${method} ${url.replace(/:(\w+)/g, '{$1}')}`);
+    const served = controllerRoutes(t).map(
+      ({ method, url }) => `${method} ${url.replace(/:(\w+)/g, '{$1}')}`,
+    );
     const documented = operations().map(({ method, path }) => `${method.toUpperCase()} ${path}`);
 
     expect(served.length).toBeGreaterThanOrEqual(11);
@@ -90,18 +97,29 @@ describe('OpenAPI document and Swagger UI (e2e)', () => {
       expect({ path, method, success: success.length }).toEqual({ path, method, success: 1 });
       const content = (op.responses[success[0]] as ResponseObject).content ?? {};
       const media = Object.values(content)[0];
-      expect({ path, method, example: Boolean(media?.examples ?? media?.example) }).toEqual({ path, method, example: true });
+      expect({ path, method, example: Boolean(media?.examples ?? media?.example) }).toEqual({
+        path,
+        method,
+        example: true,
+      });
       for (const status of statuses.filter((s) => /^[45]/.test(s)) as string[]) {
         if (path === '/health') continue;
         const codes = errorCodes(jsonOf(op.responses[status]));
-        expect({ path, method, status, hasCodes: codes.length > 0 }).toEqual({ path, method, status, hasCodes: true });
+        expect({ path, method, status, hasCodes: codes.length > 0 }).toEqual({
+          path,
+          method,
+          status,
+          hasCodes: true,
+        });
       }
     }
   });
 
   it("should list each code of docs/api.md's error table on the routes that answer it", () => {
     const documented = new Set(
-      operations().flatMap(({ operation: op }) => Object.values(op.responses).flatMap((response) => errorCodes(jsonOf(response)))),
+      operations().flatMap(({ operation: op }) =>
+        Object.values(op.responses).flatMap((response) => errorCodes(jsonOf(response))),
+      ),
     );
     expect([...documented].sort()).toEqual([...README_ERROR_CODES].sort());
     expect(codesAt(operation('post', '/api/holds'), '409')).toEqual([
@@ -117,16 +135,25 @@ describe('OpenAPI document and Swagger UI (e2e)', () => {
       'HOLD_ALREADY_USED',
       'IDEMPOTENCY_KEY_IN_USE',
     ]);
-    expect(codesAt(operation('post', '/api/orders'), '422')).toEqual(['VALIDATION_FAILED', 'IDEMPOTENCY_KEY_REUSED']);
+    expect(codesAt(operation('post', '/api/orders'), '422')).toEqual([
+      'VALIDATION_FAILED',
+      'IDEMPOTENCY_KEY_REUSED',
+    ]);
     expect(operation('post', '/api/holds').parameters).toEqual(
-      expect.arrayContaining([expect.objectContaining({ name: 'Idempotency-Key', in: 'header', required: false })]),
+      expect.arrayContaining([
+        expect.objectContaining({ name: 'Idempotency-Key', in: 'header', required: false }),
+      ]),
     );
     expect(codesAt(operation('post', '/api/payments/webhook'), '401')).toEqual(['INVALID_SIGNATURE']);
     expect(codesAt(operation('get', '/api/products/{id}'), '400')).toEqual(['INVALID_ID']);
-    expect(operation('get', '/api/products/{id}').responses['503']).toMatchObject({ headers: { 'Retry-After': expect.any(Object) } });
+    expect(operation('get', '/api/products/{id}').responses['503']).toMatchObject({
+      headers: { 'Retry-After': expect.any(Object) },
+    });
     for (const path of ['/api/holds', '/api/orders']) {
       expect(codesAt(operation('post', path), '429')).toEqual(['TOO_MANY_REQUESTS']);
-      expect(operation('post', path).responses['429']).toMatchObject({ headers: { 'Retry-After': expect.any(Object) } });
+      expect(operation('post', path).responses['429']).toMatchObject({
+        headers: { 'Retry-After': expect.any(Object) },
+      });
     }
     expect(operation('post', '/api/payments/webhook').responses['429']).toBeUndefined();
   });
@@ -144,7 +171,11 @@ describe('OpenAPI document and Swagger UI (e2e)', () => {
     ]);
     for (const { path, method, operation: op } of operations()) {
       const secured = path.startsWith('/api/admin/');
-      expect({ path, method, security: op.security }).toEqual({ path, method, security: secured ? [{ 'admin-token': [] }] : undefined });
+      expect({ path, method, security: op.security }).toEqual({
+        path,
+        method,
+        security: secured ? [{ 'admin-token': [] }] : undefined,
+      });
       if (!secured) continue;
       expect(codesAt(op, '401')).toEqual(['UNAUTHORIZED']);
       expect(op.responses['401']).toMatchObject({ headers: { 'WWW-Authenticate': expect.any(Object) } });
@@ -152,7 +183,9 @@ describe('OpenAPI document and Swagger UI (e2e)', () => {
       expect(codesAt(op, '429')).toEqual(['TOO_MANY_REQUESTS']);
     }
     expect(operation('post', '/api/admin/products/{id}/stock').parameters).toEqual(
-      expect.arrayContaining([expect.objectContaining({ name: 'Idempotency-Key', in: 'header', required: false })]),
+      expect.arrayContaining([
+        expect.objectContaining({ name: 'Idempotency-Key', in: 'header', required: false }),
+      ]),
     );
   });
 
@@ -163,40 +196,86 @@ describe('OpenAPI document and Swagger UI (e2e)', () => {
     };
     expect(example('post', '/api/holds')).toContainEqual({ product_id: 1, quantity: 5 });
     expect(example('post', '/api/orders')).toContainEqual({ hold_id: 1 });
-    expect(example('post', '/api/payments/webhook')).toContainEqual({ event_id: 'evt_abc123', order_id: 1, status: 'paid' });
+    expect(example('post', '/api/payments/webhook')).toContainEqual({
+      event_id: 'evt_abc123',
+      order_id: 1,
+      status: 'paid',
+    });
   });
 
   it("should document both webhook bodies, the original's and Stripe's event object, and the livemode refusal", () => {
     const body = jsonOf(operation('post', '/api/payments/webhook').requestBody);
     expect(body?.schema).toEqual({
-      oneOf: [{ $ref: '#/components/schemas/PaymentWebhookDto' }, { $ref: '#/components/schemas/StripeEventDto' }],
+      oneOf: [
+        { $ref: '#/components/schemas/PaymentWebhookDto' },
+        { $ref: '#/components/schemas/StripeEventDto' },
+      ],
     });
-    const stripeEvent = document.components?.schemas?.StripeEventDto as { properties: object; required: string[] };
+    const stripeEvent = document.components?.schemas?.StripeEventDto as {
+      properties: object;
+      required: string[];
+    };
     expect(Object.keys(stripeEvent.properties).sort()).toEqual(['data', 'id', 'livemode', 'object', 'type']);
     expect(stripeEvent.required.sort()).toEqual(['data', 'id', 'livemode', 'object', 'type']);
-    const examples = Object.values(body?.examples ?? {}).map((entry) => (entry as { value: { object?: string; type?: string } }).value);
+    const examples = Object.values(body?.examples ?? {}).map(
+      (entry) => (entry as { value: { object?: string; type?: string } }).value,
+    );
     expect(examples.filter((value) => value.object === 'event').map((value) => value.type)).toEqual([
       'payment_intent.succeeded',
       'checkout.session.completed',
     ]);
-    expect(codesAt(operation('post', '/api/payments/webhook'), '400')).toEqual(['MALFORMED_JSON', 'LIVEMODE_MISMATCH']);
+    expect(codesAt(operation('post', '/api/payments/webhook'), '400')).toEqual([
+      'MALFORMED_JSON',
+      'LIVEMODE_MISMATCH',
+    ]);
   });
 
   it('should document the Stripe-Signature header of the webhook', () => {
     expect(operation('post', '/api/payments/webhook').parameters).toContainEqual(
-      expect.objectContaining({ in: 'header', name: 'Stripe-Signature', schema: expect.objectContaining({ type: 'string' }) }),
+      expect.objectContaining({
+        in: 'header',
+        name: 'Stripe-Signature',
+        schema: expect.objectContaining({ type: 'string' }),
+      }),
     );
   });
 
   it('should describe the response DTOs field by field', () => {
     const schemas = document.components?.schemas ?? {};
-    const fields = (name: string) => Object.keys((schemas[name] as { properties?: object }).properties ?? {}).sort();
+    const fields = (name: string) =>
+      Object.keys((schemas[name] as { properties?: object }).properties ?? {}).sort();
     expect(fields('ProductResponseDto')).toEqual(
-      ['available_stock', 'id', 'max_per_customer', 'name', 'price', 'sale_ends_at', 'sale_starts_at', 'total_stock'].sort(),
+      [
+        'available_stock',
+        'id',
+        'max_per_customer',
+        'name',
+        'price',
+        'sale_ends_at',
+        'sale_starts_at',
+        'total_stock',
+      ].sort(),
     );
-    expect(fields('CreatedHoldResponseDto')).toEqual(['customer_id', 'hold_expires_at', 'hold_id', 'product_id', 'quantity', 'status']);
+    expect(fields('CreatedHoldResponseDto')).toEqual([
+      'customer_id',
+      'hold_expires_at',
+      'hold_id',
+      'product_id',
+      'quantity',
+      'status',
+    ]);
     expect(fields('HoldResponseDto')).toEqual(
-      ['created_at', 'customer_id', 'hold_expires_at', 'id', 'product_id', 'quantity', 'released_at', 'status', 'used_at'].sort(),
+      [
+        'created_at',
+        'customer_id',
+        'hold_expires_at',
+        'id',
+        'product_id',
+        'quantity',
+        'released_at',
+        'status',
+        'used_at',
+      ].sort(),
     );
     expect(fields('OrderResponseDto')).toEqual(
       [

@@ -69,12 +69,18 @@ describe('Orders API (e2e)', () => {
 
   it('should refuse an expired hold with 409 HOLD_EXPIRED, even before its release ran', async () => {
     const product = await createProduct(t.dataSource);
-    const hold = await insertHold(t.dataSource, { productId: product.id, quantity: 2, holdExpiresAt: new Date(Date.now() - 1) });
+    const hold = await insertHold(t.dataSource, {
+      productId: product.id,
+      quantity: 2,
+      holdExpiresAt: new Date(Date.now() - 1),
+    });
 
     const response = await t.http.post('/api/orders').send({ hold_id: hold.id }).expect(409);
 
     expect(response.body.code).toBe('HOLD_EXPIRED');
-    expect(await t.dataSource.getRepository(Hold).findOneByOrFail({ id: hold.id })).toMatchObject({ usedAt: null });
+    expect(await t.dataSource.getRepository(Hold).findOneByOrFail({ id: hold.id })).toMatchObject({
+      usedAt: null,
+    });
   });
 
   it('should refuse a released hold with 409 HOLD_RELEASED', async () => {
@@ -101,12 +107,16 @@ describe('Orders API (e2e)', () => {
     expect(response.body.code).toBe('ORDER_NOT_FOUND');
   });
 
-  it.each([[{}], [{ hold_id: '1' }], [{ hold_id: 1.5 }], [{ hold_id: null }], [{ hold_id: -1 }], [{ hold_id: [1] }]])(
-    'should answer 422 VALIDATION_FAILED for %j',
-    async (body) => {
-      const response = await t.http.post('/api/orders').send(body).expect(422);
-      expect(response.body.code).toBe('VALIDATION_FAILED');
-      expect(response.body.errors.hold_id).toEqual(expect.arrayContaining([expect.any(String)]));
-    },
-  );
+  it.each([
+    [{}],
+    [{ hold_id: '1' }],
+    [{ hold_id: 1.5 }],
+    [{ hold_id: null }],
+    [{ hold_id: -1 }],
+    [{ hold_id: [1] }],
+  ])('should answer 422 VALIDATION_FAILED for %j', async (body) => {
+    const response = await t.http.post('/api/orders').send(body).expect(422);
+    expect(response.body.code).toBe('VALIDATION_FAILED');
+    expect(response.body.errors.hold_id).toEqual(expect.arrayContaining([expect.any(String)]));
+  });
 });

@@ -28,7 +28,9 @@ describe('Payment webhook (e2e)', () => {
     const { orderId, productId } = await pendingOrder();
     const id = eventId();
 
-    const response = await sendWebhook(t.http, { event_id: id, order_id: orderId, status: 'paid' }).expect(200);
+    const response = await sendWebhook(t.http, { event_id: id, order_id: orderId, status: 'paid' }).expect(
+      200,
+    );
 
     expect(response.body).toEqual({
       status: 'success',
@@ -82,7 +84,9 @@ describe('Payment webhook (e2e)', () => {
     expect(response.body.message).toMatch(/ignored/i);
     expect(response.body.data).toEqual({ order_id: orderId, status: 'completed' });
     expect((await reloadProduct(t.dataSource, productId)).availableStock).toBe(6);
-    expect(await t.dataSource.getRepository(PaymentEvent).findOneByOrFail({ eventId: late.event_id })).toMatchObject({
+    expect(
+      await t.dataSource.getRepository(PaymentEvent).findOneByOrFail({ eventId: late.event_id }),
+    ).toMatchObject({
       outcome: 'ignored',
     });
     const again = await sendWebhook(t.http, late).expect(200);
@@ -95,12 +99,22 @@ describe('Payment webhook (e2e)', () => {
     const id = eventId();
     await sendWebhook(t.http, { event_id: id, order_id: orderId, status: 'paid' }).expect(200);
 
-    const otherStatus = await sendWebhook(t.http, { event_id: id, order_id: orderId, status: 'failed' }).expect(409);
-    const otherOrder = await sendWebhook(t.http, { event_id: id, order_id: other.orderId, status: 'paid' }).expect(409);
+    const otherStatus = await sendWebhook(t.http, {
+      event_id: id,
+      order_id: orderId,
+      status: 'failed',
+    }).expect(409);
+    const otherOrder = await sendWebhook(t.http, {
+      event_id: id,
+      order_id: other.orderId,
+      status: 'paid',
+    }).expect(409);
 
     expect(otherStatus.body.code).toBe('EVENT_PAYLOAD_MISMATCH');
     expect(otherOrder.body.code).toBe('EVENT_PAYLOAD_MISMATCH');
-    expect((await t.dataSource.getRepository(Order).findOneByOrFail({ id: other.orderId })).status).toBe('pending');
+    expect((await t.dataSource.getRepository(Order).findOneByOrFail({ id: other.orderId })).status).toBe(
+      'pending',
+    );
   });
 
   it('should answer 404 ORDER_NOT_FOUND without recording the event, so the retry applies once the order exists', async () => {
@@ -138,20 +152,31 @@ describe('Payment webhook (e2e)', () => {
     // Stripe's ids are case-sensitive: a case-folding comparison would refuse the second
     // event (409) and leave its order pending forever.
     const suffix = Date.now().toString(36);
-    const variants = [`evt_1NG8Du2eZvKYlo2C_${suffix}`, `evt_1ng8du2ezvkylo2c_${suffix}`, `evt_1NG8Du2eZvKYlo2C_${suffix} `];
+    const variants = [
+      `evt_1NG8Du2eZvKYlo2C_${suffix}`,
+      `evt_1ng8du2ezvkylo2c_${suffix}`,
+      `evt_1NG8Du2eZvKYlo2C_${suffix} `,
+    ];
     const orders = [];
     for (const id of variants) {
       const { orderId } = await pendingOrder(1);
-      const response = await sendWebhook(t.http, { event_id: id, order_id: orderId, status: 'paid' }).expect(200);
+      const response = await sendWebhook(t.http, { event_id: id, order_id: orderId, status: 'paid' }).expect(
+        200,
+      );
       expect(response.body.message).toBe('Payment processed');
       orders.push(orderId);
     }
 
     for (const [index, orderId] of orders.entries()) {
       const order = await t.http.get(`/api/orders/${orderId}`).expect(200);
-      expect(order.body.data).toMatchObject({ status: 'completed', payment_idempotency_key: variants[index] });
+      expect(order.body.data).toMatchObject({
+        status: 'completed',
+        payment_idempotency_key: variants[index],
+      });
     }
-    const recorded = await t.dataSource.getRepository(PaymentEvent).findBy(variants.map((eventId) => ({ eventId })));
+    const recorded = await t.dataSource
+      .getRepository(PaymentEvent)
+      .findBy(variants.map((eventId) => ({ eventId })));
     expect(recorded.map((event) => event.eventId).sort()).toEqual([...variants].sort());
   });
 });

@@ -79,10 +79,14 @@ describe('Two API processes and a worker process under a burst (e2e, real proces
     expect(peak).toBeGreaterThan(stock - 3);
 
     // The worker releases every hold (its job or its sweeper); the APIs release nothing.
-    const released = await pollUntil(async () => {
-      const rows = await loadHolds(db!, product.id);
-      return rows.every((row) => row.released_at) ? rows : undefined;
-    }, Math.max(...holds.map((hold) => new Date(hold.hold_expires_at).getTime())) + 60_000, 200);
+    const released = await pollUntil(
+      async () => {
+        const rows = await loadHolds(db!, product.id);
+        return rows.every((row) => row.released_at) ? rows : undefined;
+      },
+      Math.max(...holds.map((hold) => new Date(hold.hold_expires_at).getTime())) + 60_000,
+      200,
+    );
     expect(released).toHaveLength(holds.length);
     const [row] = await db.query('SELECT available_stock FROM products WHERE id = ?', [product.id]);
     expect(Number(row.available_stock)).toBe(stock);

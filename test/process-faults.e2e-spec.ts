@@ -132,26 +132,40 @@ describe('Process faults during a burst of holds (e2e, real processes)', () => {
     let signalledAt: number;
     try {
       // More demand than stock (about 200 units a product against 100): 201s and 409s.
-      requests = burst(api.base, products.map((product) => product.id), 300);
+      requests = burst(
+        api.base,
+        products.map((product) => product.id),
+        300,
+      );
       await Promise.all(requests.map((request) => request.flushed));
       // One hold batch per product and the sweeper wait on our locks...
       await waitForLockWaits(4);
       // ...and the server has accepted every connection and read every request (the kernel
       // holds nothing for it), so each of the 300 is in its hands when the signal comes.
-      const allRead = await pollUntil(() => {
-        const backlog = serverBacklog(api.port);
-        return backlog.connections >= 300 && backlog.unaccepted === 0 && backlog.unread === 0 ? backlog : undefined;
-      }, Date.now() + 30_000, 50);
+      const allRead = await pollUntil(
+        () => {
+          const backlog = serverBacklog(api.port);
+          return backlog.connections >= 300 && backlog.unaccepted === 0 && backlog.unread === 0
+            ? backlog
+            : undefined;
+        },
+        Date.now() + 30_000,
+        50,
+      );
       expect(allRead).toMatchObject({ unaccepted: 0, unread: 0 });
 
       signalledAt = Date.now();
       api.run.child.kill('SIGTERM');
 
       // The port stops taking connections while the accepted requests still wait.
-      const refused = await pollUntil(async () => {
-        const answer = await send(`${api.base}/products?per_page=1`, 'GET').answer;
-        return 'error' in answer && answer.error === 'ECONNREFUSED' ? answer : undefined;
-      }, Date.now() + 10_000, 100);
+      const refused = await pollUntil(
+        async () => {
+          const answer = await send(`${api.base}/products?per_page=1`, 'GET').answer;
+          return 'error' in answer && answer.error === 'ECONNREFUSED' ? answer : undefined;
+        },
+        Date.now() + 10_000,
+        100,
+      );
       expect(refused).toEqual({ error: 'ECONNREFUSED' });
       expect(await settledCount(requests)).toBe(0);
     } finally {
@@ -192,15 +206,19 @@ describe('Process faults during a burst of holds (e2e, real processes)', () => {
 
   /** Waits until at least `count` transactions on the test database wait for a row lock. */
   async function waitForLockWaits(count: number): Promise<void> {
-    const waiting = await pollUntil(async () => {
-      const [{ n }] = await db!.query(
-        `SELECT COUNT(*) AS n FROM information_schema.INNODB_TRX t
+    const waiting = await pollUntil(
+      async () => {
+        const [{ n }] = await db!.query(
+          `SELECT COUNT(*) AS n FROM information_schema.INNODB_TRX t
           JOIN information_schema.PROCESSLIST p ON p.ID = t.trx_mysql_thread_id
           WHERE t.trx_state = 'LOCK WAIT' AND p.DB = ?`,
-        [databaseName],
-      );
-      return Number(n) >= count ? Number(n) : undefined;
-    }, Date.now() + 30_000, 100);
+          [databaseName],
+        );
+        return Number(n) >= count ? Number(n) : undefined;
+      },
+      Date.now() + 30_000,
+      100,
+    );
     expect(waiting).toBeGreaterThanOrEqual(count);
   }
 });
@@ -221,4 +239,3 @@ async function settledCount(requests: SentRequest[]): Promise<number> {
   );
   return states.filter((state) => state !== pending).length;
 }
-

@@ -13,7 +13,12 @@ describe('Products API (e2e)', () => {
   });
 
   it('should return a product in the original JSON shape', async () => {
-    const product = await createProduct(t.dataSource, { name: 'Widget', totalStock: 200, availableStock: 100, price: '99.99' });
+    const product = await createProduct(t.dataSource, {
+      name: 'Widget',
+      totalStock: 200,
+      availableStock: 100,
+      price: '99.99',
+    });
 
     const response = await t.http.get(`/api/products/${product.id}`).expect(200);
 
@@ -34,13 +39,20 @@ describe('Products API (e2e)', () => {
 
   it('should answer 404 PRODUCT_NOT_FOUND for an unknown id', async () => {
     const response = await t.http.get('/api/products/999999').expect(404);
-    expect(response.body).toEqual({ status: 'error', code: 'PRODUCT_NOT_FOUND', message: 'Product 999999 not found' });
+    expect(response.body).toEqual({
+      status: 'error',
+      code: 'PRODUCT_NOT_FOUND',
+      message: 'Product 999999 not found',
+    });
   });
 
-  it.each(['abc', '0', '-1', '1.5', '1e3', '99999999999999999999'])('should answer 400 INVALID_ID for /api/products/%s', async (id) => {
-    const response = await t.http.get(`/api/products/${id}`).expect(400);
-    expect(response.body).toMatchObject({ status: 'error', code: 'INVALID_ID' });
-  });
+  it.each(['abc', '0', '-1', '1.5', '1e3', '99999999999999999999'])(
+    'should answer 400 INVALID_ID for /api/products/%s',
+    async (id) => {
+      const response = await t.http.get(`/api/products/${id}`).expect(400);
+      expect(response.body).toMatchObject({ status: 'error', code: 'INVALID_ID' });
+    },
+  );
 
   it('should paginate the product list with meta', async () => {
     await createProduct(t.dataSource, { name: 'Second' });
@@ -58,11 +70,14 @@ describe('Products API (e2e)', () => {
     expect(response.body.meta).toEqual({ page: 1, per_page: 50, total: 3 });
   });
 
-  it.each(['per_page=201', 'per_page=0', 'page=0', 'page=abc', 'per_page=1.5'])('should refuse ?%s with 422', async (query) => {
-    const response = await t.http.get(`/api/products?${query}`).expect(422);
-    expect(response.body).toMatchObject({ status: 'error', code: 'VALIDATION_FAILED' });
-    expect(Object.keys(response.body.errors).length).toBeGreaterThan(0);
-  });
+  it.each(['per_page=201', 'per_page=0', 'page=0', 'page=abc', 'per_page=1.5'])(
+    'should refuse ?%s with 422',
+    async (query) => {
+      const response = await t.http.get(`/api/products?${query}`).expect(422);
+      expect(response.body).toMatchObject({ status: 'error', code: 'VALIDATION_FAILED' });
+      expect(Object.keys(response.body.errors).length).toBeGreaterThan(0);
+    },
+  );
 
   it('should answer 404 ROUTE_NOT_FOUND with the envelope for an unknown route', async () => {
     const response = await t.http.get('/api/nope').expect(404);

@@ -83,12 +83,15 @@ describe('Randomized API properties (e2e)', () => {
             (SELECT COUNT(*) FROM payment_events) AS events`);
         return {
           stock: stock.map((row) => [Number(row.id), Number(row.available_stock)]),
-          counts: Object.fromEntries(Object.entries(counts as object).map(([key, value]) => [key, Number(value)])),
+          counts: Object.fromEntries(
+            Object.entries(counts as object).map(([key, value]) => [key, Number(value)]),
+          ),
         };
       });
     }
 
-    type Route = 'holds' | 'orders' | 'webhook (signed)' | 'webhook (Stripe event, signed)' | 'webhook (unsigned)';
+    type Route =
+      'holds' | 'orders' | 'webhook (signed)' | 'webhook (Stripe event, signed)' | 'webhook (unsigned)';
     const PATHS: Record<Route, string> = {
       holds: '/api/holds',
       orders: '/api/orders',
@@ -129,7 +132,9 @@ describe('Randomized API properties (e2e)', () => {
       })
       .map(({ type, ...options }): object => {
         if (type === 'customer.created') return customerCreatedEvent(options);
-        if (type.startsWith('payment_intent.')) return paymentIntentEvent(type as PaymentIntentEventType, options);
+        if (type.startsWith('payment_intent.')) {
+          return paymentIntentEvent(type as PaymentIntentEventType, options);
+        }
         return checkoutSessionEvent(type as CheckoutSessionEventType, options);
       });
     const stripePaths = [
@@ -149,7 +154,10 @@ describe('Randomized API properties (e2e)', () => {
       'data.object.payment_status',
     ];
     const BODIES: Record<Route, fc.Arbitrary<FuzzBody>> = {
-      holds: fuzzBody({ product_id: fc.integer({ min: 1, max: 4 }), quantity: fc.integer({ min: 1, max: 120 }) }),
+      holds: fuzzBody({
+        product_id: fc.integer({ min: 1, max: 4 }),
+        quantity: fc.integer({ min: 1, max: 120 }),
+      }),
       orders: fuzzBody({ hold_id: fc.integer({ min: 1, max: 14 }) }),
       'webhook (signed)': fuzzBody(webhookFields),
       'webhook (Stripe event, signed)': mutatedBody(stripeEvent, stripePaths),
@@ -185,7 +193,10 @@ describe('Randomized API properties (e2e)', () => {
       });
       for (const product of products) {
         for (let i = 0; i < 3; i++) {
-          const hold = await t.http.post('/api/holds').send({ product_id: product.id, quantity: 2 }).expect(201);
+          const hold = await t.http
+            .post('/api/holds')
+            .send({ product_id: product.id, quantity: 2 })
+            .expect(201);
           if (i < 2) await t.http.post('/api/orders').send({ hold_id: hold.body.data.hold_id }).expect(201);
         }
       }

@@ -24,12 +24,17 @@ describe('Sale windows and customer limits (e2e)', () => {
 
   async function refusals(reason: string): Promise<number> {
     const text = (await t.http.get('/metrics').expect(200)).text;
-    const line = text.split('\n').find((l) => l.startsWith(`flash_sale_holds_refused_total{reason="${reason}"}`));
+    const line = text
+      .split('\n')
+      .find((l) => l.startsWith(`flash_sale_holds_refused_total{reason="${reason}"}`));
     return line ? Number(line.split(' ').pop()) : 0;
   }
 
   async function expireHold(holdId: number): Promise<void> {
-    await t.dataSource.query('UPDATE holds SET hold_expires_at = ? WHERE id = ?', [sqlDateTime(new Date(Date.now() - 1_000)), holdId]);
+    await t.dataSource.query('UPDATE holds SET hold_expires_at = ? WHERE id = ?', [
+      sqlDateTime(new Date(Date.now() - 1_000)),
+      holdId,
+    ]);
   }
 
   describe('sale windows', () => {
@@ -62,12 +67,18 @@ describe('Sale windows and customer limits (e2e)', () => {
 
     it('should refuse a hold after the end with 409 SALE_ENDED, take nothing and count it', async () => {
       const endsAt = new Date(Date.now() - 1_000);
-      const product = await createProduct(t.dataSource, { saleStartsAt: new Date(Date.now() - HOUR_MS), saleEndsAt: endsAt });
+      const product = await createProduct(t.dataSource, {
+        saleStartsAt: new Date(Date.now() - HOUR_MS),
+        saleEndsAt: endsAt,
+      });
       const before = await refusals('sale_ended');
 
       const response = await hold({ product_id: product.id, quantity: 1 }).expect(409);
 
-      expect(response.body).toMatchObject({ code: 'SALE_ENDED', message: `The sale of product ${product.id} ended at ${endsAt.toISOString()}` });
+      expect(response.body).toMatchObject({
+        code: 'SALE_ENDED',
+        message: `The sale of product ${product.id} ended at ${endsAt.toISOString()}`,
+      });
       expect((await reloadProduct(t.dataSource, product.id)).availableStock).toBe(100);
       expect(await refusals('sale_ended')).toBe(before + 1);
     });
@@ -75,7 +86,9 @@ describe('Sale windows and customer limits (e2e)', () => {
     it('should refuse every request of a batch once the window is closed', async () => {
       const product = await createProduct(t.dataSource, { saleEndsAt: new Date(Date.now() - 1_000) });
 
-      const responses = await Promise.all(Array.from({ length: 20 }, () => hold({ product_id: product.id, quantity: 1 })));
+      const responses = await Promise.all(
+        Array.from({ length: 20 }, () => hold({ product_id: product.id, quantity: 1 })),
+      );
 
       expect(responses.map((response) => response.body.code)).toEqual(Array(20).fill('SALE_ENDED'));
       expect((await reloadProduct(t.dataSource, product.id)).availableStock).toBe(100);
@@ -84,7 +97,10 @@ describe('Sale windows and customer limits (e2e)', () => {
     it('should let a hold taken inside the window become an order after the window closed', async () => {
       const product = await createProduct(t.dataSource, { saleEndsAt: new Date(Date.now() + HOUR_MS) });
       const created = await hold({ product_id: product.id, quantity: 2 }).expect(201);
-      await t.dataSource.query('UPDATE products SET sale_ends_at = ? WHERE id = ?', [sqlDateTime(new Date(Date.now() - 1_000)), product.id]);
+      await t.dataSource.query('UPDATE products SET sale_ends_at = ? WHERE id = ?', [
+        sqlDateTime(new Date(Date.now() - 1_000)),
+        product.id,
+      ]);
       await hold({ product_id: product.id, quantity: 1 }).expect(409);
 
       await t.http.post('/api/orders').send({ hold_id: created.body.data.hold_id }).expect(201);
@@ -98,7 +114,11 @@ describe('Sale windows and customer limits (e2e)', () => {
       const read = await t.http.get(`/api/products/${product.id}`).expect(200);
       const list = await t.http.get('/api/products?per_page=200').expect(200);
 
-      expect(read.body.data).toMatchObject({ sale_starts_at: startsAt.toISOString(), sale_ends_at: null, max_per_customer: 2 });
+      expect(read.body.data).toMatchObject({
+        sale_starts_at: startsAt.toISOString(),
+        sale_ends_at: null,
+        max_per_customer: 2,
+      });
       expect(list.body.data.find((p: { id: number }) => p.id === plain.id)).toMatchObject({
         sale_starts_at: null,
         sale_ends_at: null,
@@ -113,7 +133,10 @@ describe('Sale windows and customer limits (e2e)', () => {
 
       const response = await hold({ product_id: product.id, quantity: 1 }).expect(422);
 
-      expect(response.body).toMatchObject({ code: 'VALIDATION_FAILED', errors: { customer_id: [expect.stringContaining('required')] } });
+      expect(response.body).toMatchObject({
+        code: 'VALIDATION_FAILED',
+        errors: { customer_id: [expect.stringContaining('required')] },
+      });
       expect((await reloadProduct(t.dataSource, product.id)).availableStock).toBe(100);
     });
 
@@ -123,15 +146,24 @@ describe('Sale windows and customer limits (e2e)', () => {
       expect(response.body.data.customer_id).toBeNull();
     });
 
-    it.each([[''], ['a'.repeat(65)], ['has space'], ['é'], [42], [['a']]])('should refuse customer_id %j with 422', async (customerId) => {
-      const product = await createProduct(t.dataSource);
-      const response = await hold({ product_id: product.id, quantity: 1, customer_id: customerId }).expect(422);
-      expect(response.body.errors).toHaveProperty('customer_id');
-    });
+    it.each([[''], ['a'.repeat(65)], ['has space'], ['é'], [42], [['a']]])(
+      'should refuse customer_id %j with 422',
+      async (customerId) => {
+        const product = await createProduct(t.dataSource);
+        const response = await hold({ product_id: product.id, quantity: 1, customer_id: customerId }).expect(
+          422,
+        );
+        expect(response.body.errors).toHaveProperty('customer_id');
+      },
+    );
 
     it('should store customer_id on the hold and its order and show it', async () => {
       const product = await createProduct(t.dataSource);
-      const created = await hold({ product_id: product.id, quantity: 1, customer_id: 'cus_42@shop:eu.1-x' }).expect(201);
+      const created = await hold({
+        product_id: product.id,
+        quantity: 1,
+        customer_id: 'cus_42@shop:eu.1-x',
+      }).expect(201);
       expect(created.body.data.customer_id).toBe('cus_42@shop:eu.1-x');
 
       const read = await t.http.get(`/api/holds/${created.body.data.hold_id}`).expect(200);
@@ -139,7 +171,9 @@ describe('Sale windows and customer limits (e2e)', () => {
 
       expect(read.body.data.customer_id).toBe('cus_42@shop:eu.1-x');
       expect(order.body.data.customer_id).toBe('cus_42@shop:eu.1-x');
-      expect((await t.http.get(`/api/orders/${order.body.data.id}`).expect(200)).body.data.customer_id).toBe('cus_42@shop:eu.1-x');
+      expect((await t.http.get(`/api/orders/${order.body.data.id}`).expect(200)).body.data.customer_id).toBe(
+        'cus_42@shop:eu.1-x',
+      );
     });
 
     it('should count sequential holds per customer, exactly (case-sensitive ids)', async () => {
@@ -156,7 +190,8 @@ describe('Sale windows and customer limits (e2e)', () => {
       expect(refused.body).toEqual({
         status: 'error',
         code: 'CUSTOMER_LIMIT_EXCEEDED',
-        message: 'Customer limit exceeded: at most 3 units per customer, 1 left for this customer, requested 2',
+        message:
+          'Customer limit exceeded: at most 3 units per customer, 1 left for this customer, requested 2',
       });
       expect((await reloadProduct(t.dataSource, product.id)).availableStock).toBe(94);
     });
@@ -165,34 +200,51 @@ describe('Sale windows and customer limits (e2e)', () => {
       const product = await createProduct(t.dataSource, { maxPerCustomer: 2 });
 
       const responses = await Promise.all(
-        Array.from({ length: 20 }, () => hold({ product_id: product.id, quantity: 1, customer_id: 'scalper' })),
+        Array.from({ length: 20 }, () =>
+          hold({ product_id: product.id, quantity: 1, customer_id: 'scalper' }),
+        ),
       );
 
       const statuses = responses.map((response) => response.status);
       expect(statuses.filter((status) => status === 201)).toHaveLength(2);
-      expect(responses.filter((response) => response.status === 409).map((response) => response.body.code)).toEqual(
-        Array(18).fill('CUSTOMER_LIMIT_EXCEEDED'),
-      );
+      expect(
+        responses.filter((response) => response.status === 409).map((response) => response.body.code),
+      ).toEqual(Array(18).fill('CUSTOMER_LIMIT_EXCEEDED'));
       expect((await reloadProduct(t.dataSource, product.id)).availableStock).toBe(98);
     });
 
     it('should count two customers apart inside one batch', async () => {
-      const product = await createProduct(t.dataSource, { maxPerCustomer: 2, totalStock: 100, availableStock: 100 });
+      const product = await createProduct(t.dataSource, {
+        maxPerCustomer: 2,
+        totalStock: 100,
+        availableStock: 100,
+      });
       const holds = t.app.get(HoldsService);
       const lock = await holdProductLock(t, product.id);
 
       const pending = Array.from({ length: 40 }, (_, index) =>
-        hold({ product_id: product.id, quantity: 1, customer_id: index % 2 === 0 ? 'ann' : 'ben' }).then((response) => response),
+        hold({ product_id: product.id, quantity: 1, customer_id: index % 2 === 0 ? 'ann' : 'ben' }).then(
+          (response) => response,
+        ),
       );
       // One request runs (waiting on the lock), the other 39 queue for the next batch.
-      const queued = await pollUntil(() => (holds.queuedFor(product.id) === 39 ? true : undefined), Date.now() + 10_000);
+      const queued = await pollUntil(
+        () => (holds.queuedFor(product.id) === 39 ? true : undefined),
+        Date.now() + 10_000,
+      );
       await lock.release();
       const responses = await Promise.all(pending);
 
       expect(queued).toBe(true);
-      const granted = responses.filter((response) => response.status === 201).map((response) => response.body.data.customer_id);
+      const granted = responses
+        .filter((response) => response.status === 201)
+        .map((response) => response.body.data.customer_id);
       expect(granted.sort()).toEqual(['ann', 'ann', 'ben', 'ben']);
-      expect(responses.filter((response) => response.status !== 201).every((response) => response.body.code === 'CUSTOMER_LIMIT_EXCEEDED')).toBe(true);
+      expect(
+        responses
+          .filter((response) => response.status !== 201)
+          .every((response) => response.body.code === 'CUSTOMER_LIMIT_EXCEEDED'),
+      ).toBe(true);
       expect((await reloadProduct(t.dataSource, product.id)).availableStock).toBe(96);
     });
 
@@ -212,8 +264,13 @@ describe('Sale windows and customer limits (e2e)', () => {
     it('should give the allowance back after a failed payment, and not after a successful one', async () => {
       const product = await createProduct(t.dataSource, { maxPerCustomer: 2 });
       const buy = async (customer: string, eventId: string, status: 'paid' | 'failed') => {
-        const created = await hold({ product_id: product.id, quantity: 2, customer_id: customer }).expect(201);
-        const order = await t.http.post('/api/orders').send({ hold_id: created.body.data.hold_id }).expect(201);
+        const created = await hold({ product_id: product.id, quantity: 2, customer_id: customer }).expect(
+          201,
+        );
+        const order = await t.http
+          .post('/api/orders')
+          .send({ hold_id: created.body.data.hold_id })
+          .expect(201);
         await sendWebhook(t.http, { event_id: eventId, order_id: order.body.data.id, status }).expect(200);
       };
 
@@ -226,7 +283,11 @@ describe('Sale windows and customer limits (e2e)', () => {
     });
 
     it('should still refuse on stock for a customer within the limit', async () => {
-      const product = await createProduct(t.dataSource, { maxPerCustomer: 5, totalStock: 3, availableStock: 3 });
+      const product = await createProduct(t.dataSource, {
+        maxPerCustomer: 5,
+        totalStock: 3,
+        availableStock: 3,
+      });
       const response = await hold({ product_id: product.id, quantity: 4, customer_id: 'frank' }).expect(409);
       expect(response.body.code).toBe('INSUFFICIENT_STOCK');
     });

@@ -46,9 +46,13 @@ describe('Abuse limits and security headers (e2e)', () => {
     it('should count each route apart and leave reads and the webhook alone', async () => {
       const product = await createProduct(t.dataSource, { totalStock: 100, availableStock: 100 });
       // The holds route's budget is used up; orders have a budget of their own.
-      for (let i = 0; i < LIMIT; i++) await t.http.post('/api/holds').send({ product_id: product.id, quantity: 1 }).expect(201);
+      for (let i = 0; i < LIMIT; i++) {
+        await t.http.post('/api/holds').send({ product_id: product.id, quantity: 1 }).expect(201);
+      }
       await t.http.post('/api/holds').send({ product_id: product.id, quantity: 1 }).expect(429);
-      const orders = await Promise.all(Array.from({ length: LIMIT + 1 }, () => t.http.post('/api/orders').send({ hold_id: 999_999 })));
+      const orders = await Promise.all(
+        Array.from({ length: LIMIT + 1 }, () => t.http.post('/api/orders').send({ hold_id: 999_999 })),
+      );
       expect(orders.map((response) => response.status).sort()).toEqual([...Array(LIMIT).fill(404), 429]);
 
       for (let i = 0; i < LIMIT * 2; i++) {
@@ -107,7 +111,10 @@ describe('Abuse limits and security headers (e2e)', () => {
     it("should limit each client by the proxy's X-Forwarded-For", async () => {
       const product = await createProduct(t.dataSource, { totalStock: 100, availableStock: 100 });
       const holdFrom = (client: string) =>
-        t.http.post('/api/holds').set('X-Forwarded-For', client).send({ product_id: product.id, quantity: 1 });
+        t.http
+          .post('/api/holds')
+          .set('X-Forwarded-For', client)
+          .send({ product_id: product.id, quantity: 1 });
 
       for (let i = 0; i < LIMIT; i++) await holdFrom('198.51.100.1').expect(201);
       await holdFrom('198.51.100.1').expect(429);

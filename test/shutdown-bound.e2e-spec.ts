@@ -42,7 +42,9 @@ describe('Shutdown bound (e2e)', () => {
         LOG_LEVEL: 'info',
       }),
     );
-    expect(await waitForAnswer(`http://127.0.0.1:${port}/api/products/1`, run, Date.now() + 90_000)).toBeDefined();
+    expect(
+      await waitForAnswer(`http://127.0.0.1:${port}/api/products/1`, run, Date.now() + 90_000),
+    ).toBeDefined();
 
     await redis.stop();
     const signalledAt = Date.now();

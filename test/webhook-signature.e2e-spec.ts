@@ -81,7 +81,11 @@ describe('Webhook signatures (e2e)', () => {
       const [other] = await Promise.all([createProduct(t.dataSource)]);
       const hold = await t.http.post('/api/holds').send({ product_id: other.id, quantity: 1 }).expect(201);
       const order = await t.http.post('/api/orders').send({ hold_id: hold.body.data.hold_id }).expect(201);
-      const body = JSON.stringify({ event_id: 'evt_pretty', order_id: order.body.data.id, status: 'paid' }, null, 2);
+      const body = JSON.stringify(
+        { event_id: 'evt_pretty', order_id: order.body.data.id, status: 'paid' },
+        null,
+        2,
+      );
 
       await post(body, signatureFor(body)).expect(200);
     });

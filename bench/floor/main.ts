@@ -29,13 +29,22 @@ class FloorController {
   create(@Body() body: CreateHoldDto) {
     return {
       status: 'success',
-      data: { hold_id: nextId++, product_id: body.product_id, quantity: body.quantity, status: 'active', hold_expires_at: new Date().toISOString() },
+      data: {
+        hold_id: nextId++,
+        product_id: body.product_id,
+        quantity: body.quantity,
+        status: 'active',
+        hold_expires_at: new Date().toISOString(),
+      },
     };
   }
 
   @Get('products/:id')
   product(@Param('id') id: string) {
-    return { status: 'success', data: { id: Number(id), name: 'Floor product', price: '10.00', available_stock: 100 } };
+    return {
+      status: 'success',
+      data: { id: Number(id), name: 'Floor product', price: '10.00', available_stock: 100 },
+    };
   }
 }
 
@@ -43,7 +52,9 @@ class FloorController {
 class FloorModule {}
 
 async function main() {
-  const app = await NestFactory.create<NestFastifyApplication>(FloorModule, new FastifyAdapter(), { logger: ['error'] });
+  const app = await NestFactory.create<NestFastifyApplication>(FloorModule, new FastifyAdapter(), {
+    logger: ['error'],
+  });
   app.setGlobalPrefix('api');
   app.useGlobalPipes(new ValidationPipe({ whitelist: true, transform: true }));
   await app.listen(Number(process.env.PORT ?? 3903), '127.0.0.1');

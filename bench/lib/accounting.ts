@@ -27,14 +27,18 @@ export function hotProductBooks(
     answered201: hot.ok,
     holdsStoredDuringRun: after.holds - holdsBefore,
   };
-  if (taken !== after.heldUnits) failures.push(`${label}: ${taken} units taken but ${after.heldUnits} in holds`);
+  if (taken !== after.heldUnits) {
+    failures.push(`${label}: ${taken} units taken but ${after.heldUnits} in holds`);
+  }
   // autocannon stops counting at the deadline; requests still in flight then are stored but
   // uncounted, so at most one per connection may be missing from the 201 count.
   const uncounted = accounting.holdsStoredDuringRun - hot.ok;
   if (uncounted < 0 || uncounted > connections) {
     failures.push(`${label}: ${hot.ok} answered 201 but ${accounting.holdsStoredDuringRun} holds stored`);
   }
-  if (hot.errors > 0 || hot.non2xx > 0) failures.push(`${label}: ${hot.errors} errors, ${hot.non2xx} non-2xx`);
+  if (hot.errors > 0 || hot.non2xx > 0) {
+    failures.push(`${label}: ${hot.errors} errors, ${hot.non2xx} non-2xx`);
+  }
   return { accounting, failures };
 }
 
@@ -55,6 +59,8 @@ export function sellOutBooks(
   if (report.heldUnits !== units || sale.unitsGranted !== units) {
     failures.push(`${label}: ${sale.unitsGranted} granted, ${report.heldUnits} held of ${units}`);
   }
-  if (sale.unexpected > 0) failures.push(`${label}: ${sale.unexpected} answers that were neither 201 nor 409`);
+  if (sale.unexpected > 0) {
+    failures.push(`${label}: ${sale.unexpected} answers that were neither 201 nor 409`);
+  }
   return { accounting, failures };
 }

@@ -32,11 +32,20 @@ export function startProcess(
   args: string[],
   env: Record<string, string> = {},
 ): Promise<{ pid: number | undefined; stop: () => Promise<void> }> {
-  const child = spawn(process.execPath, args, { cwd: ROOT, env: { ...process.env, ...env }, stdio: 'ignore' });
+  const child = spawn(process.execPath, args, {
+    cwd: ROOT,
+    env: { ...process.env, ...env },
+    stdio: 'ignore',
+  });
   return Promise.resolve({ pid: child.pid, stop: () => stopProcess(child) });
 }
 
-export async function waitUntilReady(url: string, child?: ChildProcess, stderr = () => '', timeoutMs = 60_000) {
+export async function waitUntilReady(
+  url: string,
+  child?: ChildProcess,
+  stderr = () => '',
+  timeoutMs = 60_000,
+) {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
     if (child && child.exitCode !== null) throw new Error(`app exited with ${child.exitCode}: ${stderr()}`);

@@ -15,7 +15,9 @@ export async function recreateDatabase(name: string): Promise<void> {
   const connection = await connect();
   try {
     await connection.query(`DROP DATABASE IF EXISTS ${connection.escapeId(name)}`);
-    await connection.query(`CREATE DATABASE ${connection.escapeId(name)} CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci`);
+    await connection.query(
+      `CREATE DATABASE ${connection.escapeId(name)} CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci`,
+    );
   } finally {
     await connection.end();
   }

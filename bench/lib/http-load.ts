@@ -48,7 +48,7 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 export async function settle(storedHolds: () => Promise<number>): Promise<void> {
   await sleep(500);
   let last = await storedHolds();
-  for (const deadline = Date.now() + 30_000; Date.now() < deadline; ) {
+  for (const deadline = Date.now() + 30_000; Date.now() < deadline;) {
     await sleep(500);
     const now = await storedHolds();
     if (now === last) return;

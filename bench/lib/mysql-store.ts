@@ -19,9 +19,10 @@ export async function mysqlStore(database: string) {
       return (result as { insertId: number }).insertId;
     },
     async stockReport(productId: number): Promise<StockReport> {
-      const [[product]] = (await connection.query('SELECT total_stock, available_stock FROM products WHERE id = ?', [
-        productId,
-      ])) as unknown as [Array<{ total_stock: number; available_stock: number }>];
+      const [[product]] = (await connection.query(
+        'SELECT total_stock, available_stock FROM products WHERE id = ?',
+        [productId],
+      )) as unknown as [Array<{ total_stock: number; available_stock: number }>];
       const [[holds]] = (await connection.query(
         'SELECT COUNT(*) AS holds, COALESCE(SUM(quantity), 0) AS units FROM holds WHERE product_id = ?',
         [productId],

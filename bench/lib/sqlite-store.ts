@@ -9,7 +9,10 @@ interface SqliteDatabase {
   close(): void;
 }
 // eslint-disable-next-line @typescript-eslint/no-require-imports
-const Database = require('better-sqlite3') as new (path: string, options?: { timeout?: number }) => SqliteDatabase;
+const Database = require('better-sqlite3') as new (
+  path: string,
+  options?: { timeout?: number },
+) => SqliteDatabase;
 
 /** DATETIME(3) in UTC, as TypeORM stores it on SQLite. */
 function sqlNow(): string {
@@ -34,12 +37,16 @@ export function sqliteStore(path: string) {
       return Number(result.lastInsertRowid);
     },
     stockReport(productId: number): StockReport {
-      const product = db.prepare('SELECT total_stock, available_stock FROM products WHERE id = ?').get(productId) as {
+      const product = db
+        .prepare('SELECT total_stock, available_stock FROM products WHERE id = ?')
+        .get(productId) as {
         total_stock: number;
         available_stock: number;
       };
       const holds = db
-        .prepare('SELECT COUNT(*) AS holds, COALESCE(SUM(quantity), 0) AS units FROM holds WHERE product_id = ?')
+        .prepare(
+          'SELECT COUNT(*) AS holds, COALESCE(SUM(quantity), 0) AS units FROM holds WHERE product_id = ?',
+        )
         .get(productId) as { holds: number; units: number };
       return {
         totalStock: product.total_stock,

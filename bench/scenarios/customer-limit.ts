@@ -22,7 +22,9 @@ export async function customerLimit(
     durationSeconds: number;
     warmupSeconds: number;
     /** Wraps the measured run (the CPU meters of scenario 1). */
-    measure: <T extends { ok: number }>(work: () => Promise<T>) => Promise<T & { cpuMicrosPerRequest: CpuPerRequest }>;
+    measure: <T extends { ok: number }>(
+      work: () => Promise<T>,
+    ) => Promise<T & { cpuMicrosPerRequest: CpuPerRequest }>;
   },
 ) {
   const connection = await connect(database);
@@ -45,7 +47,11 @@ export async function customerLimit(
             headers: { 'content-type': 'application/json' },
             setupRequest: (request) => ({
               ...request,
-              body: JSON.stringify({ product_id: productId, quantity: 1, customer_id: `cus_${next++ % CUSTOMERS}` }),
+              body: JSON.stringify({
+                product_id: productId,
+                quantity: 1,
+                customer_id: `cus_${next++ % CUSTOMERS}`,
+              }),
             }),
           },
         ],
@@ -63,9 +69,9 @@ export async function customerLimit(
       };
     };
     const storedHolds = async () => {
-      const [[row]] = (await connection.query('SELECT COUNT(*) AS n FROM holds WHERE product_id = ?', [productId])) as unknown as [
-        Array<{ n: number | string }>,
-      ];
+      const [[row]] = (await connection.query('SELECT COUNT(*) AS n FROM holds WHERE product_id = ?', [
+        productId,
+      ])) as unknown as [Array<{ n: number | string }>];
       return Number(row.n);
     };
     await run(options.warmupSeconds);
@@ -80,15 +86,27 @@ export async function customerLimit(
        FROM products p WHERE p.id = ?`,
       [productId, productId, productId],
     )) as unknown as [Array<{ taken: number | string; held: number | string; most: number | string }>];
-    const books = { unitsTaken: Number(stock.taken), unitsInStoredHolds: Number(stock.held), mostUnitsOneCustomer: Number(stock.most) };
+    const books = {
+      unitsTaken: Number(stock.taken),
+      unitsInStoredHolds: Number(stock.held),
+      mostUnitsOneCustomer: Number(stock.most),
+    };
     const failures: string[] = [];
     if (books.unitsTaken !== books.unitsInStoredHolds) {
-      failures.push(`customer limit: ${books.unitsTaken} units taken but ${books.unitsInStoredHolds} in holds`);
+      failures.push(
+        `customer limit: ${books.unitsTaken} units taken but ${books.unitsInStoredHolds} in holds`,
+      );
     }
     if (books.mostUnitsOneCustomer > MAX_PER_CUSTOMER) {
-      failures.push(`customer limit: a customer holds ${books.mostUnitsOneCustomer} units, over the limit of ${MAX_PER_CUSTOMER}`);
+      failures.push(
+        `customer limit: a customer holds ${books.mostUnitsOneCustomer} units, over the limit of ${MAX_PER_CUSTOMER}`,
+      );
     }
-    if (load.errors > 0 || load.non2xx !== load.refusals) failures.push(`customer limit: ${load.errors} errors, ${load.non2xx - load.refusals} non-2xx other than 4xx`);
+    if (load.errors > 0 || load.non2xx !== load.refusals) {
+      failures.push(
+        `customer limit: ${load.errors} errors, ${load.non2xx - load.refusals} non-2xx other than 4xx`,
+      );
+    }
     return { ...load, customers: CUSTOMERS, maxPerCustomer: MAX_PER_CUSTOMER, accounting: books, failures };
   } finally {
     await connection.end();

@@ -45,20 +45,32 @@ export async function embeddedMode(profile: EmbeddedProfile, port: number, env: 
     let sale: Awaited<ReturnType<typeof sellOut>>;
     let reads: Awaited<ReturnType<typeof measureCpu<LoadResult>>>;
     try {
-      const holdRequest = { url: `${app.url}/api/holds`, method: 'POST' as const, body: { product_id: hotId, quantity: 1 } };
-      await load({ ...holdRequest, connections: profile.connections, durationSeconds: profile.warmupSeconds });
+      const holdRequest = {
+        url: `${app.url}/api/holds`,
+        method: 'POST' as const,
+        body: { product_id: hotId, quantity: 1 },
+      };
+      await load({
+        ...holdRequest,
+        connections: profile.connections,
+        durationSeconds: profile.warmupSeconds,
+      });
       const stored = () => storedHolds(app.url);
       await settle(stored);
       holdsBefore = await storedHolds(app.url);
       const meters = { api: procMeter(app.pid) };
-      hot = await measureCpu(meters, () => load({ ...holdRequest, connections: profile.connections, durationSeconds: profile.hotSeconds }));
+      hot = await measureCpu(meters, () =>
+        load({ ...holdRequest, connections: profile.connections, durationSeconds: profile.hotSeconds }),
+      );
       await settle(stored);
 
       sale = await sellOut(app.url, saleId, profile.buyers);
 
       const readUrl = `${app.url}/api/products/${readId}`;
       await load({ url: readUrl, connections: profile.connections, durationSeconds: profile.warmupSeconds });
-      reads = await measureCpu(meters, () => load({ url: readUrl, connections: profile.connections, durationSeconds: profile.readSeconds }));
+      reads = await measureCpu(meters, () =>
+        load({ url: readUrl, connections: profile.connections, durationSeconds: profile.readSeconds }),
+      );
     } finally {
       await app.stop();
     }

@@ -8,16 +8,27 @@ import { load } from '../lib/http-load';
  * POST through a global ValidationPipe and a GET. Its CPU per request is the framework's
  * floor that the report divides ours by.
  */
-export async function frameworkFloor(profile: { warmupSeconds: number; hotSeconds: number; readSeconds: number; connections: number }, port: number) {
-  const floor = await startProcess(['-r', 'ts-node/register/transpile-only', join(__dirname, '..', 'floor', 'main.ts')], {
-    PORT: String(port),
-    TS_NODE_TRANSPILE_ONLY: 'true',
-  });
+export async function frameworkFloor(
+  profile: { warmupSeconds: number; hotSeconds: number; readSeconds: number; connections: number },
+  port: number,
+) {
+  const floor = await startProcess(
+    ['-r', 'ts-node/register/transpile-only', join(__dirname, '..', 'floor', 'main.ts')],
+    {
+      PORT: String(port),
+      TS_NODE_TRANSPILE_ONLY: 'true',
+    },
+  );
   try {
     const base = `http://127.0.0.1:${port}/api`;
     await waitUntilReady(`${base}/products/1`);
     const meters = { api: procMeter(floor.pid) };
-    const post = { url: `${base}/holds`, method: 'POST' as const, body: { product_id: 1, quantity: 1 }, connections: profile.connections };
+    const post = {
+      url: `${base}/holds`,
+      method: 'POST' as const,
+      body: { product_id: 1, quantity: 1 },
+      connections: profile.connections,
+    };
     await load({ ...post, durationSeconds: profile.warmupSeconds });
     const hold = await measureCpu(meters, () => load({ ...post, durationSeconds: profile.hotSeconds }));
     const get = { url: `${base}/products/1`, connections: profile.connections };

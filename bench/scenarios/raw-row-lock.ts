@@ -28,7 +28,9 @@ export async function rawRowLockLimit(database: string, durationSeconds: number,
         const [rows] = await connection.query('SELECT available FROM raw_products WHERE id = 1 FOR UPDATE');
         if ((rows as { available: number }[])[0].available < 1) throw new Error('raw stock exhausted');
         await connection.query('UPDATE raw_products SET available = available - 1 WHERE id = 1');
-        await connection.query('INSERT INTO raw_holds (product_id, quantity, created_at) VALUES (1, 1, NOW(3))');
+        await connection.query(
+          'INSERT INTO raw_holds (product_id, quantity, created_at) VALUES (1, 1, NOW(3))',
+        );
         await connection.query('COMMIT');
         committed++;
       }

@@ -1,4 +1,15 @@
-import { Body, Controller, Get, HttpCode, HttpStatus, Param, Patch, Post, Query, UseGuards } from '@nestjs/common';
+import {
+  Body,
+  Controller,
+  Get,
+  HttpCode,
+  HttpStatus,
+  Param,
+  Patch,
+  Post,
+  Query,
+  UseGuards,
+} from '@nestjs/common';
 import { ApiBearerAuth, ApiBody, ApiOperation, ApiParam, ApiTags } from '@nestjs/swagger';
 import { ApiErrors, ApiSuccess, BODY_ERRORS, IDEMPOTENCY_ERRORS } from '../common/http/api-responses';
 import { page, success } from '../common/http/envelope';
@@ -39,7 +50,10 @@ export class AdminProductsController {
 
   @Post()
   @HttpCode(HttpStatus.CREATED)
-  @ApiOperation({ summary: 'Create a product (all its units available), optionally with a sale window and a per-customer limit' })
+  @ApiOperation({
+    summary:
+      'Create a product (all its units available), optionally with a sale window and a per-customer limit',
+  })
   @ApiBody({
     type: CreateProductDto,
     examples: {
@@ -67,18 +81,24 @@ export class AdminProductsController {
     type: AdminProductResponseDto,
     list: true,
     description: 'A page of admin views',
-    examples: { page: { status: 'success', data: [ADMIN_PRODUCT_EXAMPLE], meta: { page: 1, per_page: 50, total: 1 } } },
+    examples: {
+      page: { status: 'success', data: [ADMIN_PRODUCT_EXAMPLE], meta: { page: 1, per_page: 50, total: 1 } },
+    },
   })
   @ApiErrors({ 422: ['VALIDATION_FAILED'], 503: ['SERVICE_UNAVAILABLE'] }, AUTH_ERRORS)
   async list(@Query() query: PaginationQueryDto) {
     const [views, total] = await this.admin.findPage(toPageRequest(query));
-    return page(views.map((view) => AdminProductResponseDto.from(view)), { page: query.page, per_page: query.per_page, total });
+    return page(
+      views.map((view) => AdminProductResponseDto.from(view)),
+      { page: query.page, per_page: query.per_page, total },
+    );
   }
 
   @Get(':id')
   @ApiOperation({
     summary: 'One product with its stock breakdown',
-    description: 'stock: available + held + ordered_pending + sold = total, read in one statement (one snapshot).',
+    description:
+      'stock: available + held + ordered_pending + sold = total, read in one statement (one snapshot).',
   })
   @ApiParam(ID_PARAM)
   @ApiSuccess(one('The admin view'))
@@ -90,13 +110,16 @@ export class AdminProductsController {
   @Patch(':id')
   @ApiOperation({
     summary: 'Change name, price, sale window or per-customer limit',
-    description: 'null clears a window bound or the limit. A new price applies to orders created afterwards. Stock changes go through POST .../stock.',
+    description:
+      'null clears a window bound or the limit. A new price applies to orders created afterwards. Stock changes go through POST .../stock.',
   })
   @ApiParam(ID_PARAM)
   @ApiBody({
     type: UpdateProductDto,
     examples: {
-      'move the window': { value: { sale_starts_at: '2026-12-01T09:30:00Z', sale_ends_at: '2026-12-01T11:00:00Z' } },
+      'move the window': {
+        value: { sale_starts_at: '2026-12-01T09:30:00Z', sale_ends_at: '2026-12-01T11:00:00Z' },
+      },
       'lower the price': { value: { price: '99.90' } },
       'lift the limit': { value: { max_per_customer: null } },
     },
@@ -120,10 +143,18 @@ export class AdminProductsController {
   @ApiParam(ID_PARAM)
   @ApiBody({
     type: AdjustStockDto,
-    examples: { restock: { value: { delta: 250, reason: 'second shipment' } }, removal: { value: { delta: -20, reason: 'damaged' } } },
+    examples: {
+      restock: { value: { delta: 250, reason: 'second shipment' } },
+      removal: { value: { delta: -20, reason: 'damaged' } },
+    },
   })
   @ApiSuccess(one('The admin view after the change'))
-  @ApiErrors(BODY_ERRORS, { 400: ['INVALID_ID'], 404: ['PRODUCT_NOT_FOUND'], 409: ['INSUFFICIENT_STOCK'] }, IDEMPOTENCY_ERRORS, AUTH_ERRORS)
+  @ApiErrors(
+    BODY_ERRORS,
+    { 400: ['INVALID_ID'], 404: ['PRODUCT_NOT_FOUND'], 409: ['INSUFFICIENT_STOCK'] },
+    IDEMPOTENCY_ERRORS,
+    AUTH_ERRORS,
+  )
   async adjustStock(
     @Param('id', ParseIdPipe) id: number,
     @Body() body: AdjustStockDto,

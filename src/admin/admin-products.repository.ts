@@ -24,8 +24,14 @@ export class AdminProductsRepository {
     return view ?? null;
   }
 
-  async findPage(manager: EntityManager, { page, perPage }: PageRequest): Promise<[AdminProductView[], number]> {
-    const query = this.query(manager).orderBy('product.id', 'ASC').offset((page - 1) * perPage).limit(perPage);
+  async findPage(
+    manager: EntityManager,
+    { page, perPage }: PageRequest,
+  ): Promise<[AdminProductView[], number]> {
+    const query = this.query(manager)
+      .orderBy('product.id', 'ASC')
+      .offset((page - 1) * perPage)
+      .limit(perPage);
     const [views, total] = await Promise.all([this.views(query), manager.getRepository(Product).count()]);
     return [views, total];
   }
@@ -49,11 +55,21 @@ export class AdminProductsRepository {
   }
 
   private async views(query: SelectQueryBuilder<Product>): Promise<AdminProductView[]> {
-    const { entities, raw } = await query.getRawAndEntities<{ product_id: number | string; held: number | string; ordered_pending: number | string; sold: number | string }>();
+    const { entities, raw } = await query.getRawAndEntities<{
+      product_id: number | string;
+      held: number | string;
+      ordered_pending: number | string;
+      sold: number | string;
+    }>();
     const byId = new Map(raw.map((row) => [Number(row.product_id), row]));
     return entities.map((product) => {
       const row = byId.get(product.id)!;
-      return { product, held: Number(row.held), orderedPending: Number(row.ordered_pending), sold: Number(row.sold) };
+      return {
+        product,
+        held: Number(row.held),
+        orderedPending: Number(row.ordered_pending),
+        sold: Number(row.sold),
+      };
     });
   }
 }

@@ -94,7 +94,12 @@ export class AdminProductsService {
       return this.viewOf(manager, id);
     });
     await this.productCache.invalidate(id);
-    this.logger.log({ event: 'product.updated', product_id: id, fields: changed, ...settingsOf(view.product) });
+    this.logger.log({
+      event: 'product.updated',
+      product_id: id,
+      fields: changed,
+      ...settingsOf(view.product),
+    });
     return view;
   }
 
@@ -102,7 +107,11 @@ export class AdminProductsService {
    * Restock (delta > 0) or removal (delta < 0, available units only). With an Idempotency-Key
    * the answer is stored in the same transaction, so a retried restock adds its units once.
    */
-  async adjustStock(id: number, body: AdjustStockDto, idempotency?: IdempotentRequest): Promise<AdminProductView> {
+  async adjustStock(
+    id: number,
+    body: AdjustStockDto,
+    idempotency?: IdempotentRequest,
+  ): Promise<AdminProductView> {
     const work = (manager: EntityManager) => this.adjustLocked(manager, id, body);
     const view = idempotency
       ? await this.idempotency.execute(idempotency, work, (result) => ({
@@ -122,9 +131,15 @@ export class AdminProductsService {
     return view;
   }
 
-  private async adjustLocked(manager: EntityManager, id: number, { delta, reason }: AdjustStockDto): Promise<AdminProductView> {
+  private async adjustLocked(
+    manager: EntityManager,
+    id: number,
+    { delta, reason }: AdjustStockDto,
+  ): Promise<AdminProductView> {
     const product = await this.lock(manager, id);
-    if (delta < 0 && product.availableStock < -delta) throw new InsufficientStockError(-delta, product.availableStock);
+    if (delta < 0 && product.availableStock < -delta) {
+      throw new InsufficientStockError(-delta, product.availableStock);
+    }
     if (product.totalStock + delta > MAX_TOTAL_STOCK) {
       throw new ValidationFailedError({
         delta: [`total_stock would be ${product.totalStock + delta}; at most ${MAX_TOTAL_STOCK}`],

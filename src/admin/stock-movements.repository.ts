@@ -8,6 +8,12 @@ export type NewStockMovement = Omit<StockMovement, 'id'>;
 export class StockMovementsRepository {
   /** In the transaction that moved the stock, so the log and the stock never disagree. */
   async record(manager: EntityManager, movement: NewStockMovement): Promise<void> {
-    await manager.createQueryBuilder().insert().into(StockMovement).values(movement).updateEntity(false).execute();
+    await manager
+      .createQueryBuilder()
+      .insert()
+      .into(StockMovement)
+      .values(movement)
+      .updateEntity(false)
+      .execute();
   }
 }

@@ -41,7 +41,10 @@ export function configureHttpApp(app: NestFastifyApplication): NestFastifyApplic
   app.useGlobalPipes(new ApiValidationPipe());
   app.useGlobalFilters(new AllExceptionsFilter());
   // SIGTERM/SIGINT: stop listening, finish the requests in hand, then close the rest.
-  enableGracefulShutdown(app, app.get(ConfigService<AllConfig, true>).getOrThrow('app.shutdownTimeoutSeconds', { infer: true }));
+  enableGracefulShutdown(
+    app,
+    app.get(ConfigService<AllConfig, true>).getOrThrow('app.shutdownTimeoutSeconds', { infer: true }),
+  );
   // The API speaks JSON only: without Fastify's default text/plain parser, any other media
   // type is a clear 415 instead of a string body failing validation.
   app.getHttpAdapter().getInstance().removeContentTypeParser('text/plain');

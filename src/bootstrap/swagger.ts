@@ -10,7 +10,7 @@ const DESCRIPTION = [
   '',
   'Success: `{"status":"success","data":...}` (lists add `meta`). Errors: `{"status":"error","code","message","errors"?}`; each',
   'operation lists the `code` values of each status. Any unknown route answers 404 `ROUTE_NOT_FOUND`.',
-  'Every response carries `X-Request-Id` (the client\'s, when it sent an acceptable one).',
+  "Every response carries `X-Request-Id` (the client's, when it sent an acceptable one).",
   '',
   'Flow: `POST /api/holds {"product_id":1,"quantity":5}` -> `POST /api/orders {"hold_id":1}` ->',
   '`POST /api/payments/webhook {"event_id":"evt_abc123","order_id":1,"status":"paid"}` -> `GET /api/orders/1` is `completed`.',
@@ -26,15 +26,23 @@ export function setupSwagger(app: NestFastifyApplication): OpenAPIObject {
     .addTag('holds')
     .addTag('orders')
     .addTag('payments')
-    .addTag('admin', 'Operators: products, stock, sale windows and limits (Authorization: Bearer ADMIN_API_TOKEN)')
+    .addTag(
+      'admin',
+      'Operators: products, stock, sale windows and limits (Authorization: Bearer ADMIN_API_TOKEN)',
+    )
     .addTag('operations', 'Health and metrics, outside the /api prefix')
     .addBearerAuth(
-      { type: 'http', scheme: 'bearer', description: 'One of the tokens in ADMIN_API_TOKEN (comma-separated, each >= 32 characters)' },
+      {
+        type: 'http',
+        scheme: 'bearer',
+        description: 'One of the tokens in ADMIN_API_TOKEN (comma-separated, each >= 32 characters)',
+      },
       ADMIN_BEARER,
     )
     .build();
   const document = SwaggerModule.createDocument(app, config, {
-    operationIdFactory: (controllerKey, methodKey) => `${controllerKey.replace(/Controller$/, '')}_${methodKey}`,
+    operationIdFactory: (controllerKey, methodKey) =>
+      `${controllerKey.replace(/Controller$/, '')}_${methodKey}`,
   });
   SwaggerModule.setup(DOCS_PATH, app, document, { jsonDocumentUrl: DOCS_JSON_PATH, raw: ['json'] });
   return document;

@@ -109,7 +109,10 @@ describe(KeyedBatcher.name, () => {
 
   it('should count work run beside the batches against the same per-key bound', async () => {
     const gate = deferred<void>();
-    const sut = new KeyedBatcher((_key: string, requests: number[]) => Promise.resolve(requests), { maxBatchSize: 10, maxQueued: 1 });
+    const sut = new KeyedBatcher((_key: string, requests: number[]) => Promise.resolve(requests), {
+      maxBatchSize: 10,
+      maxQueued: 1,
+    });
 
     const beside = sut.runBeside('a', () => gate.promise.then(() => 'keyed'));
 

@@ -71,7 +71,9 @@ export class KeyedBatcher<Key, Request, Result> {
   private admit(key: Key): boolean {
     const admitted = this.admitted.get(key) ?? 0;
     if (admitted >= this.options.maxQueued) return false;
-    if (this.options.maxQueuedTotal !== undefined && this.admittedTotal >= this.options.maxQueuedTotal) return false;
+    if (this.options.maxQueuedTotal !== undefined && this.admittedTotal >= this.options.maxQueuedTotal) {
+      return false;
+    }
     this.admitted.set(key, admitted + 1);
     this.admittedTotal++;
     return true;

@@ -26,14 +26,21 @@ describe(validateEnv.name, () => {
   it('should sweep every 30 s by default once Redis (and its delayed jobs) is configured, unless told otherwise', () => {
     expect(validateEnv({ DB_TYPE: 'mysql', REDIS_HOST: '127.0.0.1' }).HOLD_SWEEP_INTERVAL_SECONDS).toBe(30);
     expect(validateEnv({ REDIS_HOST: '' }).HOLD_SWEEP_INTERVAL_SECONDS).toBe(1);
-    expect(validateEnv({ REDIS_HOST: '127.0.0.1', HOLD_SWEEP_INTERVAL_SECONDS: '5' }).HOLD_SWEEP_INTERVAL_SECONDS).toBe(5);
+    expect(
+      validateEnv({ REDIS_HOST: '127.0.0.1', HOLD_SWEEP_INTERVAL_SECONDS: '5' }).HOLD_SWEEP_INTERVAL_SECONDS,
+    ).toBe(5);
     expect(validateEnv({ HOLD_SWEEP_INTERVAL_SECONDS: '7' }).HOLD_SWEEP_INTERVAL_SECONDS).toBe(7);
   });
 
   it('should take a Redis Cluster as REDIS_CLUSTER_NODES instead of REDIS_HOST, never both', () => {
-    const env = validateEnv({ DB_TYPE: 'mariadb', REDIS_CLUSTER_NODES: '127.0.0.1:7001, redis-2.internal:7002,[::1]:7003' });
+    const env = validateEnv({
+      DB_TYPE: 'mariadb',
+      REDIS_CLUSTER_NODES: '127.0.0.1:7001, redis-2.internal:7002,[::1]:7003',
+    });
     expect(env.HOLD_SWEEP_INTERVAL_SECONDS).toBe(30);
-    expect(() => validateEnv({ REDIS_CLUSTER_NODES: '127.0.0.1' })).toThrow(/REDIS_CLUSTER_NODES must be comma-separated host:port/);
+    expect(() => validateEnv({ REDIS_CLUSTER_NODES: '127.0.0.1' })).toThrow(
+      /REDIS_CLUSTER_NODES must be comma-separated host:port/,
+    );
     expect(() => validateEnv({ REDIS_HOST: 'redis', REDIS_CLUSTER_NODES: 'redis:7001' })).toThrow(/not both/);
     expect(validateEnv({ REDIS_CLUSTER_NODES: '' }).REDIS_CLUSTER_NODES).toBeUndefined();
   });
@@ -46,23 +53,38 @@ describe(validateEnv.name, () => {
   });
 
   it('should refuse an API-only process on SQLite, where no worker process could release holds', () => {
-    expect(() => validateEnv({ WORKER_ENABLED: 'false' })).toThrow(/WORKER_ENABLED=false[\s\S]*DB_TYPE=sqlite/);
-    expect(validateEnv({ DB_TYPE: 'mariadb', REDIS_HOST: '127.0.0.1', WORKER_ENABLED: 'false' }).WORKER_ENABLED).toBe(false);
+    expect(() => validateEnv({ WORKER_ENABLED: 'false' })).toThrow(
+      /WORKER_ENABLED=false[\s\S]*DB_TYPE=sqlite/,
+    );
+    expect(
+      validateEnv({ DB_TYPE: 'mariadb', REDIS_HOST: '127.0.0.1', WORKER_ENABLED: 'false' }).WORKER_ENABLED,
+    ).toBe(false);
   });
 
   it('should refuse an API-only process on MySQL/MariaDB without Redis, whose per-process caches would serve stale stock', () => {
     for (const DB_TYPE of ['mysql', 'mariadb']) {
-      expect(() => validateEnv({ DB_TYPE, WORKER_ENABLED: 'false' })).toThrow(/WORKER_ENABLED=false[\s\S]*needs REDIS_HOST/);
-      expect(() => validateEnv({ DB_TYPE, REDIS_HOST: '', WORKER_ENABLED: 'false' })).toThrow(/needs REDIS_HOST/);
+      expect(() => validateEnv({ DB_TYPE, WORKER_ENABLED: 'false' })).toThrow(
+        /WORKER_ENABLED=false[\s\S]*needs REDIS_HOST/,
+      );
+      expect(() => validateEnv({ DB_TYPE, REDIS_HOST: '', WORKER_ENABLED: 'false' })).toThrow(
+        /needs REDIS_HOST/,
+      );
     }
     // One process (it runs its own worker) may keep its cache in memory.
     expect(validateEnv({ DB_TYPE: 'mysql' }).REDIS_HOST).toBeUndefined();
   });
 
   it('should refuse unsigned webhooks in production unless ALLOW_UNSIGNED_WEBHOOKS=true says so', () => {
-    expect(() => validateEnv({ NODE_ENV: 'production' })).toThrow(/PAYMENT_WEBHOOK_SECRET must be set[\s\S]*ALLOW_UNSIGNED_WEBHOOKS/);
-    expect(validateEnv({ NODE_ENV: 'production', ALLOW_UNSIGNED_WEBHOOKS: 'true' }).ALLOW_UNSIGNED_WEBHOOKS).toBe(true);
-    expect(validateEnv({ NODE_ENV: 'production', PAYMENT_WEBHOOK_SECRET: 'whsec_long_enough' }).ALLOW_UNSIGNED_WEBHOOKS).toBe(false);
+    expect(() => validateEnv({ NODE_ENV: 'production' })).toThrow(
+      /PAYMENT_WEBHOOK_SECRET must be set[\s\S]*ALLOW_UNSIGNED_WEBHOOKS/,
+    );
+    expect(
+      validateEnv({ NODE_ENV: 'production', ALLOW_UNSIGNED_WEBHOOKS: 'true' }).ALLOW_UNSIGNED_WEBHOOKS,
+    ).toBe(true);
+    expect(
+      validateEnv({ NODE_ENV: 'production', PAYMENT_WEBHOOK_SECRET: 'whsec_long_enough' })
+        .ALLOW_UNSIGNED_WEBHOOKS,
+    ).toBe(false);
   });
 
   it('should convert numbers and booleans from strings', () => {
@@ -73,7 +95,14 @@ describe(validateEnv.name, () => {
   });
 
   it('should read WORKER_ENABLED=false as "API only" and refuse a sweep interval below 1 s', () => {
-    expect(validateEnv({ DB_TYPE: 'mariadb', REDIS_HOST: 'redis', WORKER_ENABLED: 'false', HOLD_SWEEP_INTERVAL_SECONDS: '2' })).toMatchObject({
+    expect(
+      validateEnv({
+        DB_TYPE: 'mariadb',
+        REDIS_HOST: 'redis',
+        WORKER_ENABLED: 'false',
+        HOLD_SWEEP_INTERVAL_SECONDS: '2',
+      }),
+    ).toMatchObject({
       WORKER_ENABLED: false,
       HOLD_SWEEP_INTERVAL_SECONDS: 2,
     });
@@ -93,7 +122,9 @@ describe(validateEnv.name, () => {
 
   it('should refuse to run in production without a webhook secret', () => {
     expect(() => validateEnv({ NODE_ENV: 'production' })).toThrow(/PAYMENT_WEBHOOK_SECRET must be set/);
-    expect(() => validateEnv({ NODE_ENV: 'production', PAYMENT_WEBHOOK_SECRET: 'whsec_long_enough' })).not.toThrow();
+    expect(() =>
+      validateEnv({ NODE_ENV: 'production', PAYMENT_WEBHOOK_SECRET: 'whsec_long_enough' }),
+    ).not.toThrow();
   });
 
   it('should default RATE_LIMIT_PER_MINUTE to 600 (0 turns it off) and refuse a malformed TRUST_PROXY', () => {
@@ -110,13 +141,22 @@ describe(validateEnv.name, () => {
     const token = (fill: string) => fill.repeat(32);
 
     it('should accept one token or several comma-separated ones of at least 32 characters', () => {
-      expect(adminTokensOf(validateEnv({ ADMIN_API_TOKEN: token('a') }).ADMIN_API_TOKEN)).toEqual([token('a')]);
-      expect(adminTokensOf(validateEnv({ ADMIN_API_TOKEN: `${token('a')}, ${token('b')}` }).ADMIN_API_TOKEN)).toEqual([token('a'), token('b')]);
+      expect(adminTokensOf(validateEnv({ ADMIN_API_TOKEN: token('a') }).ADMIN_API_TOKEN)).toEqual([
+        token('a'),
+      ]);
+      expect(
+        adminTokensOf(validateEnv({ ADMIN_API_TOKEN: `${token('a')}, ${token('b')}` }).ADMIN_API_TOKEN),
+      ).toEqual([token('a'), token('b')]);
       expect(adminTokensOf(validateEnv({ ADMIN_API_TOKEN: '' }).ADMIN_API_TOKEN)).toEqual([]);
     });
 
     it('should refuse a short, empty or spaced token without quoting any token', () => {
-      for (const raw of ['short-secret-token', `${token('a')},`, `${token('a')},short-one`, `${'x'.repeat(20)} ${'y'.repeat(20)}`]) {
+      for (const raw of [
+        'short-secret-token',
+        `${token('a')},`,
+        `${token('a')},short-one`,
+        `${'x'.repeat(20)} ${'y'.repeat(20)}`,
+      ]) {
         let message = '';
         try {
           validateEnv({ ADMIN_API_TOKEN: raw });
@@ -129,7 +169,9 @@ describe(validateEnv.name, () => {
     });
 
     it('should start in production with the webhook secret and no admin token (the admin API is optional)', () => {
-      expect(() => validateEnv({ NODE_ENV: 'production', PAYMENT_WEBHOOK_SECRET: 'whsec_production_secret' })).not.toThrow();
+      expect(() =>
+        validateEnv({ NODE_ENV: 'production', PAYMENT_WEBHOOK_SECRET: 'whsec_production_secret' }),
+      ).not.toThrow();
     });
   });
 

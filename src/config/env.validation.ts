@@ -1,13 +1,25 @@
 import 'reflect-metadata';
 import { plainToInstance, Transform } from 'class-transformer';
-import { IsBoolean, IsIn, IsInt, IsOptional, IsString, Matches, Max, Min, MinLength, validateSync } from 'class-validator';
+import {
+  IsBoolean,
+  IsIn,
+  IsInt,
+  IsOptional,
+  IsString,
+  Matches,
+  Max,
+  Min,
+  MinLength,
+  validateSync,
+} from 'class-validator';
 import { TRUST_PROXY_PATTERN } from '../security/trust-proxy';
 
 export const DB_TYPES = ['mysql', 'mariadb', 'sqlite'] as const;
 export type DbType = (typeof DB_TYPES)[number];
 
 /** `host:port` pairs separated by commas (hosts: names, IPv4, or [IPv6]). */
-export const REDIS_CLUSTER_NODES_PATTERN = /^\s*(\[[0-9a-fA-F:]+\]|[A-Za-z0-9.-]+):\d{1,5}\s*(,\s*(\[[0-9a-fA-F:]+\]|[A-Za-z0-9.-]+):\d{1,5}\s*)*$/;
+export const REDIS_CLUSTER_NODES_PATTERN =
+  /^\s*(\[[0-9a-fA-F:]+\]|[A-Za-z0-9.-]+):\d{1,5}\s*(,\s*(\[[0-9a-fA-F:]+\]|[A-Za-z0-9.-]+):\d{1,5}\s*)*$/;
 
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
@@ -36,7 +48,9 @@ export class EnvironmentVariables {
   @IsIn(['development', 'production', 'test'])
   NODE_ENV: 'development' | 'production' | 'test' = 'development';
 
-  @IsInt() @Min(0) @Max(65535)
+  @IsInt()
+  @Min(0)
+  @Max(65535)
   PORT: number = 3000;
 
   /** sqlite (embedded, one process, no other service) unless a MySQL/MariaDB server is named. */
@@ -46,7 +60,9 @@ export class EnvironmentVariables {
   @IsString()
   DB_HOST: string = '127.0.0.1';
 
-  @IsInt() @Min(1) @Max(65535)
+  @IsInt()
+  @Min(1)
+  @Max(65535)
   DB_PORT: number = 3306;
 
   @IsString()
@@ -55,50 +71,71 @@ export class EnvironmentVariables {
   @IsString()
   DB_PASSWORD: string = '';
 
-  @IsString() @MinLength(1)
+  @IsString()
+  @MinLength(1)
   DB_DATABASE: string = 'flash_sale';
 
   /** Connections per process. Hot-product holds are bounded by one row lock, not by this. */
-  @IsInt() @Min(1) @Max(500)
+  @IsInt()
+  @Min(1)
+  @Max(500)
   DB_POOL_SIZE: number = 32;
 
   /**
    * A MariaDB Galera cluster: causal reads and a cluster-wide migration lock. Unset: detected
    * at start from `@@wsrep_on`; true/false overrides the detection. Never needed on plain MySQL/MariaDB.
    */
-  @Transform(toBoolean) @IsOptional() @IsBoolean()
+  @Transform(toBoolean)
+  @IsOptional()
+  @IsBoolean()
   DB_GALERA?: boolean;
 
-  @IsString() @MinLength(1)
+  @IsString()
+  @MinLength(1)
   SQLITE_PATH: string = 'data/flash-sale.sqlite';
 
   /** Unset or empty: no Redis at all (product cache in memory, expiry by the sweeper alone). */
-  @Transform(emptyToUndefined) @IsOptional() @IsString()
+  @Transform(emptyToUndefined)
+  @IsOptional()
+  @IsString()
   REDIS_HOST?: string;
 
   /**
    * A Redis Cluster instead of REDIS_HOST: `host:port,host:port,...` (some or all masters; the
    * client discovers the rest). Queues, cache and rate limits then live on the cluster.
    */
-  @Transform(emptyToUndefined) @IsOptional() @IsString()
-  @Matches(REDIS_CLUSTER_NODES_PATTERN, { message: 'REDIS_CLUSTER_NODES must be comma-separated host:port pairs' })
+  @Transform(emptyToUndefined)
+  @IsOptional()
+  @IsString()
+  @Matches(REDIS_CLUSTER_NODES_PATTERN, {
+    message: 'REDIS_CLUSTER_NODES must be comma-separated host:port pairs',
+  })
   REDIS_CLUSTER_NODES?: string;
 
-  @IsInt() @Min(1) @Max(65535)
+  @IsInt()
+  @Min(1)
+  @Max(65535)
   REDIS_PORT: number = 6379;
 
-  @Transform(emptyToUndefined) @IsOptional() @IsString()
+  @Transform(emptyToUndefined)
+  @IsOptional()
+  @IsString()
   REDIS_PASSWORD?: string;
 
   /** Namespace for every Redis key (queues, cache), so several deployments can share a Redis. */
-  @IsString() @MinLength(1)
+  @IsString()
+  @MinLength(1)
   REDIS_PREFIX: string = 'flash_sale';
 
   /** How long GET /api/products/:id answers stay in the cache; 0 turns the cache off. */
-  @IsInt() @Min(0) @Max(3_600)
+  @IsInt()
+  @Min(0)
+  @Max(3_600)
   PRODUCT_CACHE_TTL_SECONDS: number = 60;
 
-  @IsInt() @Min(1) @Max(86_400)
+  @IsInt()
+  @Min(1)
+  @Max(86_400)
   HOLD_TTL_SECONDS: number = 120;
 
   /**
@@ -106,40 +143,58 @@ export class EnvironmentVariables {
    * downtime). Unset: 30 s with Redis, where it is the safety net behind the delayed jobs, and
    * 1 s without Redis, where it is the only expiry path (see defaultSweepIntervalSeconds).
    */
-  @IsOptional() @IsInt() @Min(1) @Max(3_600)
+  @IsOptional()
+  @IsInt()
+  @Min(1)
+  @Max(3_600)
   HOLD_SWEEP_INTERVAL_SECONDS!: number;
 
   /** Run the expiry worker and sweeper in this API process; false = API only (it still enqueues). */
-  @Transform(toBoolean) @IsBoolean()
+  @Transform(toBoolean)
+  @IsBoolean()
   WORKER_ENABLED: boolean = true;
 
-  @IsInt() @Min(1) @Max(1_000_000)
+  @IsInt()
+  @Min(1)
+  @Max(1_000_000)
   MAX_HOLD_QUANTITY: number = 100;
 
   /** After SIGTERM/SIGINT, the process exits 0 within this many seconds whatever still hangs. */
-  @IsInt() @Min(1) @Max(3_600)
+  @IsInt()
+  @Min(1)
+  @Max(3_600)
   SHUTDOWN_TIMEOUT_SECONDS: number = 15;
 
   /**
    * Most hold requests for one product served by one transaction (group commit); 1 turns
    * batching off. Requests only wait for the batch in flight, never for a timer.
    */
-  @IsInt() @Min(1) @Max(10_000)
+  @IsInt()
+  @Min(1)
+  @Max(10_000)
   HOLD_BATCH_MAX_SIZE: number = 100;
 
   /** Most hold requests allowed to wait per product and process; more are shed with 503. */
-  @IsInt() @Min(1) @Max(1_000_000)
+  @IsInt()
+  @Min(1)
+  @Max(1_000_000)
   HOLD_BATCH_MAX_QUEUED: number = 10_000;
 
   /** Most hold requests allowed to wait across all products per process; more are shed with 503. */
-  @IsInt() @Min(1) @Max(1_000_000)
+  @IsInt()
+  @Min(1)
+  @Max(1_000_000)
   HOLD_BATCH_MAX_QUEUED_TOTAL: number = 20_000;
 
-  @Transform(emptyToUndefined) @IsOptional() @IsString() @MinLength(8)
+  @Transform(emptyToUndefined)
+  @IsOptional()
+  @IsString()
+  @MinLength(8)
   PAYMENT_WEBHOOK_SECRET?: string;
 
   /** With NODE_ENV=production, accept unsigned webhooks without a secret (logged as a warning at start). */
-  @Transform(toBoolean) @IsBoolean()
+  @Transform(toBoolean)
+  @IsBoolean()
   ALLOW_UNSIGNED_WEBHOOKS: boolean = false;
 
   /**
@@ -147,42 +202,60 @@ export class EnvironmentVariables {
    * downtime (each at least 32 characters; see adminTokensOf). Unset or empty: the admin API
    * answers 403 ADMIN_DISABLED.
    */
-  @Transform(emptyToUndefined) @IsOptional() @IsString()
+  @Transform(emptyToUndefined)
+  @IsOptional()
+  @IsString()
   ADMIN_API_TOKEN?: string;
 
   /** Signed webhooks older than this are refused (Stripe's default tolerance). */
-  @IsInt() @Min(1) @Max(86_400)
+  @IsInt()
+  @Min(1)
+  @Max(86_400)
   PAYMENT_WEBHOOK_TOLERANCE_SECONDS: number = 300;
 
   /** ISO 4217 code of the orders' amounts; a Stripe success event in another currency does not complete an order. */
-  @IsString() @Matches(/^[A-Za-z]{3}$/, { message: 'PAYMENT_CURRENCY must be a three-letter ISO currency code, e.g. usd' })
+  @IsString()
+  @Matches(/^[A-Za-z]{3}$/, {
+    message: 'PAYMENT_CURRENCY must be a three-letter ISO currency code, e.g. usd',
+  })
   PAYMENT_CURRENCY: string = 'usd';
 
   /** Which Stripe mode this deployment takes events from: false = test mode, true = live; the other is refused. */
-  @Transform(toBoolean) @IsBoolean()
+  @Transform(toBoolean)
+  @IsBoolean()
   PAYMENT_LIVEMODE: boolean = false;
 
   /** Live stock streams: at most one event per product per connection per this many ms (latest state wins). */
-  @IsInt() @Min(0) @Max(60_000)
+  @IsInt()
+  @Min(0)
+  @Max(60_000)
   STREAM_MIN_INTERVAL_MS: number = 250;
 
   /** Open live stock streams per API process; more are refused with 503 SERVICE_BUSY. */
-  @IsInt() @Min(1) @Max(1_000_000)
+  @IsInt()
+  @Min(1)
+  @Max(1_000_000)
   STREAM_MAX_CONNECTIONS: number = 10_000;
 
   @IsIn(LOG_LEVELS)
   LOG_LEVEL: LogLevel = 'info';
 
   /** Create the sample product at start when the products table is empty. */
-  @Transform(toBoolean) @IsBoolean()
+  @Transform(toBoolean)
+  @IsBoolean()
   SEED_ON_START: boolean = true;
 
   /** POSTs (holds, orders) per client IP and route per minute, per API process; 0 turns the limit off. */
-  @IsInt() @Min(0) @Max(1_000_000)
+  @IsInt()
+  @Min(0)
+  @Max(1_000_000)
   RATE_LIMIT_PER_MINUTE: number = 600;
 
   /** Which proxies' X-Forwarded-For to believe: false, true, a hop count, or their addresses/CIDRs (comma-separated). */
-  @IsString() @Matches(TRUST_PROXY_PATTERN, { message: 'TRUST_PROXY must be false, true, a hop count or comma-separated proxy addresses' })
+  @IsString()
+  @Matches(TRUST_PROXY_PATTERN, {
+    message: 'TRUST_PROXY must be false, true, a hop count or comma-separated proxy addresses',
+  })
   TRUST_PROXY: string = 'false';
 }
 
@@ -203,12 +276,16 @@ export function validateEnv(raw: Record<string, unknown>): Env {
   });
   const errors = validateSync(env, { skipMissingProperties: false, forbidUnknownValues: false });
   const problems = errors.flatMap((error) =>
-    Object.values(error.constraints ?? {}).map((message) => `${message} (got ${JSON.stringify(error.value)})`),
+    Object.values(error.constraints ?? {}).map(
+      (message) => `${message} (got ${JSON.stringify(error.value)})`,
+    ),
   );
   env.HOLD_SWEEP_INTERVAL_SECONDS ??= defaultSweepIntervalSeconds(env);
   if (env.DB_TYPE === 'sqlite' && !env.WORKER_ENABLED) {
     // Nothing else may open the file, so no worker process could ever release the holds.
-    problems.push('WORKER_ENABLED=false needs a worker process of its own, which DB_TYPE=sqlite (one process) cannot have');
+    problems.push(
+      'WORKER_ENABLED=false needs a worker process of its own, which DB_TYPE=sqlite (one process) cannot have',
+    );
   }
   if (env.REDIS_HOST && env.REDIS_CLUSTER_NODES) {
     problems.push('Set REDIS_HOST (one Redis server) or REDIS_CLUSTER_NODES (a Redis Cluster), not both');
@@ -256,7 +333,9 @@ export function adminTokensOf(raw: string | undefined): string[] {
 function adminTokenProblems(raw: string | undefined): string[] {
   return adminTokensOf(raw).flatMap((token, index) => {
     if (token.length < ADMIN_TOKEN_MIN_LENGTH) {
-      return [`ADMIN_API_TOKEN: token ${index + 1} is ${token.length} characters; each must be at least ${ADMIN_TOKEN_MIN_LENGTH}`];
+      return [
+        `ADMIN_API_TOKEN: token ${index + 1} is ${token.length} characters; each must be at least ${ADMIN_TOKEN_MIN_LENGTH}`,
+      ];
     }
     if (!ADMIN_TOKEN_PATTERN.test(token)) {
       return [`ADMIN_API_TOKEN: token ${index + 1} must be printable ASCII without spaces`];
@@ -275,8 +354,12 @@ export function defaultSweepIntervalSeconds(env: Pick<Env, 'REDIS_HOST' | 'REDIS
  * (ports, sizes) that should mean "use the default", not "invalid number".
  */
 function stripEmptyDefaults(raw: Record<string, unknown>): Record<string, unknown> {
-  const keepEmpty = new Set(['DB_PASSWORD', 'REDIS_HOST', 'REDIS_CLUSTER_NODES', 'REDIS_PASSWORD', 'PAYMENT_WEBHOOK_SECRET']);
-  return Object.fromEntries(
-    Object.entries(raw).filter(([key, value]) => value !== '' || keepEmpty.has(key)),
-  );
+  const keepEmpty = new Set([
+    'DB_PASSWORD',
+    'REDIS_HOST',
+    'REDIS_CLUSTER_NODES',
+    'REDIS_PASSWORD',
+    'PAYMENT_WEBHOOK_SECRET',
+  ]);
+  return Object.fromEntries(Object.entries(raw).filter(([key, value]) => value !== '' || keepEmpty.has(key)));
 }

@@ -10,7 +10,9 @@ export class DatabaseIdentity {
   constructor(readonly id: string) {}
 
   static async read(dataSource: DataSource): Promise<DatabaseIdentity> {
-    const [row] = await dataSource.query<Array<{ instance_id: string }>>('SELECT instance_id FROM app_instance WHERE id = 1');
+    const [row] = await dataSource.query<Array<{ instance_id: string }>>(
+      'SELECT instance_id FROM app_instance WHERE id = 1',
+    );
     if (!row) throw new Error('The app_instance row is missing: run the migrations (npm run migration:run)');
     return new DatabaseIdentity(row.instance_id);
   }

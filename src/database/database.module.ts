@@ -40,7 +40,11 @@ import { TRANSACTION_RETRIES_METRIC, UnitOfWork } from './unit-of-work';
   providers: [
     UnitOfWork,
     // Read once at boot (after the migrations): keys in Redis carry it.
-    { provide: DatabaseIdentity, inject: [DataSource], useFactory: (dataSource: DataSource) => DatabaseIdentity.read(dataSource) },
+    {
+      provide: DatabaseIdentity,
+      inject: [DataSource],
+      useFactory: (dataSource: DataSource) => DatabaseIdentity.read(dataSource),
+    },
     makeCounterProvider({
       name: TRANSACTION_RETRIES_METRIC,
       help: 'Transactions run again after a deadlock, lock-wait timeout or (Galera) certification failure, by error code',

@@ -98,7 +98,11 @@ export async function untilReachable<T>(connect: () => Promise<T>): Promise<T> {
  * identity, so Redis state left by the old one could not be used anyway; clearing it frees
  * the memory and leaves no delayed job of the old database to run.
  */
-export async function resetDatabase(options: DataSourceOptions, db: DatabaseConfig, redis?: RedisConfig): Promise<void> {
+export async function resetDatabase(
+  options: DataSourceOptions,
+  db: DatabaseConfig,
+  redis?: RedisConfig,
+): Promise<void> {
   await ensureDatabaseExists(db);
   const dataSource = await new DataSource(options).initialize();
   try {

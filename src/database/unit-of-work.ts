@@ -106,7 +106,6 @@ function jitteredBackoffMs(attempt: number): number {
   return Math.min(5 * 2 ** attempt, MAX_BACKOFF_MS) * (0.5 + Math.random());
 }
 
-
 function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
 }

@@ -46,7 +46,12 @@ export class BullHoldExpiryScheduler extends HoldExpiryScheduler {
     }));
     let existing: number[];
     try {
-      existing = await this.call(() => this.addNew(jobs.map((job) => job.opts.jobId!), () => this.queue.addBulk(jobs)));
+      existing = await this.call(() =>
+        this.addNew(
+          jobs.map((job) => job.opts.jobId!),
+          () => this.queue.addBulk(jobs),
+        ),
+      );
     } catch (error) {
       for (const hold of holds) {
         this.logger.warn({ event: 'hold.expiry_schedule_failed', hold_id: hold.id, reason: reasonOf(error) });

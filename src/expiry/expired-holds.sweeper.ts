@@ -44,7 +44,10 @@ export class ExpiredHoldsSweeper implements OnApplicationBootstrap, OnModuleDest
     // At start: holds that expired while no process was running are released right away.
     void this.run();
     // An interval, not @Cron: the period comes from configuration.
-    this.registry.addInterval(INTERVAL_NAME, setInterval(() => void this.run(), this.intervalMs));
+    this.registry.addInterval(
+      INTERVAL_NAME,
+      setInterval(() => void this.run(), this.intervalMs),
+    );
   }
 
   /** Stops ticking and waits for a run in progress, before the database pools close. */
@@ -71,7 +74,9 @@ export class ExpiredHoldsSweeper implements OnApplicationBootstrap, OnModuleDest
     let released = 0;
     for (let batch = 0; batch < MAX_BATCHES_PER_RUN && !this.stopping; batch++) {
       const now = new Date();
-      const candidates = await this.unitOfWork.read((manager) => this.holds.findExpiredActive(manager, now, SWEEP_BATCH_SIZE));
+      const candidates = await this.unitOfWork.read((manager) =>
+        this.holds.findExpiredActive(manager, now, SWEEP_BATCH_SIZE),
+      );
       let releasedInBatch = 0;
       for (const [productId, holdIds] of planSweep(candidates)) {
         if (this.stopping) break;

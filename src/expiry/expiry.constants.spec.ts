@@ -16,7 +16,9 @@ describe('expiry job helpers', () => {
     it('should give a reused hold id in another database, or another expiry, another job id', () => {
       const hold = { id: 1, holdExpiresAt: now };
       expect(holdJobId('aaaa', hold)).not.toBe(holdJobId('bbbb', hold));
-      expect(holdJobId('aaaa', hold)).not.toBe(holdJobId('aaaa', { id: 1, holdExpiresAt: new Date(now.getTime() + 1) }));
+      expect(holdJobId('aaaa', hold)).not.toBe(
+        holdJobId('aaaa', { id: 1, holdExpiresAt: new Date(now.getTime() + 1) }),
+      );
     });
   });
 
@@ -34,7 +36,11 @@ describe('expiry job helpers', () => {
 
   describe(expiryJobOptions.name, () => {
     it('should make a deduplicated, delayed, bounded-retry job that cleans up after itself', () => {
-      const options = expiryJobOptions('feed', { id: 7, holdExpiresAt: new Date(now.getTime() + 2_000) }, now);
+      const options = expiryJobOptions(
+        'feed',
+        { id: 7, holdExpiresAt: new Date(now.getTime() + 2_000) },
+        now,
+      );
 
       expect(options).toMatchObject({
         jobId: `hold-feed-7-${now.getTime() + 2_000}`,

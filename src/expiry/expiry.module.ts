@@ -38,7 +38,11 @@ export class ExpiryModule {
         BullModule.forRootAsync({
           imports: [QueueConnectionModule],
           inject: [QUEUE_REDIS, ConfigService, DatabaseIdentity],
-          useFactory: (redis: IoRedisClient, config: ConfigService<AllConfig, true>, database: DatabaseIdentity) => {
+          useFactory: (
+            redis: IoRedisClient,
+            config: ConfigService<AllConfig, true>,
+            database: DatabaseIdentity,
+          ) => {
             const redisConfig = config.getOrThrow('redis', { infer: true });
             return {
               connection: redis,

@@ -9,7 +9,7 @@ describe(planSweep.name, () => {
     { id: 5, productId: 20 },
   ];
 
-  it('should group every hold under its product, once, keeping the order of each product\'s holds', () => {
+  it("should group every hold under its product, once, keeping the order of each product's holds", () => {
     const plan = planSweep(holds);
 
     expect(new Map(plan)).toEqual(
@@ -25,7 +25,13 @@ describe(planSweep.name, () => {
     const orders = new Set<string>();
     let seed = 1;
     const random = () => ((seed = (seed * 16807) % 2147483647) - 1) / 2147483646;
-    for (let i = 0; i < 50; i++) orders.add(planSweep(holds, random).map(([productId]) => productId).join(','));
+    for (let i = 0; i < 50; i++) {
+      orders.add(
+        planSweep(holds, random)
+          .map(([productId]) => productId)
+          .join(','),
+      );
+    }
 
     expect(orders.size).toBeGreaterThan(1);
   });

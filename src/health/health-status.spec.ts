@@ -1,7 +1,10 @@
 import type { HealthCheckResult } from '@nestjs/terminus';
 import { healthStatus, httpStatusFor } from './health-status';
 
-const result = (status: HealthCheckResult['status'], error: HealthCheckResult['error'] = {}): HealthCheckResult => ({
+const result = (
+  status: HealthCheckResult['status'],
+  error: HealthCheckResult['error'] = {},
+): HealthCheckResult => ({
   status,
   error,
   info: {},
@@ -21,7 +24,10 @@ describe(healthStatus.name, () => {
   });
 
   it('should be an error, answered 503, when the database is down, with or without Redis', () => {
-    for (const error of [{ database: { status: 'down' as const } }, { database: { status: 'down' as const }, redis: { status: 'down' as const } }]) {
+    for (const error of [
+      { database: { status: 'down' as const } },
+      { database: { status: 'down' as const }, redis: { status: 'down' as const } },
+    ]) {
       const status = healthStatus(result('error', error));
       expect(status).toBe('error');
       expect(httpStatusFor(status)).toBe(503);

@@ -29,12 +29,17 @@ const embedded = {
   database: { status: 'up' },
   redis: {
     status: 'not_configured',
-    message: 'REDIS_HOST is not set: product reads are cached in this process and the sweeper releases expired holds',
+    message:
+      'REDIS_HOST is not set: product reads are cached in this process and the sweeper releases expired holds',
   },
 };
 const redisDown = {
   database: { status: 'up' },
-  redis: { status: 'down', store: 'redis', message: 'Redis does not answer: product reads are served from the database' },
+  redis: {
+    status: 'down',
+    store: 'redis',
+    message: 'Redis does not answer: product reads are served from the database',
+  },
 };
 
 /** OpenAPI for GET /health. */
@@ -59,7 +64,12 @@ export function ApiHealth() {
             },
             degraded: {
               summary: 'degraded (Redis down)',
-              value: { status: 'degraded', info: { database: up.database }, error: { redis: redisDown.redis }, details: redisDown },
+              value: {
+                status: 'degraded',
+                info: { database: up.database },
+                error: { redis: redisDown.redis },
+                details: redisDown,
+              },
             },
           },
         },

@@ -8,7 +8,8 @@ import { ProductCache } from '../products/product-cache';
 const NOT_CONFIGURED = {
   redis: {
     status: 'not_configured',
-    message: 'REDIS_HOST is not set: product reads are cached in this process and the sweeper releases expired holds',
+    message:
+      'REDIS_HOST is not set: product reads are cached in this process and the sweeper releases expired holds',
   },
 } as unknown as HealthIndicatorResult<'redis'>;
 
@@ -31,7 +32,10 @@ export class RedisHealthIndicator {
     const { store, up } = await this.productCache.ping();
     return up
       ? indicator.up({ store })
-      : indicator.down({ store, message: 'Redis does not answer: product reads are served from the database' });
+      : indicator.down({
+          store,
+          message: 'Redis does not answer: product reads are served from the database',
+        });
   }
 }
 

@@ -45,6 +45,8 @@ export class CustomerLimitExceededError extends DomainError {
     readonly remaining: number,
     readonly max: number,
   ) {
-    super(`Customer limit exceeded: at most ${max} units per customer, ${remaining} left for this customer, requested ${requested}`);
+    super(
+      `Customer limit exceeded: at most ${max} units per customer, ${remaining} left for this customer, requested ${requested}`,
+    );
   }
 }

@@ -1,10 +1,25 @@
 import fc from 'fast-check';
 import { ValidationFailedError } from '../common/errors/domain.error';
-import { CustomerLimitExceededError, HoldAlreadyUsedError, HoldExpiredError, HoldReleasedError } from './hold.errors';
-import { allocate, allocateWithCustomerLimit, assertCanBeOrdered, assertQuantityAllowed, expiresAt, holdStatus, isReleasable } from './hold.rules';
+import {
+  CustomerLimitExceededError,
+  HoldAlreadyUsedError,
+  HoldExpiredError,
+  HoldReleasedError,
+} from './hold.errors';
+import {
+  allocate,
+  allocateWithCustomerLimit,
+  assertCanBeOrdered,
+  assertQuantityAllowed,
+  expiresAt,
+  holdStatus,
+  isReleasable,
+} from './hold.rules';
 
 const now = new Date('2026-01-01T12:00:00.000Z');
-const hold = (overrides: Partial<{ holdExpiresAt: Date; releasedAt: Date | null; usedAt: Date | null }> = {}) => ({
+const hold = (
+  overrides: Partial<{ holdExpiresAt: Date; releasedAt: Date | null; usedAt: Date | null }> = {},
+) => ({
   id: 7,
   holdExpiresAt: new Date(now.getTime() + 60_000),
   releasedAt: null,
@@ -41,11 +56,15 @@ describe('hold rules', () => {
     });
 
     it('should refuse a released hold', () => {
-      expect(() => assertCanBeOrdered(hold({ releasedAt: now, holdExpiresAt: now }), now)).toThrow(HoldReleasedError);
+      expect(() => assertCanBeOrdered(hold({ releasedAt: now, holdExpiresAt: now }), now)).toThrow(
+        HoldReleasedError,
+      );
     });
 
     it('should refuse an expired hold that was not released yet', () => {
-      expect(() => assertCanBeOrdered(hold({ holdExpiresAt: new Date(now.getTime() - 1) }), now)).toThrow(HoldExpiredError);
+      expect(() => assertCanBeOrdered(hold({ holdExpiresAt: new Date(now.getTime() - 1) }), now)).toThrow(
+        HoldExpiredError,
+      );
     });
   });
 
@@ -78,19 +97,23 @@ describe('hold rules', () => {
 
     it('should never grant more than is available, and grant exactly what serving one by one would', () => {
       fc.assert(
-        fc.property(fc.nat({ max: 50 }), fc.array(fc.integer({ min: 1, max: 10 }), { minLength: 1, maxLength: 20 }), (available, quantities) => {
-          const allocations = allocate(available, quantities);
-          const granted = allocations.reduce((sum, a, i) => sum + (a.granted ? quantities[i] : 0), 0);
-          expect(granted).toBeLessThanOrEqual(available);
-          // The model: each request alone, in arrival order, against what is left.
-          let left = available;
-          const oneByOne = quantities.map((quantity) => {
-            if (quantity > left) return { granted: false, available: left };
-            left -= quantity;
-            return { granted: true };
-          });
-          expect(allocations).toEqual(oneByOne);
-        }),
+        fc.property(
+          fc.nat({ max: 50 }),
+          fc.array(fc.integer({ min: 1, max: 10 }), { minLength: 1, maxLength: 20 }),
+          (available, quantities) => {
+            const allocations = allocate(available, quantities);
+            const granted = allocations.reduce((sum, a, i) => sum + (a.granted ? quantities[i] : 0), 0);
+            expect(granted).toBeLessThanOrEqual(available);
+            // The model: each request alone, in arrival order, against what is left.
+            let left = available;
+            const oneByOne = quantities.map((quantity) => {
+              if (quantity > left) return { granted: false, available: left };
+              left -= quantity;
+              return { granted: true };
+            });
+            expect(allocations).toEqual(oneByOne);
+          },
+        ),
         // A fixed seed: the same 200 cases on every run, so a failure reproduces.
         { seed: 20261130, numRuns: 200 },
       );
@@ -112,12 +135,22 @@ describe('hold rules', () => {
 
   describe(allocateWithCustomerLimit.name, () => {
     const request = (customerId: string | null, quantity = 1) => ({ customerId, quantity });
-    const granted = (allocations: ReturnType<typeof allocateWithCustomerLimit>) => allocations.map((a) => a.granted);
+    const granted = (allocations: ReturnType<typeof allocateWithCustomerLimit>) =>
+      allocations.map((a) => a.granted);
 
     it('should give one customer exactly the limit out of many requests in one batch', () => {
-      const allocations = allocateWithCustomerLimit(100, Array.from({ length: 20 }, () => request('a')), 2, new Map());
+      const allocations = allocateWithCustomerLimit(
+        100,
+        Array.from({ length: 20 }, () => request('a')),
+        2,
+        new Map(),
+      );
       expect(granted(allocations).filter(Boolean)).toHaveLength(2);
-      expect(allocations.slice(2).every((a) => !a.granted && 'refusal' in a && a.refusal instanceof CustomerLimitExceededError)).toBe(true);
+      expect(
+        allocations
+          .slice(2)
+          .every((a) => !a.granted && 'refusal' in a && a.refusal instanceof CustomerLimitExceededError),
+      ).toBe(true);
     });
 
     it('should count two customers of one batch apart, and start from what each already has', () => {
@@ -128,18 +161,30 @@ describe('hold rules', () => {
 
     it('should refuse a request without customer with VALIDATION_FAILED and take nothing for it', () => {
       const [missing, next] = allocateWithCustomerLimit(1, [request(null), request('a')], 2, new Map());
-      expect(missing.granted === false && 'refusal' in missing && missing.refusal).toBeInstanceOf(ValidationFailedError);
+      expect(missing.granted === false && 'refusal' in missing && missing.refusal).toBeInstanceOf(
+        ValidationFailedError,
+      );
       expect(next.granted).toBe(true);
     });
 
     it('should not use the allowance for a request refused on stock', () => {
-      const allocations = allocateWithCustomerLimit(1, [request('a', 2), request('a', 1), request('a', 1)], 2, new Map());
+      const allocations = allocateWithCustomerLimit(
+        1,
+        [request('a', 2), request('a', 1), request('a', 1)],
+        2,
+        new Map(),
+      );
       expect(allocations[0]).toEqual({ granted: false, available: 1 });
       expect(granted(allocations)).toEqual([false, true, false]);
     });
 
     it('should let a smaller request of the same customer fit after a larger one is refused', () => {
-      const allocations = allocateWithCustomerLimit(100, [request('a', 1), request('a', 2), request('a', 1)], 2, new Map());
+      const allocations = allocateWithCustomerLimit(
+        100,
+        [request('a', 1), request('a', 2), request('a', 1)],
+        2,
+        new Map(),
+      );
       expect(granted(allocations)).toEqual([true, false, true]);
     });
   });

@@ -1,5 +1,10 @@
 import { DomainError, ValidationFailedError } from '../common/errors/domain.error';
-import { CustomerLimitExceededError, HoldAlreadyUsedError, HoldExpiredError, HoldReleasedError } from './hold.errors';
+import {
+  CustomerLimitExceededError,
+  HoldAlreadyUsedError,
+  HoldExpiredError,
+  HoldReleasedError,
+} from './hold.errors';
 import type { Hold } from './hold.entity';
 
 export type HoldStatus = 'active' | 'expired' | 'used';
@@ -85,7 +90,9 @@ export function allocateWithCustomerLimit(
       return {
         granted: false,
         refusal: new ValidationFailedError({
-          customer_id: [`customer_id is required: this product allows at most ${maxPerCustomer} units per customer`],
+          customer_id: [
+            `customer_id is required: this product allows at most ${maxPerCustomer} units per customer`,
+          ],
         }),
       };
     }
@@ -93,7 +100,11 @@ export function allocateWithCustomerLimit(
     if (customerUsed + quantity > maxPerCustomer) {
       return {
         granted: false,
-        refusal: new CustomerLimitExceededError(quantity, Math.max(maxPerCustomer - customerUsed, 0), maxPerCustomer),
+        refusal: new CustomerLimitExceededError(
+          quantity,
+          Math.max(maxPerCustomer - customerUsed, 0),
+          maxPerCustomer,
+        ),
       };
     }
     if (quantity > remaining) return { granted: false, available: remaining };

@@ -45,20 +45,34 @@ export class HoldsController {
   @ApiIdempotencyKey()
   @ApiOperation({
     summary: 'Reserve stock for HOLD_TTL_SECONDS',
-    description: 'Never oversells: a refused request (409) takes nothing. An expired hold gives its units back.',
+    description:
+      'Never oversells: a refused request (409) takes nothing. An expired hold gives its units back.',
   })
   @ValidatedBody(CREATE_HOLD_BODY, {
     'hold 5 of product 1': { value: { product_id: 1, quantity: 5 } },
     'for a customer': { value: { product_id: 1, quantity: 2, customer_id: 'cus_42' } },
   })
-  @ApiSuccess({ status: 201, type: CreatedHoldResponseDto, description: 'The hold', examples: { created: { status: 'success', data: CREATED } } })
+  @ApiSuccess({
+    status: 201,
+    type: CreatedHoldResponseDto,
+    description: 'The hold',
+    examples: { created: { status: 'success', data: CREATED } },
+  })
   @ApiErrors(
     BODY_ERRORS,
-    { 404: ['PRODUCT_NOT_FOUND'], 409: ['INSUFFICIENT_STOCK', 'SALE_NOT_STARTED', 'SALE_ENDED', 'CUSTOMER_LIMIT_EXCEEDED'] },
+    {
+      404: ['PRODUCT_NOT_FOUND'],
+      409: ['INSUFFICIENT_STOCK', 'SALE_NOT_STARTED', 'SALE_ENDED', 'CUSTOMER_LIMIT_EXCEEDED'],
+    },
     IDEMPOTENCY_ERRORS,
   )
   async create(@Body() body: CreateHoldBody, @IdempotencyKey() idempotency?: IdempotentRequest) {
-    const hold = await this.holds.create(body.product_id, body.quantity, idempotency, body.customer_id ?? null);
+    const hold = await this.holds.create(
+      body.product_id,
+      body.quantity,
+      idempotency,
+      body.customer_id ?? null,
+    );
     return createdHoldAnswer(hold);
   }
 
@@ -83,7 +97,11 @@ export class HoldsController {
   @Get(':id')
   @ApiOperation({ summary: 'One hold with its status (active, used or expired)' })
   @ApiParam({ name: 'id', schema: { type: 'integer', minimum: 1 }, example: 1 })
-  @ApiSuccess({ type: HoldResponseDto, description: 'The hold', examples: { hold: { status: 'success', data: HOLD } } })
+  @ApiSuccess({
+    type: HoldResponseDto,
+    description: 'The hold',
+    examples: { hold: { status: 'success', data: HOLD } },
+  })
   @ApiErrors({ 400: ['INVALID_ID'], 404: ['HOLD_NOT_FOUND'], 503: ['SERVICE_UNAVAILABLE'] })
   async get(@Param('id', ParseIdPipe) id: number) {
     return success(HoldResponseDto.from(await this.holds.findOne(id), new Date()));

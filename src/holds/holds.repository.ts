@@ -15,7 +15,9 @@ export class HoldsRepository {
   }
 
   findPage(manager: EntityManager, { page, perPage }: PageRequest): Promise<[Hold[], number]> {
-    return manager.getRepository(Hold).findAndCount({ order: { id: 'DESC' }, skip: (page - 1) * perPage, take: perPage });
+    return manager
+      .getRepository(Hold)
+      .findAndCount({ order: { id: 'DESC' }, skip: (page - 1) * perPage, take: perPage });
   }
 
   /**
@@ -33,7 +35,11 @@ export class HoldsRepository {
       sqlDateTime(row.holdExpiresAt),
       sqlDateTime(row.createdAt),
     ]);
-    await execute(manager, `INSERT INTO holds (product_id, customer_id, quantity, hold_expires_at, created_at) VALUES ${values}`, parameters);
+    await execute(
+      manager,
+      `INSERT INTO holds (product_id, customer_id, quantity, hold_expires_at, created_at) VALUES ${values}`,
+      parameters,
+    );
     const inserted = await select<{ id: number | string }>(
       manager,
       'SELECT id FROM holds WHERE product_id = ? ORDER BY id DESC LIMIT ?',
@@ -85,7 +91,11 @@ export class HoldsRepository {
    * Expired active holds, oldest expiry first, without locking: candidates for the sweeper,
    * which re-checks each under its locks. Served by IDX_holds_active_expiry.
    */
-  async findExpiredActive(manager: EntityManager, now: Date, limit: number): Promise<Array<{ id: number; productId: number }>> {
+  async findExpiredActive(
+    manager: EntityManager,
+    now: Date,
+    limit: number,
+  ): Promise<Array<{ id: number; productId: number }>> {
     const rows = await manager
       .getRepository(Hold)
       .createQueryBuilder('hold')

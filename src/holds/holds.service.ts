@@ -121,14 +121,24 @@ export class HoldsService {
    * locks and post-commit work as a batch of one; the key's row is locked first. Still counted
    * against the batcher's bounds, so a key cannot bypass load shedding.
    */
-  private async reserveIdempotent(productId: number, request: HoldRequest, idempotency: IdempotentRequest): Promise<Hold> {
+  private async reserveIdempotent(
+    productId: number,
+    request: HoldRequest,
+    idempotency: IdempotentRequest,
+  ): Promise<Hold> {
     assertQuantityAllowed(request.quantity, this.maxQuantity);
-    const hold = await this.reservations.runBeside(productId, () => this.reserveIdempotentNow(productId, request, idempotency));
+    const hold = await this.reservations.runBeside(productId, () =>
+      this.reserveIdempotentNow(productId, request, idempotency),
+    );
     await this.afterReserve(productId, [hold]);
     return hold;
   }
 
-  private reserveIdempotentNow(productId: number, request: HoldRequest, idempotency: IdempotentRequest): Promise<Hold> {
+  private reserveIdempotentNow(
+    productId: number,
+    request: HoldRequest,
+    idempotency: IdempotentRequest,
+  ): Promise<Hold> {
     return this.idempotency.execute(
       idempotency,
       async (manager) => {
@@ -145,7 +155,10 @@ export class HoldsService {
    * allocate first come first served, take the stock with one guarded UPDATE and insert
    * the granted holds with one INSERT. Refused requests take nothing.
    */
-  private reserveInTransaction(productId: number, requests: readonly HoldRequest[]): Promise<ReservationResult[]> {
+  private reserveInTransaction(
+    productId: number,
+    requests: readonly HoldRequest[],
+  ): Promise<ReservationResult[]> {
     return this.unitOfWork.run((manager) => this.reserveLocked(manager, productId, requests));
   }
 
@@ -210,8 +223,13 @@ export class HoldsService {
         requests.map((request) => request.quantity),
       );
     }
-    const customers = [...new Set(requests.flatMap((request) => (request.customerId === null ? [] : [request.customerId])))];
-    const used = customers.length > 0 ? await this.holds.unitsByCustomer(manager, product.id, customers, now) : new Map();
+    const customers = [
+      ...new Set(requests.flatMap((request) => (request.customerId === null ? [] : [request.customerId]))),
+    ];
+    const used =
+      customers.length > 0
+        ? await this.holds.unitsByCustomer(manager, product.id, customers, now)
+        : new Map();
     return allocateWithCustomerLimit(product.availableStock, requests, product.maxPerCustomer, used);
   }
 
@@ -248,7 +266,11 @@ export class HoldsService {
    * The sweeper claims holds with SKIP LOCKED: a hold locked by an order in flight is left
    * for the next pass rather than waited for. A job waits: it is that hold's on-time release.
    */
-  async releaseExpired(productId: number, holdIds: readonly number[], source: ReleaseSource): Promise<Hold[]> {
+  async releaseExpired(
+    productId: number,
+    holdIds: readonly number[],
+    source: ReleaseSource,
+  ): Promise<Hold[]> {
     const released = await this.unitOfWork.run(async (manager) => {
       await this.products.lockById(manager, productId);
       const locked = await this.holds.lockForRelease(manager, holdIds, { skipLocked: source === 'sweeper' });
@@ -258,7 +280,9 @@ export class HoldsService {
       const ids = releasable.map((hold) => hold.id);
       // Cannot differ under the locks; if it ever did, roll back rather than return wrong stock.
       const changed = await this.holds.markReleased(manager, ids, now);
-      if (changed !== ids.length) throw new Error(`Release of holds ${ids.join(',')} changed ${changed} rows`);
+      if (changed !== ids.length) {
+        throw new Error(`Release of holds ${ids.join(',')} changed ${changed} rows`);
+      }
       const quantity = releasable.reduce((sum, hold) => sum + hold.quantity, 0);
       await this.products.returnStock(manager, productId, quantity, now);
       return releasable.map((hold) => Object.assign(hold, { releasedAt: now }));

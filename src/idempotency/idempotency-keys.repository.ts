@@ -10,7 +10,10 @@ type KeyIdentity = Pick<IdempotentRequest, 'scope' | 'customerId' | 'key'>;
 @Injectable()
 export class IdempotencyKeysRepository {
   /** Outside a transaction, a plain read sees only committed keys, which carry their answer. */
-  findByKey(manager: EntityManager, { scope, customerId, key }: KeyIdentity): Promise<IdempotencyRecord | null> {
+  findByKey(
+    manager: EntityManager,
+    { scope, customerId, key }: KeyIdentity,
+  ): Promise<IdempotencyRecord | null> {
     return manager.getRepository(IdempotencyRecord).findOneBy({ scope, customerId, key });
   }
 
@@ -42,8 +45,14 @@ export class IdempotencyKeysRepository {
   }
 
   /** A key older than the window is free again: its old row goes before the new one goes in. */
-  async deleteStale(manager: EntityManager, { scope, customerId, key }: KeyIdentity, cutoff: Date): Promise<void> {
-    await manager.getRepository(IdempotencyRecord).delete({ scope, customerId, key, createdAt: LessThan(cutoff) });
+  async deleteStale(
+    manager: EntityManager,
+    { scope, customerId, key }: KeyIdentity,
+    cutoff: Date,
+  ): Promise<void> {
+    await manager
+      .getRepository(IdempotencyRecord)
+      .delete({ scope, customerId, key, createdAt: LessThan(cutoff) });
   }
 
   async saveResponse(manager: EntityManager, id: number, response: StoredResponse): Promise<void> {

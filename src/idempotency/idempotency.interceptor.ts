@@ -44,7 +44,10 @@ export class IdempotencyInterceptor implements NestInterceptor {
     private readonly idempotency: IdempotencyService,
   ) {}
 
-  intercept(context: ExecutionContext, next: CallHandler): Observable<unknown> | Promise<Observable<unknown>> {
+  intercept(
+    context: ExecutionContext,
+    next: CallHandler,
+  ): Observable<unknown> | Promise<Observable<unknown>> {
     const request = context.switchToHttp().getRequest<RequestWithKey>();
     const key = parseIdempotencyKey(request.headers[IDEMPOTENCY_HEADER]);
     // Most holds carry no key: they pass straight through, with no lookup and no extra promise.
@@ -73,12 +76,18 @@ export class IdempotencyInterceptor implements NestInterceptor {
     return next.handle().pipe(
       catchError((error: unknown) =>
         // A twin finished first: its answer is stored by now, so answer with it.
-        error instanceof IdempotencyKeyInUseError ? from(this.replayAfterRace(reply, idempotent, error)) : throwError(() => error),
+        error instanceof IdempotencyKeyInUseError
+          ? from(this.replayAfterRace(reply, idempotent, error))
+          : throwError(() => error),
       ),
     );
   }
 
-  private async replayAfterRace(reply: FastifyReply, request: IdempotentRequest, inUse: IdempotencyKeyInUseError) {
+  private async replayAfterRace(
+    reply: FastifyReply,
+    request: IdempotentRequest,
+    inUse: IdempotencyKeyInUseError,
+  ) {
     const stored = await this.idempotency.findStored(request);
     if (!stored) throw inUse;
     return this.replay(reply, request, stored);
@@ -105,7 +114,8 @@ function requestOf(request: FastifyRequest): unknown {
  * (no customer), and that request is refused by validation anyway, storing nothing.
  */
 function customerScopeOf(body: unknown): string {
-  const customerId = body !== null && typeof body === 'object' ? (body as { customer_id?: unknown }).customer_id : undefined;
+  const customerId =
+    body !== null && typeof body === 'object' ? (body as { customer_id?: unknown }).customer_id : undefined;
   return isCustomerId(customerId) ? customerId : '';
 }
 

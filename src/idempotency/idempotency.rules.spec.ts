@@ -1,13 +1,21 @@
 import { ValidationFailedError } from '../common/errors/domain.error';
 import { HoldNotFoundError } from '../holds/hold.errors';
 import { InsufficientStockError } from '../products/product.errors';
-import { fingerprintOf, IDEMPOTENCY_KEY_TTL_MS, isFresh, isStoredRefusal, parseIdempotencyKey } from './idempotency.rules';
+import {
+  fingerprintOf,
+  IDEMPOTENCY_KEY_TTL_MS,
+  isFresh,
+  isStoredRefusal,
+  parseIdempotencyKey,
+} from './idempotency.rules';
 
 describe('idempotency rules', () => {
   describe(parseIdempotencyKey.name, () => {
     it('should accept no header and any 1-255 printable ASCII characters', () => {
       expect(parseIdempotencyKey(undefined)).toBeUndefined();
-      expect(parseIdempotencyKey('3f1c2a9e-7d4b-4c1e-9a65-2b8f0e4d1c77')).toBe('3f1c2a9e-7d4b-4c1e-9a65-2b8f0e4d1c77');
+      expect(parseIdempotencyKey('3f1c2a9e-7d4b-4c1e-9a65-2b8f0e4d1c77')).toBe(
+        '3f1c2a9e-7d4b-4c1e-9a65-2b8f0e4d1c77',
+      );
       expect(parseIdempotencyKey('x'.repeat(255))).toHaveLength(255);
     });
 

@@ -49,7 +49,9 @@ export function parseIdempotencyKey(header: string | string[] | undefined): stri
 
 /** Same JSON, same fingerprint: object keys are sorted, so their order and spacing don't matter. */
 export function fingerprintOf(body: unknown): string {
-  return createHash('sha256').update(canonicalJson(body) ?? '').digest('hex');
+  return createHash('sha256')
+    .update(canonicalJson(body) ?? '')
+    .digest('hex');
 }
 
 function canonicalJson(value: unknown): string | undefined {

@@ -38,7 +38,12 @@ export class IdempotencyService {
    */
   async findStored(request: IdempotentRequest): Promise<StoredResponse | undefined> {
     const row = await this.unitOfWork.read((manager) => this.keys.findByKey(manager, request));
-    if (!row || row.responseStatus === null || row.responseBody === null || !isFresh(row.createdAt, new Date())) {
+    if (
+      !row ||
+      row.responseStatus === null ||
+      row.responseBody === null ||
+      !isFresh(row.createdAt, new Date())
+    ) {
       return undefined;
     }
     if (row.requestHash !== request.fingerprint) throw new IdempotencyKeyReusedError();

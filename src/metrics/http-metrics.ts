@@ -6,7 +6,9 @@ import type { Histogram } from 'prom-client';
 
 export const HTTP_DURATION = 'http_request_duration_seconds';
 /** Sub-millisecond to seconds: a cached read takes well under a millisecond. */
-export const HTTP_DURATION_BUCKETS = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5];
+export const HTTP_DURATION_BUCKETS = [
+  0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5,
+];
 
 /**
  * Times every request in a Fastify onResponse hook, so 404s, body-parser refusals and guard

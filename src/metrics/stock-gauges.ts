@@ -63,7 +63,9 @@ export class StockGauges implements OnModuleInit, OnModuleDestroy {
 
   private async query(): Promise<StockLevel[]> {
     try {
-      const levels = this.unitOfWork.read((manager) => this.products.findStockLevels(manager, MAX_PRODUCTS_IN_METRICS));
+      const levels = this.unitOfWork.read((manager) =>
+        this.products.findStockLevels(manager, MAX_PRODUCTS_IN_METRICS),
+      );
       return await withTimeout(levels, QUERY_TIMEOUT_MS);
     } catch (error) {
       this.logger.debug({ event: 'metrics.stock_unavailable', reason: (error as Error).message });

@@ -28,7 +28,10 @@ export const LOG_DESTINATION = Symbol('LOG_DESTINATION');
       ],
       inject: [ConfigService, LOG_DESTINATION],
       useFactory: (config: ConfigService<AllConfig, true>, destination: DestinationStream) => {
-        const pretty = shouldPrettyPrint(config.getOrThrow('app.nodeEnv', { infer: true }), process.stdout.isTTY);
+        const pretty = shouldPrettyPrint(
+          config.getOrThrow('app.nodeEnv', { infer: true }),
+          process.stdout.isTTY,
+        );
         const options = pinoOptions({ level: config.getOrThrow('app.logLevel', { infer: true }), pretty });
         // pino takes either a transport (pretty) or a destination stream, not both.
         const logger: Logger = pretty ? pino(options) : pino(options, destination);

@@ -24,7 +24,12 @@ const ORDER = {
   created_at: '2026-11-26T12:00:30.000Z',
   updated_at: '2026-11-26T12:00:30.000Z',
 };
-const COMPLETED = { ...ORDER, status: 'completed', payment_idempotency_key: 'evt_abc123', updated_at: '2026-11-26T12:01:00.000Z' };
+const COMPLETED = {
+  ...ORDER,
+  status: 'completed',
+  payment_idempotency_key: 'evt_abc123',
+  updated_at: '2026-11-26T12:01:00.000Z',
+};
 
 @ApiTags('orders')
 @Controller('orders')
@@ -41,7 +46,12 @@ export class OrdersController {
     description: 'The hold must exist, must not be expired or released, and can be used once.',
   })
   @ApiBody({ type: CreateOrderDto, examples: { 'order hold 1': { value: { hold_id: 1 } } } })
-  @ApiSuccess({ status: 201, type: OrderResponseDto, description: 'The pending order', examples: { created: { status: 'success', data: ORDER } } })
+  @ApiSuccess({
+    status: 201,
+    type: OrderResponseDto,
+    description: 'The pending order',
+    examples: { created: { status: 'success', data: ORDER } },
+  })
   @ApiErrors(
     BODY_ERRORS,
     { 404: ['HOLD_NOT_FOUND'], 409: ['HOLD_EXPIRED', 'HOLD_RELEASED', 'HOLD_ALREADY_USED'] },
@@ -71,7 +81,10 @@ export class OrdersController {
   @ApiSuccess({
     type: OrderResponseDto,
     description: 'The order',
-    examples: { pending: { status: 'success', data: ORDER }, 'completed (after evt_abc123 paid)': { status: 'success', data: COMPLETED } },
+    examples: {
+      pending: { status: 'success', data: ORDER },
+      'completed (after evt_abc123 paid)': { status: 'success', data: COMPLETED },
+    },
   })
   @ApiErrors({ 400: ['INVALID_ID'], 404: ['ORDER_NOT_FOUND'], 503: ['SERVICE_UNAVAILABLE'] })
   async get(@Param('id', ParseIdPipe) id: number) {

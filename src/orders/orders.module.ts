@@ -10,7 +10,13 @@ import { OrdersRepository } from './orders.repository';
 import { OrdersService } from './orders.service';
 
 @Module({
-  imports: [TypeOrmModule.forFeature([Order]), HoldsModule, ProductsModule, SaleMetricsModule, IdempotencyModule],
+  imports: [
+    TypeOrmModule.forFeature([Order]),
+    HoldsModule,
+    ProductsModule,
+    SaleMetricsModule,
+    IdempotencyModule,
+  ],
   controllers: [OrdersController],
   providers: [OrdersService, OrdersRepository],
   exports: [OrdersRepository],

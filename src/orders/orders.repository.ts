@@ -5,7 +5,10 @@ import { lockForUpdate } from '../database/row-lock';
 import { Order } from './order.entity';
 import type { OrderStatus } from './order-status';
 
-export type NewOrder = Pick<Order, 'holdId' | 'productId' | 'customerId' | 'quantity' | 'amount' | 'createdAt'>;
+export type NewOrder = Pick<
+  Order,
+  'holdId' | 'productId' | 'customerId' | 'quantity' | 'amount' | 'createdAt'
+>;
 
 /** Order persistence. Every method takes the manager of the caller's unit of work first (UnitOfWork.run or read). */
 @Injectable()
@@ -15,7 +18,9 @@ export class OrdersRepository {
   }
 
   findPage(manager: EntityManager, { page, perPage }: PageRequest): Promise<[Order[], number]> {
-    return manager.getRepository(Order).findAndCount({ order: { id: 'DESC' }, skip: (page - 1) * perPage, take: perPage });
+    return manager
+      .getRepository(Order)
+      .findAndCount({ order: { id: 'DESC' }, skip: (page - 1) * perPage, take: perPage });
   }
 
   async insertPending(manager: EntityManager, row: NewOrder): Promise<Order> {
@@ -36,7 +41,13 @@ export class OrdersRepository {
   }
 
   /** Guarded transition out of `pending`: an order is settled exactly once. */
-  async settle(manager: EntityManager, id: number, status: OrderStatus, eventId: string, now: Date): Promise<boolean> {
+  async settle(
+    manager: EntityManager,
+    id: number,
+    status: OrderStatus,
+    eventId: string,
+    now: Date,
+  ): Promise<boolean> {
     const result = await manager
       .createQueryBuilder()
       .update(Order)

@@ -65,7 +65,10 @@ export class OrdersService {
     return order;
   }
 
-  private async createInTransaction(manager: EntityManager, holdId: number): Promise<{ order: Order; hold: Hold }> {
+  private async createInTransaction(
+    manager: EntityManager,
+    holdId: number,
+  ): Promise<{ order: Order; hold: Hold }> {
     const hold = await this.holds.lockById(manager, holdId);
     if (!hold) throw new HoldNotFoundError(holdId);
     const now = new Date();

@@ -10,6 +10,12 @@ export class PaymentEventsRepository {
 
   /** UNIQUE(event_id): a second insert of the same event fails, whatever the race. */
   async insert(manager: EntityManager, event: Omit<PaymentEvent, 'id'>): Promise<void> {
-    await manager.createQueryBuilder().insert().into(PaymentEvent).values(event).updateEntity(false).execute();
+    await manager
+      .createQueryBuilder()
+      .insert()
+      .into(PaymentEvent)
+      .values(event)
+      .updateEntity(false)
+      .execute();
   }
 }

@@ -1,4 +1,11 @@
-import { CanActivate, ExecutionContext, Injectable, Logger, OnModuleInit, RawBodyRequest } from '@nestjs/common';
+import {
+  CanActivate,
+  ExecutionContext,
+  Injectable,
+  Logger,
+  OnModuleInit,
+  RawBodyRequest,
+} from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import type { FastifyRequest } from 'fastify';
 import type { AllConfig } from '../config/config.types';
@@ -25,7 +32,8 @@ export class StripeSignatureGuard implements CanActivate, OnModuleInit {
     if (!this.secret) {
       this.logger.warn({
         event: 'payment.signature_disabled',
-        message: 'PAYMENT_WEBHOOK_SECRET is not set: payment webhooks are accepted unsigned. Never run a sale like this.',
+        message:
+          'PAYMENT_WEBHOOK_SECRET is not set: payment webhooks are accepted unsigned. Never run a sale like this.',
       });
     }
   }

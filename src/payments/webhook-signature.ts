@@ -16,16 +16,19 @@ export interface SignatureCheck {
  * v1 is HMAC-SHA256(secret, `${t}.${rawBody}`). Any v1 may match (secret rotation); the
  * comparison is constant-time; old timestamps are refused to stop replays.
  */
-export function verifyStripeSignature({ header, payload, secret, toleranceSeconds, nowSeconds }: SignatureCheck): void {
+export function verifyStripeSignature({
+  header,
+  payload,
+  secret,
+  toleranceSeconds,
+  nowSeconds,
+}: SignatureCheck): void {
   if (!header) throw new InvalidSignatureError('missing Stripe-Signature header');
   const { timestamp, signatures } = parseHeader(header);
   if (Math.abs(nowSeconds - timestamp) > toleranceSeconds) {
     throw new InvalidSignatureError('timestamp outside the tolerance window');
   }
-  const expected = createHmac('sha256', secret)
-    .update(`${timestamp}.`)
-    .update(payload)
-    .digest();
+  const expected = createHmac('sha256', secret).update(`${timestamp}.`).update(payload).digest();
   const matches = signatures.some((signature) => {
     const candidate = Buffer.from(signature, 'hex');
     return candidate.length === expected.length && timingSafeEqual(candidate, expected);

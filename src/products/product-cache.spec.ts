@@ -42,7 +42,9 @@ function setup({ ttlSeconds = 60, ready = (): boolean => true } = {}) {
   const cache = createCache({ stores: [keyv] }) as unknown as Cache;
   const config = { getOrThrow: () => ttlSeconds } as unknown as ConfigService;
   const published: number[] = [];
-  const changes = { published: (productId: number) => published.push(productId) } as unknown as ProductChanges;
+  const changes = {
+    published: (productId: number) => published.push(productId),
+  } as unknown as ProductChanges;
   const sut = new ProductCache(cache, store, new DatabaseIdentity('db1'), config as never, changes);
   return { sut, flaky, published };
 }
@@ -81,7 +83,9 @@ describe(ProductCache.name, () => {
 
     const after = await sut.read(1);
     expect(after).toMatchObject({ kind: 'miss' });
-    expect((after as { generation: string }).generation).not.toBe((first as { generation: string }).generation);
+    expect((after as { generation: string }).generation).not.toBe(
+      (first as { generation: string }).generation,
+    );
   });
 
   it('should never serve an answer a slow reader stored under a generation replaced since', async () => {
@@ -197,7 +201,13 @@ describe(ProductCache.name, () => {
 
 describe(createProductCacheStore.name, () => {
   it('should keep the cache in memory when no Redis host is configured', async () => {
-    const store = createProductCacheStore({ host: undefined, port: 6379, password: undefined, prefix: 'p', clusterNodes: undefined });
+    const store = createProductCacheStore({
+      host: undefined,
+      port: 6379,
+      password: undefined,
+      prefix: 'p',
+      clusterNodes: undefined,
+    });
     expect(store.kind).toBe('memory');
     expect(store.isReady()).toBe(true);
     await store.stores[0].set('k', 'v');

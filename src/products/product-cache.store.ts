@@ -129,8 +129,11 @@ function memoryStore(): ProductCacheStore {
     setIfAbsent: (key, value, ttlMs) => {
       const mapKey = `${keyv.namespace}:${key}`;
       const current = map.get(mapKey);
-      const expires = current === undefined ? undefined : (PLAIN_JSON.deserialize(current) as { expires?: number }).expires;
-      if (current !== undefined && (expires === undefined || expires > Date.now())) return Promise.resolve(false);
+      const expires =
+        current === undefined ? undefined : (PLAIN_JSON.deserialize(current) as { expires?: number }).expires;
+      if (current !== undefined && (expires === undefined || expires > Date.now())) {
+        return Promise.resolve(false);
+      }
       map.set(mapKey, PLAIN_JSON.serialize({ value, expires: Date.now() + ttlMs }));
       return Promise.resolve(true);
     },
@@ -139,7 +142,11 @@ function memoryStore(): ProductCacheStore {
 
 /** What @keyv/redis's createKeyv does, for a single client or a cluster alike (its types take only the former). */
 function keyvOver(client: ReturnType<typeof createRedisClient>, namespace: string): Keyv {
-  return new Keyv(new KeyvRedis(client, { namespace }), { namespace, useKeyPrefix: false, throwOnErrors: true });
+  return new Keyv(new KeyvRedis(client, { namespace }), {
+    namespace,
+    useKeyPrefix: false,
+    throwOnErrors: true,
+  });
 }
 
 function withPlainJson(keyv: Keyv): Keyv {

@@ -38,9 +38,7 @@ interface CacheEntry {
  * `bypass` (cache off, store unreachable, or an invalidation still owed).
  */
 export type CachedRead =
-  | { kind: 'hit'; body: unknown }
-  | { kind: 'miss'; generation: string; claim: boolean }
-  | { kind: 'bypass' };
+  { kind: 'hit'; body: unknown } | { kind: 'miss'; generation: string; claim: boolean } | { kind: 'bypass' };
 
 const BYPASS: CachedRead = { kind: 'bypass' };
 
@@ -133,7 +131,9 @@ export class ProductCache implements OnModuleDestroy {
       this.pending.add(productId);
       this.logger.warn({ event: 'cache.invalidation_deferred', product_id: productId });
     }
-    if (!this.closed) this.retryTimer ??= setInterval(() => void this.retryPending(), RETRY_INTERVAL_MS).unref();
+    if (!this.closed) {
+      this.retryTimer ??= setInterval(() => void this.retryPending(), RETRY_INTERVAL_MS).unref();
+    }
   }
 
   /** Whether the store answers; the health check reports it. */

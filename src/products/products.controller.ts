@@ -8,7 +8,16 @@ import { ProductResponseDto } from './dto/product-response.dto';
 import { ProductCacheInterceptor } from './product-cache.interceptor';
 import { ProductsService } from './products.service';
 
-const EXAMPLE = { id: 1, name: 'Limited Edition Flash Sale Item', total_stock: 200, available_stock: 100, price: '99.99', sale_starts_at: null, sale_ends_at: null, max_per_customer: null };
+const EXAMPLE = {
+  id: 1,
+  name: 'Limited Edition Flash Sale Item',
+  total_stock: 200,
+  available_stock: 100,
+  price: '99.99',
+  sale_starts_at: null,
+  sale_ends_at: null,
+  max_per_customer: null,
+};
 
 @ApiTags('products')
 @Controller('products')
@@ -38,7 +47,11 @@ export class ProductsController {
       'Served from a cache that every stock change invalidates before it answers: a read that starts after a hold, release or cancellation has answered shows it.',
   })
   @ApiParam({ name: 'id', schema: { type: 'integer', minimum: 1 }, example: 1 })
-  @ApiSuccess({ type: ProductResponseDto, description: 'The product (header X-Cache: HIT or MISS)', examples: { product: { status: 'success', data: EXAMPLE } } })
+  @ApiSuccess({
+    type: ProductResponseDto,
+    description: 'The product (header X-Cache: HIT or MISS)',
+    examples: { product: { status: 'success', data: EXAMPLE } },
+  })
   @ApiErrors({ 400: ['INVALID_ID'], 404: ['PRODUCT_NOT_FOUND'], 503: ['SERVICE_UNAVAILABLE'] })
   async get(@Param('id', ParseIdPipe) id: number) {
     return success(ProductResponseDto.from(await this.products.findOne(id)));

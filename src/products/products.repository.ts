@@ -5,8 +5,13 @@ import { execute, sqlDateTime } from '../database/raw-sql';
 import { lockForUpdate } from '../database/row-lock';
 import { Product } from './product.entity';
 
-export type ProductDetails = Partial<Pick<Product, 'name' | 'price' | 'saleStartsAt' | 'saleEndsAt' | 'maxPerCustomer'>>;
-export type NewProduct = Pick<Product, 'name' | 'price' | 'totalStock' | 'saleStartsAt' | 'saleEndsAt' | 'maxPerCustomer' | 'createdAt'>;
+export type ProductDetails = Partial<
+  Pick<Product, 'name' | 'price' | 'saleStartsAt' | 'saleEndsAt' | 'maxPerCustomer'>
+>;
+export type NewProduct = Pick<
+  Product,
+  'name' | 'price' | 'totalStock' | 'saleStartsAt' | 'saleEndsAt' | 'maxPerCustomer' | 'createdAt'
+>;
 
 export interface StockLevel {
   id: number;
@@ -23,7 +28,9 @@ export class ProductsRepository {
   }
 
   findPage(manager: EntityManager, { page, perPage }: PageRequest): Promise<[Product[], number]> {
-    return manager.getRepository(Product).findAndCount({ order: { id: 'ASC' }, skip: (page - 1) * perPage, take: perPage });
+    return manager
+      .getRepository(Product)
+      .findAndCount({ order: { id: 'ASC' }, skip: (page - 1) * perPage, take: perPage });
   }
 
   /** Stock of the first `limit` products by id, for the metrics gauges (a plain, bounded read). */
@@ -35,7 +42,11 @@ export class ProductsRepository {
       .orderBy('product.id', 'ASC')
       .limit(limit)
       .getRawMany<{ id: number | string; available: number | string; total: number | string }>();
-    return rows.map((row) => ({ id: Number(row.id), available: Number(row.available), total: Number(row.total) }));
+    return rows.map((row) => ({
+      id: Number(row.id),
+      available: Number(row.available),
+      total: Number(row.total),
+    }));
   }
 
   /** SELECT ... FOR UPDATE: the product row is the lock every stock change queues on. */

@@ -23,7 +23,9 @@ describe('sale rules', () => {
     });
 
     it('should treat a missing bound as open on that side', () => {
-      expect(saleWindowRefusal({ ...product, saleStartsAt: null }, at('2000-01-01T00:00:00.000Z'))).toBeNull();
+      expect(
+        saleWindowRefusal({ ...product, saleStartsAt: null }, at('2000-01-01T00:00:00.000Z')),
+      ).toBeNull();
       expect(saleWindowRefusal({ ...product, saleEndsAt: null }, at('2100-01-01T00:00:00.000Z'))).toBeNull();
     });
   });

@@ -13,7 +13,10 @@ export function hasSaleRules(product: SaleSettings): boolean {
 }
 
 /** The refusal for a hold at `now`, or null inside the window: [starts, ends). */
-export function saleWindowRefusal(product: SaleSettings, now: Date): SaleNotStartedError | SaleEndedError | null {
+export function saleWindowRefusal(
+  product: SaleSettings,
+  now: Date,
+): SaleNotStartedError | SaleEndedError | null {
   if (product.saleStartsAt && now.getTime() < product.saleStartsAt.getTime()) {
     return new SaleNotStartedError(product.id, product.saleStartsAt);
   }

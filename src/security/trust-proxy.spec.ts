@@ -10,7 +10,11 @@ describe(trustProxyOption.name, () => {
   });
 
   it('should accept only those shapes in the environment', () => {
-    for (const ok of ['false', 'true', '1', '127.0.0.1', '10.0.0.0/8,fd00::/8']) expect(ok).toMatch(TRUST_PROXY_PATTERN);
-    for (const bad of ['yes', 'loopback; rm', '10.0.0.1,', '999']) expect(bad).not.toMatch(TRUST_PROXY_PATTERN);
+    for (const ok of ['false', 'true', '1', '127.0.0.1', '10.0.0.0/8,fd00::/8']) {
+      expect(ok).toMatch(TRUST_PROXY_PATTERN);
+    }
+    for (const bad of ['yes', 'loopback; rm', '10.0.0.1,', '999']) {
+      expect(bad).not.toMatch(TRUST_PROXY_PATTERN);
+    }
   });
 });

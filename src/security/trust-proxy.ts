@@ -5,7 +5,9 @@
  * CIDR ranges of the proxies.
  */
 const ADDRESS = String.raw`[0-9A-Fa-f]*[.:][0-9A-Fa-f.:]*(\/\d{1,3})?`;
-export const TRUST_PROXY_PATTERN = new RegExp(String.raw`^(true|false|\d{1,2}|${ADDRESS}(\s*,\s*${ADDRESS})*)$`);
+export const TRUST_PROXY_PATTERN = new RegExp(
+  String.raw`^(true|false|\d{1,2}|${ADDRESS}(\s*,\s*${ADDRESS})*)$`,
+);
 
 /** The setting as Fastify's `trustProxy` option. */
 export function trustProxyOption(value: string): boolean | number | string[] {

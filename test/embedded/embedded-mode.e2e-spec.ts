@@ -30,7 +30,9 @@ describe('Embedded mode (embedded e2e)', () => {
   it('should have no Redis connection at all, and cache product reads in memory with the same interceptor', async () => {
     expect(() => t.app.get(QUEUE_REDIS, { strict: false })).toThrow();
     expect(t.app.get<ProductCacheStore>(PRODUCT_CACHE_STORE, { strict: false }).kind).toBe('memory');
-    const product = await betweenUnits(t, (dataSource) => createProduct(dataSource, { availableStock: 30, totalStock: 30 }));
+    const product = await betweenUnits(t, (dataSource) =>
+      createProduct(dataSource, { availableStock: 30, totalStock: 30 }),
+    );
 
     const first = await t.http.get(`/api/products/${product.id}`).expect(200);
     const second = await t.http.get(`/api/products/${product.id}`).expect(200);

@@ -69,7 +69,9 @@ describe('Hold expiry without Redis: the sweeper alone (embedded e2e)', () => {
   it('should show expired once the clock passes hold_expires_at, and released_at once released', async () => {
     const product = await betweenUnits(t, (dataSource) => createProduct(dataSource));
     const hold = await placeHold(t, product.id, 1);
-    expect((await t.http.get(`/api/holds/${hold.id}`).expect(200)).body.data).toMatchObject({ status: 'active' });
+    expect((await t.http.get(`/api/holds/${hold.id}`).expect(200)).body.data).toMatchObject({
+      status: 'active',
+    });
 
     await sleep(hold.expiresAt - Date.now() + 1);
     expect((await t.http.get(`/api/holds/${hold.id}`).expect(200)).body.data.status).toBe('expired');
@@ -118,7 +120,9 @@ describe('Hold expiry without Redis: the sweeper alone (embedded e2e)', () => {
         return available === 20 ? available : undefined;
       }, Date.now() + 1_000);
       expect(stock).toBe(20);
-      expect([...releases.ids].sort((a, b) => a - b)).toEqual(holds.map((hold) => hold.id).sort((a, b) => a - b));
+      expect([...releases.ids].sort((a, b) => a - b)).toEqual(
+        holds.map((hold) => hold.id).sort((a, b) => a - b),
+      );
     } finally {
       await second.close();
     }

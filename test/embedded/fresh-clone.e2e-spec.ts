@@ -20,7 +20,9 @@ describe('Fresh clone: npm start with nothing configured (embedded e2e)', () => 
 
   beforeAll(() => {
     clone = mkdtempSync(join(tmpdir(), 'flash-sale-clone-'));
-    const files = execFileSync('git', ['ls-files', '--cached', '--others', '--exclude-standard'], { cwd: ROOT })
+    const files = execFileSync('git', ['ls-files', '--cached', '--others', '--exclude-standard'], {
+      cwd: ROOT,
+    })
       .toString()
       .split('\n')
       .filter((file) => file && existsSync(join(ROOT, file)));
@@ -81,7 +83,9 @@ describe('Fresh clone: npm start with nothing configured (embedded e2e)', () => 
     });
     expect(elapsedMs).toBeLessThan(DEADLINE_MS);
     expect(existsSync(join(clone, 'data', 'flash-sale.sqlite'))).toBe(true);
-    const attempts = existsSync(connections) ? readFileSync(connections, 'utf8').trim().split('\n').filter(Boolean) : [];
+    const attempts = existsSync(connections)
+      ? readFileSync(connections, 'utf8').trim().split('\n').filter(Boolean)
+      : [];
     expect(attempts).toEqual([]);
     console.log(`fresh clone: npm start answered GET /api/products/1 after ${elapsedMs} ms`);
   });

@@ -1,6 +1,14 @@
 import { existsSync } from 'node:fs';
 import { createProduct } from '../factories/product.factory';
-import { betweenUnits, cleanEnv, ChildRun, runEntry, sparePort, stop, waitForAnswer } from '../utils/embedded';
+import {
+  betweenUnits,
+  cleanEnv,
+  ChildRun,
+  runEntry,
+  sparePort,
+  stop,
+  waitForAnswer,
+} from '../utils/embedded';
 import { createTestApp, TestApp } from '../utils/test-app';
 import { removeSqliteDatabase, sqlitePathFor, uniqueDatabaseName } from '../utils/test-env';
 
@@ -29,7 +37,10 @@ describe('One process per SQLite file (embedded e2e)', () => {
   it('should refuse a second API process on the same file, exit non-zero and say why', async () => {
     const holder: TestApp = await createTestApp();
     try {
-      run = runEntry('main', cleanEnv({ SQLITE_PATH: sqlitePathFor(holder.databaseName), PORT: String(await sparePort()) }));
+      run = runEntry(
+        'main',
+        cleanEnv({ SQLITE_PATH: sqlitePathFor(holder.databaseName), PORT: String(await sparePort()) }),
+      );
 
       const { code } = await run.exited;
 
@@ -102,9 +113,14 @@ describe('One process per SQLite file (embedded e2e)', () => {
     const next = await createTestApp({ DB_DATABASE: name });
     try {
       const product = await next.http.get('/api/products/1').expect(200);
-      expect(product.body.data).toMatchObject({ name: 'Limited Edition Flash Sale Item', available_stock: 95 });
+      expect(product.body.data).toMatchObject({
+        name: 'Limited Edition Flash Sale Item',
+        available_stock: 95,
+      });
       const holds = await next.http.get('/api/holds').expect(200);
-      expect(holds.body.data).toEqual([expect.objectContaining({ product_id: 1, quantity: 5, status: 'active' })]);
+      expect(holds.body.data).toEqual([
+        expect.objectContaining({ product_id: 1, quantity: 5, status: 'active' }),
+      ]);
     } finally {
       await next.close();
     }

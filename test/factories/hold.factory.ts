@@ -13,7 +13,11 @@ export async function insertHold(
       values.productId,
     ]);
     return manager.getRepository(Hold).save(
-      Object.assign(new Hold(), { holdExpiresAt: new Date(now.getTime() + 120_000), createdAt: now, ...values }),
+      Object.assign(new Hold(), {
+        holdExpiresAt: new Date(now.getTime() + 120_000),
+        createdAt: now,
+        ...values,
+      }),
     );
   });
 }

@@ -1,7 +1,10 @@
 import type { DataSource } from 'typeorm';
 import { Product } from '../../src/products/product.entity';
 
-export async function createProduct(dataSource: DataSource, overrides: Partial<Product> = {}): Promise<Product> {
+export async function createProduct(
+  dataSource: DataSource,
+  overrides: Partial<Product> = {},
+): Promise<Product> {
   const now = new Date();
   const product = Object.assign(new Product(), {
     name: 'Test product',

@@ -13,6 +13,7 @@ net.Socket.prototype.connect = function (...args) {
     typeof options === 'object' && options !== null
       ? { host: options.host, port: options.port, path: options.path }
       : { port: first, host: typeof second === 'string' ? second : undefined };
-  if (log) appendFileSync(log, JSON.stringify({ pid: process.pid, argv: process.argv.slice(1), ...target }) + '\n');
+  if (log)
+    appendFileSync(log, JSON.stringify({ pid: process.pid, argv: process.argv.slice(1), ...target }) + '\n');
   return connect.apply(this, args);
 };

@@ -40,7 +40,10 @@ export interface ChildRun {
  * `src/<entry>.ts` as its own process (ts-node, no build), from a scratch folder so a
  * developer's `.env` in the project never leaks in.
  */
-export function runEntry(entry: 'main' | 'worker' | 'cli/reset-database' | 'cli/audit-stock', env: Record<string, string>): ChildRun {
+export function runEntry(
+  entry: 'main' | 'worker' | 'cli/reset-database' | 'cli/audit-stock',
+  env: Record<string, string>,
+): ChildRun {
   const cwd = mkdtempSync(join(tmpdir(), 'flash-sale-cwd-'));
   const child = spawn(
     process.execPath,
@@ -89,5 +92,7 @@ export async function waitForAnswer(
     }
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
-  throw new Error(`${url} gave no accepted answer (exit ${run.child.exitCode}):\n${run.output().slice(-3000)}`);
+  throw new Error(
+    `${url} gave no accepted answer (exit ${run.child.exitCode}):\n${run.output().slice(-3000)}`,
+  );
 }

@@ -58,7 +58,9 @@ export async function expireTogether(t: TestApp, paths: ReleasePaths): Promise<T
   // A hold that stays active: a unit returned twice would push the stock above 193,
   // where the total_stock guard would not catch it.
   await betweenUnits(t, (dataSource) => insertHold(dataSource, { productId: product.id, quantity: 7 }));
-  const holds = await Promise.all(Array.from({ length: 40 }, (_, i) => placeHold(t, product.id, 1 + (i % 3))));
+  const holds = await Promise.all(
+    Array.from({ length: 40 }, (_, i) => placeHold(t, product.id, 1 + (i % 3))),
+  );
   const ids = holds.map((hold) => hold.id);
   const lastExpiry = Math.max(...holds.map((hold) => hold.expiresAt));
 
@@ -103,7 +105,9 @@ export async function orderRacesExpiry(t: TestApp, paths: ReleasePaths): Promise
   const product = await betweenUnits(t, (dataSource) =>
     createProduct(dataSource, { totalStock: 500, availableStock: 500 }),
   );
-  const holds = await Promise.all(Array.from({ length: 50 }, (_, i) => placeHold(t, product.id, 1 + (i % 4))));
+  const holds = await Promise.all(
+    Array.from({ length: 50 }, (_, i) => placeHold(t, product.id, 1 + (i % 4))),
+  );
 
   const orderStatuses = await Promise.all(
     holds.map(async (hold, i) => {
@@ -118,12 +122,17 @@ export async function orderRacesExpiry(t: TestApp, paths: ReleasePaths): Promise
   );
   const ids = holds.map((hold) => hold.id);
   const rows =
-    (await pollUntil(async () => {
-      const current = await holdsById(t, ids);
-      return current.every((row) => row.usedAt || row.releasedAt) ? current : undefined;
-    }, Math.max(...holds.map((hold) => hold.expiresAt)) + paths.withinMs)) ?? (await holdsById(t, ids));
+    (await pollUntil(
+      async () => {
+        const current = await holdsById(t, ids);
+        return current.every((row) => row.usedAt || row.releasedAt) ? current : undefined;
+      },
+      Math.max(...holds.map((hold) => hold.expiresAt)) + paths.withinMs,
+    )) ?? (await holdsById(t, ids));
 
-  const orders = await betweenUnits(t, (dataSource) => dataSource.getRepository(Order).countBy({ holdId: In(ids) }));
+  const orders = await betweenUnits(t, (dataSource) =>
+    dataSource.getRepository(Order).countBy({ holdId: In(ids) }),
+  );
   return { holds, orderStatuses, rows, orders, stock: await stockOf(t, product.id) };
 }
 

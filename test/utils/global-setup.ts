@@ -16,17 +16,27 @@ export default async function globalSetup(): Promise<void> {
       await connection.query(`DROP DATABASE IF EXISTS ${connection.escapeId(name)}`);
     }
   }).catch((error: Error) => {
-    throw new Error(`MariaDB/MySQL is not answering on 127.0.0.1:3306 (${error.message}). Run bash scripts/ensure-services.sh.`);
+    throw new Error(
+      `MariaDB/MySQL is not answering on 127.0.0.1:3306 (${error.message}). Run bash scripts/ensure-services.sh.`,
+    );
   });
 
-  const redis = new Redis({ host: process.env.REDIS_HOST ?? '127.0.0.1', port: Number(process.env.REDIS_PORT ?? 6379), lazyConnect: true, maxRetriesPerRequest: 1 });
+  const redis = new Redis({
+    host: process.env.REDIS_HOST ?? '127.0.0.1',
+    port: Number(process.env.REDIS_PORT ?? 6379),
+    lazyConnect: true,
+    maxRetriesPerRequest: 1,
+  });
   try {
     await redis.connect();
     await redis.ping();
   } catch (error) {
-    throw new Error(`Redis is not answering on 127.0.0.1:6379 (${(error as Error).message}). Run bash scripts/ensure-services.sh.`, {
-      cause: error,
-    });
+    throw new Error(
+      `Redis is not answering on 127.0.0.1:6379 (${(error as Error).message}). Run bash scripts/ensure-services.sh.`,
+      {
+        cause: error,
+      },
+    );
   } finally {
     redis.disconnect();
   }

@@ -16,7 +16,9 @@ export function toJsonText(value: unknown): string {
   if (value instanceof RawLiteral) return value.text;
   if (Array.isArray(value)) return `[${value.map(toJsonText).join(',')}]`;
   if (value !== null && typeof value === 'object') {
-    const members = Object.entries(value).map(([key, member]) => `${JSON.stringify(key)}:${toJsonText(member)}`);
+    const members = Object.entries(value).map(
+      ([key, member]) => `${JSON.stringify(key)}:${toJsonText(member)}`,
+    );
     return `{${members.join(',')}}`;
   }
   try {
@@ -42,13 +44,40 @@ const NUMBER_LITERALS = [
 const awkwardNumber = fc.oneof(
   fc.integer(),
   fc.double(),
-  fc.constantFrom(0, -1, 1.5, 0.1, -1e-7, 2 ** 31 - 1, 2 ** 31, 2 ** 32, 2 ** 53 - 1, 2 ** 53 + 2, 1e21, Number.MAX_VALUE),
+  fc.constantFrom(
+    0,
+    -1,
+    1.5,
+    0.1,
+    -1e-7,
+    2 ** 31 - 1,
+    2 ** 31,
+    2 ** 32,
+    2 ** 53 - 1,
+    2 ** 53 + 2,
+    1e21,
+    Number.MAX_VALUE,
+  ),
   fc.constantFrom(...NUMBER_LITERALS).map((text) => new RawLiteral(text)),
 );
 
 const awkwardString = fc.oneof(
   fc.string({ maxLength: 40 }),
-  fc.constantFrom('', ' ', '1', '5', '-1', '1.5', '0x10', 'paid', 'failed', 'PAID', ' paid', 'null', 'x'.repeat(300)),
+  fc.constantFrom(
+    '',
+    ' ',
+    '1',
+    '5',
+    '-1',
+    '1.5',
+    '0x10',
+    'paid',
+    'failed',
+    'PAID',
+    ' paid',
+    'null',
+    'x'.repeat(300),
+  ),
 );
 
 const scalar = fc.oneof(awkwardNumber, awkwardString, fc.boolean(), fc.constant(null));
@@ -176,7 +205,11 @@ function applyMutation(body: unknown, { path, value, remove }: Mutation): void {
  * validation of every nested field is reached, not just the top level's.
  */
 export function mutatedBody(base: fc.Arbitrary<object>, paths: string[]): fc.Arbitrary<FuzzBody> {
-  const mutation = fc.record({ path: fc.constantFrom(...paths), value: fieldValue(scalar), remove: fc.boolean() });
+  const mutation = fc.record({
+    path: fc.constantFrom(...paths),
+    value: fieldValue(scalar),
+    remove: fc.boolean(),
+  });
   const mutations = fc.oneof(fc.constant([]), fc.array(mutation, { minLength: 1, maxLength: 3 }));
   const text = fc.tuple(base, mutations).map(([body, changes]) => {
     const copy = structuredClone(body);
@@ -193,11 +226,13 @@ export function mutatedBody(base: fc.Arbitrary<object>, paths: string[]): fc.Arb
 }
 
 /** Characters Node lets a client put in a header value: tab, printable ASCII and Latin-1. */
-const headerChar = fc.oneof(
-  { arbitrary: fc.integer({ min: 0x20, max: 0x7e }), weight: 20 },
-  { arbitrary: fc.constant(0x09), weight: 1 },
-  { arbitrary: fc.integer({ min: 0x80, max: 0xff }), weight: 1 },
-).map((code) => String.fromCharCode(code));
+const headerChar = fc
+  .oneof(
+    { arbitrary: fc.integer({ min: 0x20, max: 0x7e }), weight: 20 },
+    { arbitrary: fc.constant(0x09), weight: 1 },
+    { arbitrary: fc.integer({ min: 0x80, max: 0xff }), weight: 1 },
+  )
+  .map((code) => String.fromCharCode(code));
 
 /** An Idempotency-Key (or X-Request-Id) header of any length 0-300, absent half the time. */
 export const optionalHeaderValue = fc.option(

@@ -1,6 +1,11 @@
 import type { DestinationStream } from 'pino';
 
-export type LogLine = Record<string, unknown> & { level: string; msg?: string; event?: string; reqId?: string };
+export type LogLine = Record<string, unknown> & {
+  level: string;
+  msg?: string;
+  event?: string;
+  reqId?: string;
+};
 
 /**
  * A pino destination that keeps every JSON line, so a test can assert on the structured

@@ -27,11 +27,7 @@ export class RedisServer {
   /** Starts (or restarts, on the same port) and resolves once it answers PING. */
   async start(): Promise<void> {
     if (this.child) return;
-    const child = spawn(
-      'redis-server',
-      ['--port', String(this.port), ...SERVER_ARGS],
-      { stdio: 'ignore' },
-    );
+    const child = spawn('redis-server', ['--port', String(this.port), ...SERVER_ARGS], { stdio: 'ignore' });
     this.child = child;
     child.once('exit', () => {
       if (this.child === child) this.child = undefined;

@@ -20,7 +20,9 @@ export function controllerRoutes(t: TestApp): Route[] {
         if (requestMethod === undefined) continue;
         const method = RequestMethod[requestMethod];
         const path = `/${[base, String(Reflect.getMetadata(PATH_METADATA, handler) ?? '')].map(trimSlashes).filter(Boolean).join('/')}`;
-        const url = [`/api${path}`, path].find((candidate) => fastify.hasRoute({ method: method as HTTPMethods, url: candidate }));
+        const url = [`/api${path}`, path].find((candidate) =>
+          fastify.hasRoute({ method: method as HTTPMethods, url: candidate }),
+        );
         expect({ method, path, served: Boolean(url) }).toEqual({ method, path, served: true });
         routes.push({ method, url: url! });
       }

@@ -59,7 +59,9 @@ async function expectMatchesModel(m: StockModel, r: Real): Promise<void> {
     totalStock: m.total,
     availableStock: m.available,
     unitsInActiveHolds: sum(
-      m.holds.filter((hold) => hold.state === 'active' || hold.state === 'expired').map((hold) => hold.quantity),
+      m.holds
+        .filter((hold) => hold.state === 'active' || hold.state === 'expired')
+        .map((hold) => hold.quantity),
     ),
     unitsInLiveOrders: sum(m.orders.filter((o) => o.status !== 'cancelled').map((o) => o.quantity)),
     difference: 0,
@@ -81,7 +83,9 @@ class CreateHold implements StockCommand {
   constructor(readonly quantity: number) {}
   check = () => true;
   async run(m: StockModel, r: Real) {
-    const response = await r.t.http.post('/api/holds').send({ product_id: m.productId, quantity: this.quantity });
+    const response = await r.t.http
+      .post('/api/holds')
+      .send({ product_id: m.productId, quantity: this.quantity });
     if (this.quantity <= m.available) {
       expect(response.status).toBe(201);
       expect(response.body.data).toMatchObject({
@@ -112,9 +116,18 @@ class CreateOrder implements StockCommand {
       expectRefusal(response, 409, code);
     } else {
       expect(response.status).toBe(201);
-      expect(response.body.data).toMatchObject({ hold_id: hold.id, quantity: hold.quantity, status: 'pending' });
+      expect(response.body.data).toMatchObject({
+        hold_id: hold.id,
+        quantity: hold.quantity,
+        status: 'pending',
+      });
       hold.state = 'used';
-      m.orders.push({ id: response.body.data.id, quantity: hold.quantity, status: 'pending', cents: toCents(response.body.data.amount) });
+      m.orders.push({
+        id: response.body.data.id,
+        quantity: hold.quantity,
+        status: 'pending',
+        cents: toCents(response.body.data.amount),
+      });
     }
     await expectMatchesModel(m, r);
   }
@@ -238,7 +251,9 @@ class BurstHolds implements StockCommand {
   check = () => true;
   async run(m: StockModel, r: Real) {
     const responses = await Promise.all(
-      this.quantities.map((quantity) => r.t.http.post('/api/holds').send({ product_id: m.productId, quantity })),
+      this.quantities.map((quantity) =>
+        r.t.http.post('/api/holds').send({ product_id: m.productId, quantity }),
+      ),
     );
     const refused: Array<{ quantity: number; message: string }> = [];
     responses.forEach((response, i) => {
@@ -278,7 +293,9 @@ class RaceOrders implements StockCommand {
       Array.from({ length: this.copies }, () => r.t.http.post('/api/orders').send({ hold_id: hold.id })),
     );
     const created = responses.filter((response) => response.status === 201);
-    const refusals = responses.filter((response) => response.status !== 201).map((response) => response.body.code);
+    const refusals = responses
+      .filter((response) => response.status !== 201)
+      .map((response) => response.body.code);
     if (hold.state === 'active') {
       expect(created).toHaveLength(1);
       expect(refusals).toEqual(Array(this.copies - 1).fill('HOLD_ALREADY_USED'));
@@ -333,7 +350,10 @@ class RacePayments implements StockCommand {
     // already); the copies of it are duplicates; only one event ever settles the order.
     const ignored = `Event ignored: order already ${order.status}`;
     const expected = this.sameEvent
-      ? [wasPending ? 'Payment processed' : ignored, ...Array(events.length - 1).fill('Webhook already processed')]
+      ? [
+          wasPending ? 'Payment processed' : ignored,
+          ...Array(events.length - 1).fill('Webhook already processed'),
+        ]
       : [wasPending ? 'Payment processed' : ignored, ...Array(events.length - 1).fill(ignored)];
     expect([...messages].sort()).toEqual([...expected].sort());
     for (const response of responses) {
@@ -391,7 +411,11 @@ class HoldWithKey implements StockCommand {
   toString = () => `hold with key ${this.keyIndex}(${this.quantity}${this.repeatBody ? ', repeat' : ''})`;
 }
 
-function expectRefusal(response: { status: number; body: { code?: string } }, status: number, code: string): void {
+function expectRefusal(
+  response: { status: number; body: { code?: string } },
+  status: number,
+  code: string,
+): void {
   expect({ status: response.status, code: response.body.code }).toEqual({ status, code });
 }
 
@@ -405,11 +429,14 @@ function sendEvent(r: Real, m: StockModel, event: PaymentEventModel) {
   const payload = JSON.stringify(
     event.shape === 'original'
       ? { event_id: event.id, order_id: event.orderId, status: event.status }
-      : paymentIntentEvent(event.status === 'paid' ? 'payment_intent.succeeded' : 'payment_intent.payment_failed', {
-          id: event.id,
-          orderId: event.orderId,
-          amount: order.cents,
-        }),
+      : paymentIntentEvent(
+          event.status === 'paid' ? 'payment_intent.succeeded' : 'payment_intent.payment_failed',
+          {
+            id: event.id,
+            orderId: event.orderId,
+            amount: order.cents,
+          },
+        ),
   );
   return r.t.http
     .post('/api/payments/webhook')

@@ -41,7 +41,10 @@ export interface TestAppOptions {
  * that was closed with `keepDatabase` reopens its database in either mode.
  * `env` overrides settings; an empty string unsets an optional one.
  */
-export async function createTestApp(env: Record<string, string> = {}, options: TestAppOptions = {}): Promise<TestApp> {
+export async function createTestApp(
+  env: Record<string, string> = {},
+  options: TestAppOptions = {},
+): Promise<TestApp> {
   const databaseName = env.DB_DATABASE ?? uniqueDatabaseName();
   Object.assign(process.env, {
     NODE_ENV: 'test',
@@ -59,7 +62,10 @@ export async function createTestApp(env: Record<string, string> = {}, options: T
     ...env,
   });
 
-  const redisKeys = { port: Number(process.env.REDIS_PORT || 6379), pattern: `${process.env.REDIS_PREFIX}:*` };
+  const redisKeys = {
+    port: Number(process.env.REDIS_PORT || 6379),
+    pattern: `${process.env.REDIS_PREFIX}:*`,
+  };
   const builder = Test.createTestingModule({ imports: [AppModule.forRoot()] });
   const moduleRef = await (options.customize ? options.customize(builder) : builder).compile();
   const app = moduleRef.createNestApplication<NestFastifyApplication>(createFastifyAdapter(), {

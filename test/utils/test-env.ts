@@ -49,7 +49,9 @@ export function uniqueDatabaseName(): string {
   return `${TEST_DATABASE_PREFIX}${process.pid}_${randomBytes(4).toString('hex')}`;
 }
 
-export async function withServerConnection<T>(work: (connection: Awaited<ReturnType<typeof createConnection>>) => Promise<T>): Promise<T> {
+export async function withServerConnection<T>(
+  work: (connection: Awaited<ReturnType<typeof createConnection>>) => Promise<T>,
+): Promise<T> {
   const connection = await createConnection({
     host: TEST_DB.host,
     port: TEST_DB.port,
@@ -64,5 +66,7 @@ export async function withServerConnection<T>(work: (connection: Awaited<ReturnT
 }
 
 export async function dropDatabase(name: string): Promise<void> {
-  await withServerConnection((connection) => connection.query(`DROP DATABASE IF EXISTS ${connection.escapeId(name)}`));
+  await withServerConnection((connection) =>
+    connection.query(`DROP DATABASE IF EXISTS ${connection.escapeId(name)}`),
+  );
 }

@@ -18,7 +18,13 @@ export class AdjustStockDto {
   @Max(MAX_TOTAL_STOCK)
   delta: number;
 
-  @ApiPropertyOptional({ type: 'string', maxLength: 255, nullable: true, description: 'Kept in the stock movement log', example: 'second shipment' })
+  @ApiPropertyOptional({
+    type: 'string',
+    maxLength: 255,
+    nullable: true,
+    description: 'Kept in the stock movement log',
+    example: 'second shipment',
+  })
   @IsOptional()
   @IsString()
   @MaxLength(255)

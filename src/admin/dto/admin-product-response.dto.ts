@@ -6,8 +6,10 @@ const AT = { type: 'string', format: 'date-time' } as const;
 /** Where every unit of a product is: available + held + ordered_pending + sold = total. */
 export class StockBreakdownDto {
   @ApiProperty({ type: 'integer', example: 480 }) available: number;
-  @ApiProperty({ type: 'integer', description: 'Units in holds not used and not released', example: 12 }) held: number;
-  @ApiProperty({ type: 'integer', description: 'Units in pending orders', example: 3 }) ordered_pending: number;
+  @ApiProperty({ type: 'integer', description: 'Units in holds not used and not released', example: 12 })
+  held: number;
+  @ApiProperty({ type: 'integer', description: 'Units in pending orders', example: 3 })
+  ordered_pending: number;
   @ApiProperty({ type: 'integer', description: 'Units in completed (paid) orders', example: 5 }) sold: number;
   @ApiProperty({ type: 'integer', example: 500 }) total: number;
 }
@@ -36,7 +38,13 @@ export class AdminProductResponseDto {
       sale_starts_at: product.saleStartsAt?.toISOString() ?? null,
       sale_ends_at: product.saleEndsAt?.toISOString() ?? null,
       max_per_customer: product.maxPerCustomer,
-      stock: { available: product.availableStock, held, ordered_pending: orderedPending, sold, total: product.totalStock },
+      stock: {
+        available: product.availableStock,
+        held,
+        ordered_pending: orderedPending,
+        sold,
+        total: product.totalStock,
+      },
       created_at: product.createdAt.toISOString(),
       updated_at: product.updatedAt.toISOString(),
     };

@@ -52,7 +52,10 @@ export function IsSaleInstant(options?: ValidationOptions) {
 }
 
 /** Whether `end` is after `start` (both valid instants or absent; absent bounds are open). */
-export function endsAfterStart(start: string | Date | null | undefined, end: string | Date | null | undefined): boolean {
+export function endsAfterStart(
+  start: string | Date | null | undefined,
+  end: string | Date | null | undefined,
+): boolean {
   if (start === null || start === undefined || end === null || end === undefined) return true;
   return new Date(end).getTime() > new Date(start).getTime();
 }
@@ -78,5 +81,8 @@ export function IsAfterField(startField: string, options?: ValidationOptions) {
 
 /** A field this body must not carry, with a message that says what to do instead. */
 export function IsAbsent(message: string) {
-  return ValidateBy({ name: 'isAbsent', validator: { validate: (value: unknown) => value === undefined, defaultMessage: () => message } });
+  return ValidateBy({
+    name: 'isAbsent',
+    validator: { validate: (value: unknown) => value === undefined, defaultMessage: () => message },
+  });
 }

@@ -12,7 +12,10 @@ export class CreateProductDto {
   name: string;
 
   @ApiProperty({
-    oneOf: [{ type: 'string', pattern: '^\\d{1,8}(\\.\\d{1,2})?$' }, { type: 'number', minimum: 0, maximum: 99999999.99 }],
+    oneOf: [
+      { type: 'string', pattern: '^\\d{1,8}(\\.\\d{1,2})?$' },
+      { type: 'number', minimum: 0, maximum: 99999999.99 },
+    ],
     description: 'Decimal string or number, 0 to 99999999.99, at most two decimals',
     example: '129.90',
   })
@@ -25,18 +28,33 @@ export class CreateProductDto {
   @Max(MAX_TOTAL_STOCK)
   total_stock: number;
 
-  @ApiPropertyOptional({ ...INSTANT, description: 'Holds before this are refused (SALE_NOT_STARTED); ISO 8601 with offset', example: '2026-12-01T09:00:00Z' })
+  @ApiPropertyOptional({
+    ...INSTANT,
+    description: 'Holds before this are refused (SALE_NOT_STARTED); ISO 8601 with offset',
+    example: '2026-12-01T09:00:00Z',
+  })
   @IsOptional()
   @IsSaleInstant()
   sale_starts_at?: string | null;
 
-  @ApiPropertyOptional({ ...INSTANT, description: 'Holds from this on are refused (SALE_ENDED); after sale_starts_at', example: '2026-12-01T10:00:00Z' })
+  @ApiPropertyOptional({
+    ...INSTANT,
+    description: 'Holds from this on are refused (SALE_ENDED); after sale_starts_at',
+    example: '2026-12-01T10:00:00Z',
+  })
   @IsOptional()
   @IsSaleInstant()
   @IsAfterField('sale_starts_at')
   sale_ends_at?: string | null;
 
-  @ApiPropertyOptional({ type: 'integer', minimum: 1, maximum: MAX_TOTAL_STOCK, nullable: true, description: 'Most units per customer; null: no limit', example: 2 })
+  @ApiPropertyOptional({
+    type: 'integer',
+    minimum: 1,
+    maximum: MAX_TOTAL_STOCK,
+    nullable: true,
+    description: 'Most units per customer; null: no limit',
+    example: 2,
+  })
   @IsOptional()
   @IsInt()
   @Min(1)

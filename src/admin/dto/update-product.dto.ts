@@ -3,7 +3,8 @@ import { IsInt, IsOptional, IsString, Length, Matches, Max, Min, ValidateIf } fr
 import { IsAbsent, IsAfterField, IsPrice, IsSaleInstant, MAX_TOTAL_STOCK } from './admin-validators';
 
 const INSTANT = { type: 'string', format: 'date-time', nullable: true } as const;
-const USE_STOCK_ROUTE = 'stock changes go through POST /api/admin/products/:id/stock, which keeps every unit accounted for';
+const USE_STOCK_ROUTE =
+  'stock changes go through POST /api/admin/products/:id/stock, which keeps every unit accounted for';
 
 /**
  * Any of the product's details. `null` clears a window bound or the limit; name and price
@@ -18,7 +19,10 @@ export class UpdateProductDto {
   name?: string;
 
   @ApiPropertyOptional({
-    oneOf: [{ type: 'string', pattern: '^\\d{1,8}(\\.\\d{1,2})?$' }, { type: 'number', minimum: 0, maximum: 99999999.99 }],
+    oneOf: [
+      { type: 'string', pattern: '^\\d{1,8}(\\.\\d{1,2})?$' },
+      { type: 'number', minimum: 0, maximum: 99999999.99 },
+    ],
     description: 'Applies to orders created afterwards; existing orders keep their amount',
     example: '99.90',
   })
@@ -26,7 +30,11 @@ export class UpdateProductDto {
   @IsPrice()
   price?: string | number;
 
-  @ApiPropertyOptional({ ...INSTANT, description: 'null: on sale now (no start)', example: '2026-12-01T09:00:00Z' })
+  @ApiPropertyOptional({
+    ...INSTANT,
+    description: 'null: on sale now (no start)',
+    example: '2026-12-01T09:00:00Z',
+  })
   @IsOptional()
   @IsSaleInstant()
   sale_starts_at?: string | null;
@@ -37,7 +45,14 @@ export class UpdateProductDto {
   @IsAfterField('sale_starts_at')
   sale_ends_at?: string | null;
 
-  @ApiPropertyOptional({ type: 'integer', minimum: 1, maximum: MAX_TOTAL_STOCK, nullable: true, description: 'null: no limit', example: 3 })
+  @ApiPropertyOptional({
+    type: 'integer',
+    minimum: 1,
+    maximum: MAX_TOTAL_STOCK,
+    nullable: true,
+    description: 'null: no limit',
+    example: 3,
+  })
   @IsOptional()
   @IsInt()
   @Min(1)
@@ -51,4 +66,10 @@ export class UpdateProductDto {
   available_stock?: never;
 }
 
-export const UPDATABLE_FIELDS = ['name', 'price', 'sale_starts_at', 'sale_ends_at', 'max_per_customer'] as const;
+export const UPDATABLE_FIELDS = [
+  'name',
+  'price',
+  'sale_starts_at',
+  'sale_ends_at',
+  'max_per_customer',
+] as const;

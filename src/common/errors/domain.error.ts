@@ -2,7 +2,8 @@
  * What kind of refusal an error is. The HTTP layer maps kinds to status codes, so services,
  * the BullMQ processor and the cron sweeper can throw the same errors without knowing HTTP.
  */
-export type ErrorKind = 'malformed' | 'invalid' | 'not_found' | 'conflict' | 'unauthorized' | 'forbidden' | 'unavailable';
+export type ErrorKind =
+  'malformed' | 'invalid' | 'not_found' | 'conflict' | 'unauthorized' | 'forbidden' | 'unavailable';
 
 export type FieldErrors = Record<string, string[]>;
 

@@ -1,4 +1,9 @@
-import { BadRequestException, HttpException, NotFoundException, PayloadTooLargeException } from '@nestjs/common';
+import {
+  BadRequestException,
+  HttpException,
+  NotFoundException,
+  PayloadTooLargeException,
+} from '@nestjs/common';
 import { ThrottlerException } from '@nestjs/throttler';
 import { QueryFailedError } from 'typeorm';
 import { AdminDisabledError, AdminUnauthorizedError } from '../../admin/admin.errors';
@@ -25,9 +30,16 @@ describe(toErrorResponse.name, () => {
 
   it('should map a refused admin token to 401 with WWW-Authenticate, and a disabled admin API to 403', () => {
     const unauthorized = toErrorResponse(new AdminUnauthorizedError());
-    expect(unauthorized).toMatchObject({ httpStatus: 401, headers: { 'www-authenticate': 'Bearer realm="admin"' } });
+    expect(unauthorized).toMatchObject({
+      httpStatus: 401,
+      headers: { 'www-authenticate': 'Bearer realm="admin"' },
+    });
     expect(unauthorized.body.code).toBe('UNAUTHORIZED');
-    expect(toErrorResponse(new AdminDisabledError())).toMatchObject({ httpStatus: 403, headers: {}, body: { code: 'ADMIN_DISABLED' } });
+    expect(toErrorResponse(new AdminDisabledError())).toMatchObject({
+      httpStatus: 403,
+      headers: {},
+      body: { code: 'ADMIN_DISABLED' },
+    });
   });
 
   it('should map a malformed id to 400', () => {
@@ -43,10 +55,13 @@ describe(toErrorResponse.name, () => {
   });
 
   it('should map a transaction that lost every retry to conflicting writes to 503 SERVICE_BUSY, without the driver message', () => {
-    const driverError = Object.assign(new Error('Deadlock found when trying to get lock; try restarting transaction'), {
-      code: 'ER_LOCK_DEADLOCK',
-      errno: 1213,
-    });
+    const driverError = Object.assign(
+      new Error('Deadlock found when trying to get lock; try restarting transaction'),
+      {
+        code: 'ER_LOCK_DEADLOCK',
+        errno: 1213,
+      },
+    );
     const response = toErrorResponse(Object.assign(new Error('Query failed'), { driverError }));
     expect(response).toMatchObject({ httpStatus: 503, body: { code: 'SERVICE_BUSY' }, unexpected: false });
     expect(response.headers['retry-after']).toBeDefined();
@@ -54,9 +69,11 @@ describe(toErrorResponse.name, () => {
   });
 
   it('should map Fastify body-parser failures with fixed messages', () => {
-    expect(toErrorResponse(new BadRequestException("Body is not valid JSON but content-type is set to 'application/json'")).body.code).toBe(
-      'MALFORMED_JSON',
-    );
+    expect(
+      toErrorResponse(
+        new BadRequestException("Body is not valid JSON but content-type is set to 'application/json'"),
+      ).body.code,
+    ).toBe('MALFORMED_JSON');
     expect(toErrorResponse(new PayloadTooLargeException('Request body is too large')).body).toEqual({
       status: 'error',
       code: 'PAYLOAD_TOO_LARGE',

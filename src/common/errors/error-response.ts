@@ -1,6 +1,12 @@
 import { HttpException, HttpStatus } from '@nestjs/common';
 import { isConnectionError, isTransientLockError } from '../../database/db-errors';
-import { DatabaseUnavailableError, DomainError, ErrorKind, FieldErrors, WriteConflictError } from './domain.error';
+import {
+  DatabaseUnavailableError,
+  DomainError,
+  ErrorKind,
+  FieldErrors,
+  WriteConflictError,
+} from './domain.error';
 
 export interface ErrorBody {
   status: 'error';
@@ -89,7 +95,11 @@ export function toErrorResponse(error: unknown): ErrorResponse {
     if (httpStatus === 400 && /JSON/i.test(message)) {
       return plain(400, 'MALFORMED_JSON', 'The request body is not valid JSON');
     }
-    return plain(httpStatus, CODE_BY_STATUS[httpStatus] ?? 'BAD_REQUEST', STACK_MESSAGES[httpStatus] ?? message);
+    return plain(
+      httpStatus,
+      CODE_BY_STATUS[httpStatus] ?? 'BAD_REQUEST',
+      STACK_MESSAGES[httpStatus] ?? message,
+    );
   }
 
   return { ...plain(500, 'INTERNAL_ERROR', 'Something went wrong on our side'), unexpected: true };

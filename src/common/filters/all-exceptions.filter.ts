@@ -22,7 +22,8 @@ export class AllExceptionsFilter implements ExceptionFilter {
       return;
     }
     // A driver error meaning "database unreachable" is no DomainError but is an incident: warn.
-    const level = exception instanceof DomainError ? exception.logLevel : httpStatus === 503 ? 'warn' : 'debug';
+    const level =
+      exception instanceof DomainError ? exception.logLevel : httpStatus === 503 ? 'warn' : 'debug';
     this.logger[level === 'info' ? 'log' : level]({ event: 'request.refused', status: httpStatus, code });
   }
 }

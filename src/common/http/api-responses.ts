@@ -1,5 +1,11 @@
 import { applyDecorators, Type } from '@nestjs/common';
-import { ApiExtraModels, ApiProperty, ApiPropertyOptional, ApiResponse, getSchemaPath } from '@nestjs/swagger';
+import {
+  ApiExtraModels,
+  ApiProperty,
+  ApiPropertyOptional,
+  ApiResponse,
+  getSchemaPath,
+} from '@nestjs/swagger';
 import type { ExampleObject, ReferenceObject, SchemaObject } from '@nestjs/swagger';
 import type { HeadersObject } from '@nestjs/swagger/dist/interfaces/open-api-spec.interface';
 
@@ -38,7 +44,8 @@ const EXAMPLE_MESSAGES: Record<string, string> = {
   INSUFFICIENT_STOCK: 'Insufficient stock: requested 5, only 2 available',
   SALE_NOT_STARTED: 'The sale of product 1 has not started: it starts at 2026-11-27T09:00:00.000Z',
   SALE_ENDED: 'The sale of product 1 ended at 2026-11-27T10:00:00.000Z',
-  CUSTOMER_LIMIT_EXCEEDED: 'Customer limit exceeded: at most 2 units per customer, 0 left for this customer, requested 1',
+  CUSTOMER_LIMIT_EXCEEDED:
+    'Customer limit exceeded: at most 2 units per customer, 0 left for this customer, requested 1',
   UNAUTHORIZED: 'A valid admin token is required: Authorization: Bearer <ADMIN_API_TOKEN>',
   ADMIN_DISABLED: 'The admin API is disabled: set ADMIN_API_TOKEN to enable it',
   HOLD_EXPIRED: 'Hold 1 has expired',
@@ -132,7 +139,12 @@ function headersFor(status: number, codes: readonly string[]): HeadersObject | u
     return { 'Retry-After': { description: 'Seconds to wait before retrying', schema: { type: 'string' } } };
   }
   if (codes.includes('UNAUTHORIZED')) {
-    return { 'WWW-Authenticate': { description: 'Bearer: send Authorization: Bearer <token>', schema: { type: 'string' } } };
+    return {
+      'WWW-Authenticate': {
+        description: 'Bearer: send Authorization: Bearer <token>',
+        schema: { type: 'string' },
+      },
+    };
   }
   return undefined;
 }

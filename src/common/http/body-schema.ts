@@ -16,7 +16,10 @@ import { FieldErrors, ValidationFailedError } from '../errors/domain.error';
  * see BODY_SCHEMA_AJV), unknown fields stripped (additionalProperties: false, with
  * Fastify's removeAdditional), a body that is not a JSON object refused as a whole.
  */
-export function ValidatedBody(schema: SchemaObject & { type: 'object' }, examples?: Record<string, ExampleObject>) {
+export function ValidatedBody(
+  schema: SchemaObject & { type: 'object' },
+  examples?: Record<string, ExampleObject>,
+) {
   return applyDecorators(RouteSchema({ body: schema }), ApiBody({ schema, examples }));
 }
 

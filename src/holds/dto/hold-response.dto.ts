@@ -17,7 +17,12 @@ export class CreatedHoldResponseDto {
   @ApiProperty({ type: 'integer', example: 5 })
   quantity: number;
 
-  @ApiProperty({ type: 'string', nullable: true, description: 'The customer reference the hold was taken for', example: null })
+  @ApiProperty({
+    type: 'string',
+    nullable: true,
+    description: 'The customer reference the hold was taken for',
+    example: null,
+  })
   customer_id: string | null;
 
   @ApiProperty({ enum: ['active'], example: 'active' })
@@ -53,7 +58,12 @@ export class HoldResponseDto {
   @ApiProperty({ type: 'integer', example: 5 })
   quantity: number;
 
-  @ApiProperty({ type: 'string', nullable: true, description: 'The customer reference the hold was taken for', example: null })
+  @ApiProperty({
+    type: 'string',
+    nullable: true,
+    description: 'The customer reference the hold was taken for',
+    example: null,
+  })
   customer_id: string | null;
 
   @ApiProperty({

@@ -18,7 +18,12 @@ export class OrderResponseDto {
   @ApiProperty({ type: 'integer', example: 5 })
   quantity: number;
 
-  @ApiProperty({ type: 'string', nullable: true, description: "The hold's customer reference", example: null })
+  @ApiProperty({
+    type: 'string',
+    nullable: true,
+    description: "The hold's customer reference",
+    example: null,
+  })
   customer_id: string | null;
 
   @ApiProperty({ description: 'price x quantity, decimal string', example: '499.95' })
@@ -27,7 +32,12 @@ export class OrderResponseDto {
   @ApiProperty({ enum: ORDER_STATUSES, example: 'pending' })
   status: OrderStatus;
 
-  @ApiProperty({ type: 'string', nullable: true, description: 'The payment event that settled the order', example: null })
+  @ApiProperty({
+    type: 'string',
+    nullable: true,
+    description: 'The payment event that settled the order',
+    example: null,
+  })
   payment_idempotency_key: string | null;
 
   @ApiProperty(AT)

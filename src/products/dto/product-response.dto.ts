@@ -11,19 +11,40 @@ export class ProductResponseDto {
   @ApiProperty({ type: 'integer', example: 200 })
   total_stock: number;
 
-  @ApiProperty({ type: 'integer', description: 'Units not reserved by an active hold or a live order', example: 100 })
+  @ApiProperty({
+    type: 'integer',
+    description: 'Units not reserved by an active hold or a live order',
+    example: 100,
+  })
   available_stock: number;
 
   @ApiProperty({ description: 'Decimal string, 2 places', pattern: '^\\d+\\.\\d{2}$', example: '99.99' })
   price: string;
 
-  @ApiProperty({ type: 'string', format: 'date-time', nullable: true, description: 'Holds before this are refused (SALE_NOT_STARTED)', example: null })
+  @ApiProperty({
+    type: 'string',
+    format: 'date-time',
+    nullable: true,
+    description: 'Holds before this are refused (SALE_NOT_STARTED)',
+    example: null,
+  })
   sale_starts_at: string | null;
 
-  @ApiProperty({ type: 'string', format: 'date-time', nullable: true, description: 'Holds from this instant on are refused (SALE_ENDED)', example: null })
+  @ApiProperty({
+    type: 'string',
+    format: 'date-time',
+    nullable: true,
+    description: 'Holds from this instant on are refused (SALE_ENDED)',
+    example: null,
+  })
   sale_ends_at: string | null;
 
-  @ApiProperty({ type: 'integer', nullable: true, description: 'Most units one customer may hold or have ordered; null: no limit', example: null })
+  @ApiProperty({
+    type: 'integer',
+    nullable: true,
+    description: 'Most units one customer may hold or have ordered; null: no limit',
+    example: null,
+  })
   max_per_customer: number | null;
 
   static from(product: Product): ProductResponseDto {
