@@ -46,6 +46,11 @@ describe('Hold expiry across processes (e2e)', () => {
       await sleep(Math.min(...holds.map((hold) => hold.expiresAt)) - Date.now());
       await Promise.all([a.app.get(ExpiredHoldsSweeper).run(), b.app.get(ExpiredHoldsSweeper).run()]);
       const rows = await allReleased(a, ids, Math.max(...holds.map((hold) => hold.expiresAt)) + 1000);
+      // hold.released is logged just after the release commits: the rows can be read first.
+      await pollUntil(
+        () => (ids.every((id) => releases.ids.includes(id)) ? true : undefined),
+        Date.now() + 2000,
+      );
 
       expect(rows?.filter((row) => !row.usedAt)).toHaveLength(30);
       expect(duplicates(releases.ids)).toEqual([]);

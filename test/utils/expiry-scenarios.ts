@@ -84,6 +84,15 @@ export function expectReleasedOnceEach({ ids, rows, stock }: TogetherOutcome, re
   expect([...releasedIds].sort((a, b) => a - b)).toEqual([...ids].sort((a, b) => a - b));
 }
 
+/**
+ * Half the window the order trials spread over. On this machine an order sent 300 ms before
+ * its hold's expiry was seen to reach its transaction only after it (cause not found yet, see
+ * the closing note of 2026-11-30; 18dfce5 shows it too), so with +-60 ms no trial could win and
+ * the race proved nothing. +-1000 ms keeps trials every 40 ms across the boundary while some
+ * start clearly before it.
+ */
+const RACE_SPREAD_MS = 1000;
+
 /** The books after `orderRacesExpiry`. */
 export interface RaceOutcome {
   holds: PlacedHold[];
@@ -96,8 +105,8 @@ export interface RaceOutcome {
 }
 
 /**
- * 50 holds of 1-4 units on a 500-unit product. Trials spread evenly from 60 ms before to
- * 60 ms after each hold's expiry; in each, the order, a release of the hold and a sweeper
+ * 50 holds of 1-4 units on a 500-unit product. Trials spread evenly from RACE_SPREAD_MS before
+ * to RACE_SPREAD_MS after each hold's expiry; in each, the order, a release of the hold and a sweeper
  * run start together. Then waits until every hold is used or released (holds that did not
  * become orders are released by the mode's own path), or `withinMs` after the last expiry.
  */
@@ -111,7 +120,9 @@ export async function orderRacesExpiry(t: TestApp, paths: ReleasePaths): Promise
 
   const orderStatuses = await Promise.all(
     holds.map(async (hold, i) => {
-      await sleep(hold.expiresAt - 60 + (120 * i) / (holds.length - 1) - Date.now());
+      await sleep(
+        hold.expiresAt - RACE_SPREAD_MS + (2 * RACE_SPREAD_MS * i) / (holds.length - 1) - Date.now(),
+      );
       const [order] = await Promise.all([
         t.http.post('/api/orders').send({ hold_id: hold.id }),
         paths.releaseOne(hold.id),
