@@ -40,6 +40,7 @@ const embeddedSpecs = [
   'randomized',
   'sale-rules',
   'admin',
+  'schema-constraints',
 ];
 
 module.exports = {
