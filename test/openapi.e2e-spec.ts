@@ -280,6 +280,7 @@ describe('OpenAPI document and Swagger UI (e2e)', () => {
     expect(fields('OrderResponseDto')).toEqual(
       [
         'amount',
+        'cancel_reason',
         'created_at',
         'customer_id',
         'hold_id',

@@ -35,6 +35,7 @@ describe('Orders API (e2e)', () => {
         customer_id: null,
         amount: '499.95',
         status: 'pending',
+        cancel_reason: null,
         payment_idempotency_key: null,
         created_at: expect.any(String),
         updated_at: expect.any(String),

@@ -9,6 +9,7 @@ export function appConfig(env: Env) {
     holdTtlSeconds: env.HOLD_TTL_SECONDS,
     shutdownTimeoutSeconds: env.SHUTDOWN_TIMEOUT_SECONDS,
     holdSweepIntervalSeconds: env.HOLD_SWEEP_INTERVAL_SECONDS,
+    orderPaymentTimeoutSeconds: env.ORDER_PAYMENT_TIMEOUT_SECONDS,
     workerEnabled: env.WORKER_ENABLED,
     maxHoldQuantity: env.MAX_HOLD_QUANTITY,
     holdBatchMaxSize: env.HOLD_BATCH_MAX_SIZE,

@@ -94,6 +94,18 @@ describe(validateEnv.name, () => {
     expect(env.HOLD_TTL_SECONDS).toBe(2);
   });
 
+  it('should cancel unpaid orders after 30 minutes by default, 0 meaning never, and refuse a negative timeout', () => {
+    expect(validateEnv({}).ORDER_PAYMENT_TIMEOUT_SECONDS).toBe(1_800);
+    expect(validateEnv({ ORDER_PAYMENT_TIMEOUT_SECONDS: '0' }).ORDER_PAYMENT_TIMEOUT_SECONDS).toBe(0);
+    expect(validateEnv({ ORDER_PAYMENT_TIMEOUT_SECONDS: '5' }).ORDER_PAYMENT_TIMEOUT_SECONDS).toBe(5);
+    expect(() => validateEnv({ ORDER_PAYMENT_TIMEOUT_SECONDS: '-1' })).toThrow(
+      /ORDER_PAYMENT_TIMEOUT_SECONDS/,
+    );
+    expect(() => validateEnv({ ORDER_PAYMENT_TIMEOUT_SECONDS: 'soon' })).toThrow(
+      /ORDER_PAYMENT_TIMEOUT_SECONDS/,
+    );
+  });
+
   it('should read WORKER_ENABLED=false as "API only" and refuse a sweep interval below 1 s', () => {
     expect(
       validateEnv({

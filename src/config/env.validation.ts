@@ -149,6 +149,16 @@ export class EnvironmentVariables {
   @Max(3_600)
   HOLD_SWEEP_INTERVAL_SECONDS!: number;
 
+  /**
+   * A pending order older than this (by the database's clock) is cancelled by the sweeper and
+   * its units go back on sale: a payment provider that never calls back must not lock stock for
+   * good. 0 = never. At most 7 days.
+   */
+  @IsInt()
+  @Min(0)
+  @Max(604_800)
+  ORDER_PAYMENT_TIMEOUT_SECONDS: number = 1_800;
+
   /** Run the expiry worker and sweeper in this API process; false = API only (it still enqueues). */
   @Transform(toBoolean)
   @IsBoolean()

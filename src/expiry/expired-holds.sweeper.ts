@@ -7,6 +7,7 @@ import { HoldsRepository } from '../holds/holds.repository';
 import { HoldsService } from '../holds/holds.service';
 import { IdempotencyService } from '../idempotency/idempotency.service';
 import { planSweep } from './sweep-plan';
+import { UnpaidOrdersSweeper } from './unpaid-orders.sweeper';
 
 const INTERVAL_NAME = 'expired-holds-sweep';
 /** Holds per query; one product's share of a batch is released in one short transaction. */
@@ -35,6 +36,7 @@ export class ExpiredHoldsSweeper implements OnApplicationBootstrap, OnModuleDest
     private readonly unitOfWork: UnitOfWork,
     private readonly registry: SchedulerRegistry,
     private readonly idempotency: IdempotencyService,
+    private readonly unpaidOrders: UnpaidOrdersSweeper,
     config: ConfigService<AllConfig, true>,
   ) {
     this.intervalMs = config.getOrThrow('app.holdSweepIntervalSeconds', { infer: true }) * 1000;
@@ -88,6 +90,7 @@ export class ExpiredHoldsSweeper implements OnApplicationBootstrap, OnModuleDest
       if (candidates.length < SWEEP_BATCH_SIZE || releasedInBatch === 0) break;
     }
     if (released > 0) this.logger.log({ event: 'holds.swept', released });
+    if (!this.stopping) await this.unpaidOrders.sweep(() => this.stopping);
     if (!this.stopping) await this.purgeIdempotencyKeys();
     return released;
   }

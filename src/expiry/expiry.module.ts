@@ -6,6 +6,7 @@ import type { AllConfig } from '../config/config.types';
 import { clusterSafe, IoRedisClient } from '../redis/ioredis-client';
 import { HoldsModule } from '../holds/holds.module';
 import { IdempotencyModule } from '../idempotency/idempotency.module';
+import { OrdersModule } from '../orders/orders.module';
 import { BullHoldExpiryScheduler } from './bullmq-hold-expiry.scheduler';
 import { ExpiredHoldsSweeper } from './expired-holds.sweeper';
 import { HOLD_EXPIRY_QUEUE, queuePrefix } from './expiry.constants';
@@ -13,6 +14,7 @@ import { DatabaseIdentity } from '../database/database-identity';
 import { HoldExpiryProcessor } from './hold-expiry.processor';
 import { HoldExpiryScheduler, NoopHoldExpiryScheduler } from './hold-expiry.scheduler';
 import { QUEUE_REDIS, QueueConnectionModule } from './queue-connection.module';
+import { UnpaidOrdersSweeper } from './unpaid-orders.sweeper';
 
 export interface ExpiryOptions {
   /** Delayed BullMQ jobs in Redis. Without it the sweeper alone releases expired holds. */
@@ -60,8 +62,8 @@ export class ExpiryModule {
       providers.push({ provide: HoldExpiryScheduler, useClass: NoopHoldExpiryScheduler });
     }
     if (worker) {
-      imports.push(ScheduleModule.forRoot());
-      providers.push(ExpiredHoldsSweeper);
+      imports.push(ScheduleModule.forRoot(), OrdersModule);
+      providers.push(ExpiredHoldsSweeper, UnpaidOrdersSweeper);
     }
     return {
       module: ExpiryModule,

@@ -22,8 +22,13 @@ import { SALE_METRICS, SaleMetrics } from './sale-metrics';
     }),
     makeCounterProvider({ name: SALE_METRICS.ordersCreated, help: 'Orders created' }),
     makeCounterProvider({
+      name: SALE_METRICS.ordersCancelled,
+      help: 'Orders cancelled, by reason (payment_failed, payment_timeout)',
+      labelNames: ['reason'],
+    }),
+    makeCounterProvider({
       name: SALE_METRICS.payments,
-      help: 'Payment webhooks, by outcome (processed, duplicate, ignored, amount_mismatch, rejected)',
+      help: 'Payment webhooks, by outcome (processed, duplicate, ignored, amount_mismatch, paid_after_cancellation, rejected)',
       labelNames: ['outcome'],
     }),
     SaleMetrics,

@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectMetric } from '@willsoto/nestjs-prometheus';
 import type { Counter } from 'prom-client';
+import type { CancelReason } from '../orders/order-status';
 
 /** Metric names, shared by the providers and the tests. */
 export const SALE_METRICS = {
@@ -8,10 +9,12 @@ export const SALE_METRICS = {
   holdsRefused: 'flash_sale_holds_refused_total',
   holdsReleased: 'flash_sale_holds_released_total',
   ordersCreated: 'flash_sale_orders_created_total',
+  ordersCancelled: 'flash_sale_orders_cancelled_total',
   payments: 'flash_sale_payments_total',
 } as const;
 
-export type PaymentOutcome = 'processed' | 'duplicate' | 'ignored' | 'amount_mismatch' | 'rejected';
+export type PaymentOutcome =
+  'processed' | 'duplicate' | 'ignored' | 'amount_mismatch' | 'paid_after_cancellation' | 'rejected';
 
 /**
  * The business counters. Services call these next to their state-change log lines; labels
@@ -24,6 +27,7 @@ export class SaleMetrics {
     @InjectMetric(SALE_METRICS.holdsRefused) private readonly holdsRefused: Counter<'reason'>,
     @InjectMetric(SALE_METRICS.holdsReleased) private readonly holdsReleased: Counter<'source'>,
     @InjectMetric(SALE_METRICS.ordersCreated) private readonly ordersCreated: Counter,
+    @InjectMetric(SALE_METRICS.ordersCancelled) private readonly ordersCancelled: Counter<'reason'>,
     @InjectMetric(SALE_METRICS.payments) private readonly payments: Counter<'outcome'>,
   ) {}
 
@@ -42,6 +46,11 @@ export class SaleMetrics {
 
   orderCreated(): void {
     this.ordersCreated.inc();
+  }
+
+  /** `reason` is the order's cancel_reason: payment_failed or payment_timeout. */
+  orderCancelled(reason: CancelReason, count = 1): void {
+    this.ordersCancelled.inc({ reason }, count);
   }
 
   payment(outcome: PaymentOutcome): void {

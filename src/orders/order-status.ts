@@ -1,10 +1,17 @@
 export const ORDER_STATUSES = ['pending', 'completed', 'cancelled'] as const;
 export type OrderStatus = (typeof ORDER_STATUSES)[number];
 
+/** Why a cancelled order was cancelled: its payment failed, or no payment came in time. */
+export const CANCEL_REASONS = ['payment_failed', 'payment_timeout'] as const;
+export type CancelReason = (typeof CANCEL_REASONS)[number];
+
 export const PAYMENT_STATUSES = ['paid', 'failed'] as const;
 export type PaymentStatus = (typeof PAYMENT_STATUSES)[number];
 
-/** The only transitions an order makes: a pending order is settled once, by a payment outcome. */
+/**
+ * The only transitions an order makes: a pending order is settled once, by a payment outcome,
+ * or cancelled by the sweeper when no payment came within ORDER_PAYMENT_TIMEOUT_SECONDS.
+ */
 const SETTLEMENT: Record<PaymentStatus, OrderStatus> = {
   paid: 'completed',
   failed: 'cancelled',
@@ -16,4 +23,9 @@ export function settledStatus(payment: PaymentStatus): OrderStatus {
 
 export function canSettle(status: OrderStatus): boolean {
   return status === 'pending';
+}
+
+/** The cancel_reason a settlement stamps on the order: null unless it cancels it. */
+export function settledCancelReason(payment: PaymentStatus): CancelReason | null {
+  return payment === 'failed' ? 'payment_failed' : null;
 }

@@ -1,6 +1,6 @@
 import { Column, Entity, PrimaryGeneratedColumn } from 'typeorm';
 import { decimalString, timestampColumn } from '../database/columns';
-import type { OrderStatus } from './order-status';
+import type { CancelReason, OrderStatus } from './order-status';
 
 @Entity('orders')
 export class Order {
@@ -27,6 +27,10 @@ export class Order {
 
   @Column({ type: 'varchar', length: 16 })
   status: OrderStatus;
+
+  /** payment_failed or payment_timeout when cancelled, null otherwise (CHECK in the schema). */
+  @Column({ name: 'cancel_reason', type: 'varchar', length: 16, nullable: true })
+  cancelReason: CancelReason | null;
 
   /** The payment event that settled the order (null while pending). */
   @Column({ name: 'payment_idempotency_key', type: 'varchar', length: 255, nullable: true })

@@ -20,9 +20,16 @@ const ORDER = {
   customer_id: null,
   amount: '499.95',
   status: 'pending',
+  cancel_reason: null,
   payment_idempotency_key: null,
   created_at: '2026-11-26T12:00:30.000Z',
   updated_at: '2026-11-26T12:00:30.000Z',
+};
+const TIMED_OUT = {
+  ...ORDER,
+  status: 'cancelled',
+  cancel_reason: 'payment_timeout',
+  updated_at: '2026-11-26T12:30:31.000Z',
 };
 const COMPLETED = {
   ...ORDER,
@@ -84,6 +91,7 @@ export class OrdersController {
     examples: {
       pending: { status: 'success', data: ORDER },
       'completed (after evt_abc123 paid)': { status: 'success', data: COMPLETED },
+      'cancelled (no payment in time)': { status: 'success', data: TIMED_OUT },
     },
   })
   @ApiErrors({ 400: ['INVALID_ID'], 404: ['ORDER_NOT_FOUND'], 503: ['SERVICE_UNAVAILABLE'] })

@@ -8,6 +8,7 @@ import { Order } from './order.entity';
 import { OrdersController } from './orders.controller';
 import { OrdersRepository } from './orders.repository';
 import { OrdersService } from './orders.service';
+import { UnpaidOrdersService } from './unpaid-orders.service';
 
 @Module({
   imports: [
@@ -18,7 +19,7 @@ import { OrdersService } from './orders.service';
     IdempotencyModule,
   ],
   controllers: [OrdersController],
-  providers: [OrdersService, OrdersRepository],
-  exports: [OrdersRepository],
+  providers: [OrdersService, OrdersRepository, UnpaidOrdersService],
+  exports: [OrdersRepository, UnpaidOrdersService],
 })
 export class OrdersModule {}

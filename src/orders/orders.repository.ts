@@ -3,7 +3,7 @@ import type { EntityManager } from 'typeorm';
 import type { PageRequest } from '../common/http/pagination.dto';
 import { lockForUpdate } from '../database/row-lock';
 import { Order } from './order.entity';
-import type { OrderStatus } from './order-status';
+import type { CancelReason, OrderStatus } from './order-status';
 
 export type NewOrder = Pick<
   Order,
@@ -26,6 +26,7 @@ export class OrdersRepository {
   async insertPending(manager: EntityManager, row: NewOrder): Promise<Order> {
     const order = Object.assign(new Order(), row, {
       status: 'pending' as const,
+      cancelReason: null,
       paymentIdempotencyKey: null,
       updatedAt: row.createdAt,
     });
@@ -45,15 +46,69 @@ export class OrdersRepository {
     manager: EntityManager,
     id: number,
     status: OrderStatus,
+    cancelReason: CancelReason | null,
     eventId: string,
     now: Date,
   ): Promise<boolean> {
     const result = await manager
       .createQueryBuilder()
       .update(Order)
-      .set({ status, paymentIdempotencyKey: eventId, updatedAt: now })
+      .set({ status, cancelReason, paymentIdempotencyKey: eventId, updatedAt: now })
       .where("id = :id AND status = 'pending'", { id })
       .execute();
     return result.affected === 1;
+  }
+
+  /**
+   * Pending orders created at or before `cutoff`, oldest first, without locking: candidates
+   * for the payment timeout, re-checked under the locks. Served by IDX_orders_status_created.
+   */
+  async findPendingCreatedBefore(
+    manager: EntityManager,
+    cutoff: Date,
+    limit: number,
+  ): Promise<Array<{ id: number; productId: number }>> {
+    const rows = await manager
+      .getRepository(Order)
+      .createQueryBuilder('order')
+      .select('order.id', 'id')
+      .addSelect('order.product_id', 'productId')
+      .where("order.status = 'pending' AND order.created_at <= :cutoff", { cutoff })
+      .orderBy('order.created_at', 'ASC')
+      .limit(limit)
+      .getRawMany<{ id: number | string; productId: number | string }>();
+    return rows.map((row) => ({ id: Number(row.id), productId: Number(row.productId) }));
+  }
+
+  /**
+   * Locks these orders for a timeout; the caller holds their product's lock already (lock
+   * order: product, then order). SKIP LOCKED: an order a webhook is settling right now is
+   * left to that webhook rather than waited for.
+   */
+  lockForTimeout(manager: EntityManager, ids: readonly number[]): Promise<Order[]> {
+    return lockForUpdate(manager.getRepository(Order).createQueryBuilder('order'), { skipLocked: true })
+      .where('order.id IN (:...ids)', { ids })
+      .orderBy('order.id', 'ASC')
+      .getMany();
+  }
+
+  /**
+   * Guarded transition: only a pending order created at or before `cutoff` is cancelled for
+   * want of payment, so a second sweep (or a webhook that won) changes nothing. Returns the
+   * rows changed.
+   */
+  async cancelUnpaid(
+    manager: EntityManager,
+    ids: readonly number[],
+    cutoff: Date,
+    now: Date,
+  ): Promise<number> {
+    const result = await manager
+      .createQueryBuilder()
+      .update(Order)
+      .set({ status: 'cancelled', cancelReason: 'payment_timeout', updatedAt: now })
+      .where("id IN (:...ids) AND status = 'pending' AND created_at <= :cutoff", { ids, cutoff })
+      .execute();
+    return result.affected ?? 0;
   }
 }

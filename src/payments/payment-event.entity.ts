@@ -10,9 +10,16 @@ export type PaymentEventOutcome = 'applied' | 'ignored';
  * unhandled_type: a Stripe event type that settles no order. not_paid: a completed Checkout
  * Session whose payment is still pending. no_order_reference: no metadata.order_id or
  * client_reference_id. amount_mismatch: a success event for another amount or currency.
+ * paid_after_cancellation: a success event for an order already cancelled (payment timeout or
+ * an earlier failed payment); the customer was charged and an operator must refund or restore.
  */
 export type PaymentEventReason =
-  'order_settled' | 'unhandled_type' | 'not_paid' | 'no_order_reference' | 'amount_mismatch';
+  | 'order_settled'
+  | 'unhandled_type'
+  | 'not_paid'
+  | 'no_order_reference'
+  | 'amount_mismatch'
+  | 'paid_after_cancellation';
 
 /** BIGINT comes back as a string from mysql2. */
 const bigintNumber = {

@@ -4,6 +4,7 @@ import type { FastifyRequest } from 'fastify';
 import { ApiBody, ApiExtraModels, ApiHeader, ApiOperation, ApiTags, getSchemaPath } from '@nestjs/swagger';
 import { ApiErrors, ApiSuccess, BODY_ERRORS } from '../common/http/api-responses';
 import { success } from '../common/http/envelope';
+import type { Order } from '../orders/order.entity';
 import { PaymentWebhookDto } from './dto/payment-webhook.dto';
 import { StripeEventDto } from './dto/stripe-event.dto';
 import { WebhookResultDto } from './dto/webhook-result.dto';
@@ -58,7 +59,7 @@ export class PaymentsController {
     type: WebhookResultDto,
     withMessage: true,
     description:
-      'Processed, already processed (redelivery) or ignored (order already settled, amount mismatch, an event that settles nothing)',
+      'Processed, already processed (redelivery) or ignored (order already settled, amount mismatch, paid after cancellation, an event that settles nothing)',
     examples: {
       processed: {
         status: 'success',
@@ -79,6 +80,18 @@ export class PaymentsController {
         status: 'success',
         message: webhookMessage({ kind: 'ignored', reason: 'amount_mismatch', order: null }, null),
         data: { order_id: 1, status: 'pending' },
+      },
+      'paid after cancellation': {
+        status: 'success',
+        message: webhookMessage(
+          {
+            kind: 'ignored',
+            reason: 'paid_after_cancellation',
+            order: { cancelReason: 'payment_timeout' } as Order,
+          },
+          null,
+        ),
+        data: { order_id: 1, status: 'cancelled' },
       },
       'unhandled type': {
         status: 'success',

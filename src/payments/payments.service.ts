@@ -7,7 +7,7 @@ import { isUniqueViolation } from '../database/db-errors';
 import { UnitOfWork } from '../database/unit-of-work';
 import { Order } from '../orders/order.entity';
 import { OrderNotFoundError } from '../orders/order.errors';
-import { canSettle, settledStatus } from '../orders/order-status';
+import { canSettle, settledCancelReason, settledStatus } from '../orders/order-status';
 import { SaleMetrics } from '../metrics/sale-metrics';
 import { OrdersRepository } from '../orders/orders.repository';
 import { ProductCache } from '../products/product-cache';
@@ -129,22 +129,37 @@ export class PaymentsService {
       amount: charged?.amount ?? null,
       currency: charged?.currency ?? null,
     };
-    // Acknowledged and recorded, so a Stripe-style sender stops retrying for days.
-    if (!canSettle(locked.status)) return this.ignore(manager, record, 'order_settled', locked);
+    // Acknowledged and recorded, so a Stripe-style sender stops retrying for days. A payment
+    // for a cancelled order (timed out, or failed before) means a charged customer whose units
+    // are back on sale: recorded under its own reason and reported at warn for an operator.
+    if (!canSettle(locked.status)) {
+      const late = status === 'paid' && locked.status === 'cancelled';
+      return this.ignore(manager, record, late ? 'paid_after_cancellation' : 'order_settled', locked);
+    }
     // The shop was not paid what the order costs: an operator decides, the order stays pending.
     if (charged && !chargeMatchesOrder(charged, locked.amount, this.currency)) {
       return this.ignore(manager, record, 'amount_mismatch', locked);
     }
 
     const next = settledStatus(status);
-    await this.orders.settle(manager, orderId, next, eventId, now);
+    const cancelReason = settledCancelReason(status);
+    // Cannot fail under the order's lock; if it ever did, roll back rather than return stock
+    // for an order that did not move.
+    if (!(await this.orders.settle(manager, orderId, next, cancelReason, eventId, now))) {
+      throw new Error(`Settlement of order ${orderId} by ${eventId} changed no row`);
+    }
     if (next === 'cancelled') {
       await this.products.returnStock(manager, locked.productId, locked.quantity, now);
     }
     await this.events.insert(manager, { ...record, outcome: 'applied', reason: null });
     return {
       kind: 'processed',
-      order: Object.assign(locked, { status: next, paymentIdempotencyKey: eventId }),
+      order: Object.assign(locked, {
+        status: next,
+        cancelReason,
+        paymentIdempotencyKey: eventId,
+        updatedAt: now,
+      }),
     };
   }
 
@@ -213,7 +228,27 @@ export class PaymentsService {
       });
       return;
     }
+    if (outcome.reason === 'paid_after_cancellation' && notice.kind === 'settle' && outcome.order) {
+      this.metrics.payment('paid_after_cancellation');
+      this.logger.warn({
+        event: 'payment.paid_after_cancellation',
+        ...context,
+        cancel_reason: outcome.order.cancelReason,
+        amount: outcome.order.amount,
+        ...(notice.charged
+          ? { charged_amount: notice.charged.amount, charged_currency: notice.charged.currency }
+          : {}),
+        product_id: outcome.order.productId,
+        quantity: outcome.order.quantity,
+        message:
+          'A payment arrived for a cancelled order whose units are back on sale: refund the customer, or restore the order by hand',
+      });
+      return;
+    }
     this.metrics.payment(outcome.kind);
+    if (outcome.kind === 'processed' && outcome.order?.cancelReason) {
+      this.metrics.orderCancelled(outcome.order.cancelReason);
+    }
     this.logger.log({
       event: `payment.${outcome.kind}`,
       ...context,

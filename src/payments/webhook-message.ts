@@ -10,6 +10,8 @@ const IGNORED: Record<PaymentEventReason, (outcome: WebhookOutcome, eventType: s
     'Event ignored: it names no order (set metadata.order_id, or client_reference_id on a Checkout Session)',
   amount_mismatch: () =>
     "Event ignored: the amount or currency paid differs from the order's; the order stays pending for an operator",
+  paid_after_cancellation: ({ order }) =>
+    `Event recorded: the order was already cancelled (${order?.cancelReason}); an operator must refund the payment or restore the order`,
 };
 
 /** The `message` of a webhook's 200 answer: what happened, and for an ignored event, why. */

@@ -1,7 +1,7 @@
 import { ApiProperty } from '@nestjs/swagger';
 import { success, SuccessEnvelope } from '../../common/http/envelope';
 import type { Order } from '../order.entity';
-import { ORDER_STATUSES, OrderStatus } from '../order-status';
+import { CANCEL_REASONS, CancelReason, ORDER_STATUSES, OrderStatus } from '../order-status';
 
 const AT = { type: 'string', format: 'date-time', example: '2026-11-26T12:00:30.000Z' } as const;
 
@@ -34,6 +34,16 @@ export class OrderResponseDto {
 
   @ApiProperty({
     type: 'string',
+    enum: CANCEL_REASONS,
+    nullable: true,
+    description:
+      'Why the order was cancelled: payment_failed (a failed payment event) or payment_timeout (no payment within ORDER_PAYMENT_TIMEOUT_SECONDS); null unless cancelled',
+    example: null,
+  })
+  cancel_reason: CancelReason | null;
+
+  @ApiProperty({
+    type: 'string',
     nullable: true,
     description: 'The payment event that settled the order',
     example: null,
@@ -55,6 +65,7 @@ export class OrderResponseDto {
       customer_id: order.customerId,
       amount: order.amount,
       status: order.status,
+      cancel_reason: order.cancelReason,
       payment_idempotency_key: order.paymentIdempotencyKey,
       created_at: order.createdAt.toISOString(),
       updated_at: order.updatedAt.toISOString(),
