@@ -30,6 +30,7 @@ const embeddedSpecs = [
   'holds',
   'orders',
   'payments',
+  'order-payment-timeout',
   'stripe-webhook',
   'concurrency',
   'cache',
