@@ -42,6 +42,7 @@ const embeddedSpecs = [
   'sale-rules',
   'admin',
   'schema-constraints',
+  'database-clock',
 ];
 
 module.exports = {

@@ -176,9 +176,13 @@ describe('Database identity of Redis state (e2e)', () => {
       const hold = await placeHold(t, product.id, 1);
       expect(warn).not.toHaveBeenCalledWith(expect.objectContaining({ event: 'hold.expiry_duplicate_job' }));
 
-      await t.app
-        .get(HoldExpiryScheduler)
-        .schedule([{ id: hold.id, holdExpiresAt: new Date(hold.expiresAt) }]);
+      await t.app.get(HoldExpiryScheduler).schedule([
+        {
+          id: hold.id,
+          holdExpiresAt: new Date(hold.expiresAt),
+          createdAt: new Date(hold.expiresAt - 60_000),
+        },
+      ]);
 
       expect(warn).toHaveBeenCalledWith({
         event: 'hold.expiry_duplicate_job',

@@ -1,15 +1,42 @@
-import type { EntityManager } from 'typeorm';
+import type { EntityManager, ObjectLiteral, SelectQueryBuilder } from 'typeorm';
 import { serialisesUnitsOfWork } from './row-lock';
 
 /**
  * The database's clock, in UTC with milliseconds: the one clock that decides time-based
- * rules (sale windows, a customer's live holds), whichever process or host asks. UTC_TIMESTAMP
- * rather than NOW(): timestamps are stored in UTC whatever the server's time zone.
+ * rules (a hold's expiry when it is created, released or ordered; sale windows; a customer's
+ * live holds), whichever process or host asks. UTC_TIMESTAMP rather than NOW(): timestamps
+ * are stored in UTC whatever the server's time zone. In SQLite, `strftime('%f')` gives the
+ * milliseconds, in the same text format the DATETIME columns are stored in, so the two
+ * compare correctly in SQL.
  */
+export function databaseClockSql(options: { type: string }): string {
+  return serialisesUnitsOfWork(options) ? "strftime('%Y-%m-%d %H:%M:%f', 'now')" : 'UTC_TIMESTAMP(3)';
+}
+
+/** A time the database's clock produced: a Date from mysql2 (timezone 'Z'), UTC text from SQLite. */
+export function parseDatabaseTime(value: Date | string): Date {
+  return value instanceof Date ? value : new Date(`${value.replace(' ', 'T')}Z`);
+}
+
+/** The database's clock on its own. Where a statement runs anyway (a row lock), use `getOneWithClock`. */
 export async function databaseNow(manager: EntityManager): Promise<Date> {
-  const sqlite = serialisesUnitsOfWork(manager.connection.options);
   const [row] = await manager.query<Array<{ now: Date | string }>>(
-    sqlite ? "SELECT strftime('%Y-%m-%d %H:%M:%f', 'now') AS now" : 'SELECT UTC_TIMESTAMP(3) AS now',
+    `SELECT ${databaseClockSql(manager.connection.options)} AS now`,
   );
-  return row.now instanceof Date ? row.now : new Date(`${row.now.replace(' ', 'T')}Z`);
+  return parseDatabaseTime(row.now);
+}
+
+/**
+ * `query.getOne()` with the database's clock read in the same statement (a locking read
+ * then tells the time the lock was granted), so deciding by the database's clock costs no
+ * extra round trip. Null when no row matched.
+ */
+export async function getOneWithClock<T extends ObjectLiteral>(
+  query: SelectQueryBuilder<T>,
+): Promise<{ row: T; now: Date } | null> {
+  const { entities, raw } = await query
+    .addSelect(databaseClockSql(query.connection.options), 'db_now')
+    .getRawAndEntities<{ db_now: Date | string }>();
+  if (entities.length === 0) return null;
+  return { row: entities[0], now: parseDatabaseTime(raw[0].db_now) };
 }

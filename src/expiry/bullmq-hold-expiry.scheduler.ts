@@ -38,11 +38,13 @@ export class BullHoldExpiryScheduler extends HoldExpiryScheduler {
 
   async schedule(holds: readonly ScheduledHold[]): Promise<void> {
     if (holds.length === 0) return;
-    const now = new Date();
     const jobs = holds.map((hold) => ({
       name: EXPIRE_HOLD_JOB,
       data: { holdId: hold.id },
-      opts: expiryJobOptions(this.database.id, hold, now),
+      // The delay runs from the hold's creation by the database's clock, not this process's
+      // clock, so a skew between the two neither brings the job early (it would find the hold
+      // unexpired and leave it to the sweeper) nor late.
+      opts: expiryJobOptions(this.database.id, hold, hold.createdAt),
     }));
     let existing: number[];
     try {

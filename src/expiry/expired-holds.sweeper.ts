@@ -75,9 +75,8 @@ export class ExpiredHoldsSweeper implements OnApplicationBootstrap, OnModuleDest
   private async sweep(): Promise<number> {
     let released = 0;
     for (let batch = 0; batch < MAX_BATCHES_PER_RUN && !this.stopping; batch++) {
-      const now = new Date();
       const candidates = await this.unitOfWork.read((manager) =>
-        this.holds.findExpiredActive(manager, now, SWEEP_BATCH_SIZE),
+        this.holds.findExpiredActive(manager, SWEEP_BATCH_SIZE),
       );
       let releasedInBatch = 0;
       for (const [productId, holdIds] of planSweep(candidates)) {

@@ -34,7 +34,11 @@ export function holdJobId(databaseId: string, hold: ExpiringHold): string {
   return `hold-${databaseId}-${hold.id}-${hold.holdExpiresAt.getTime()}`;
 }
 
-/** Milliseconds from `now` until the hold expires; never negative (an overdue job runs at once). */
+/**
+ * Milliseconds from `now` until the hold expires; never negative (an overdue job runs at once).
+ * Both times must come from the same clock: the scheduler passes the hold's `created_at`,
+ * stamped by the database with its expiry, so the delay is the TTL whatever this host's clock says.
+ */
 export function expiryDelayMs(holdExpiresAt: Date, now: Date): number {
   return Math.max(0, holdExpiresAt.getTime() - now.getTime());
 }

@@ -1,7 +1,8 @@
 import { Injectable } from '@nestjs/common';
 import type { Hold } from '../holds/hold.entity';
 
-export type ScheduledHold = Pick<Hold, 'id' | 'holdExpiresAt'>;
+/** `createdAt` and `holdExpiresAt` are both the database's clock: their difference is the delay. */
+export type ScheduledHold = Pick<Hold, 'id' | 'holdExpiresAt' | 'createdAt'>;
 
 /**
  * Schedules the on-time release of holds. Called after commit only; implementations never
@@ -11,7 +12,7 @@ export type ScheduledHold = Pick<Hold, 'id' | 'holdExpiresAt'>;
 export abstract class HoldExpiryScheduler {
   abstract schedule(holds: readonly ScheduledHold[]): Promise<void>;
   /** The hold became an order: its job has nothing left to do. */
-  abstract cancel(hold: ScheduledHold): Promise<void>;
+  abstract cancel(hold: Pick<Hold, 'id' | 'holdExpiresAt'>): Promise<void>;
 }
 
 /** No queue (e.g. no Redis): the sweeper alone releases expired holds. */

@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
 import type { PageRequest } from '../common/http/pagination.dto';
+import { databaseClockSql, getOneWithClock } from '../database/db-clock';
 import { execute, select, sqlDateTime } from '../database/raw-sql';
 import { lockForUpdate } from '../database/row-lock';
 import { Hold } from './hold.entity';
@@ -81,19 +82,27 @@ export class HoldsRepository {
     return new Map(rows.map((row) => [row.customer_id, Number(row.units)]));
   }
 
-  lockById(manager: EntityManager, id: number): Promise<Hold | null> {
-    return lockForUpdate(manager.getRepository(Hold).createQueryBuilder('hold'))
-      .where('hold.id = :id', { id })
-      .getOne();
+  /** A plain read of the hold and the database's clock, in one statement. */
+  findByIdWithClock(manager: EntityManager, id: number): Promise<{ row: Hold; now: Date } | null> {
+    return getOneWithClock(
+      manager.getRepository(Hold).createQueryBuilder('hold').where('hold.id = :id', { id }),
+    );
+  }
+
+  /** Locks the hold and reads the database's clock when the lock was granted, in one statement. */
+  lockByIdWithClock(manager: EntityManager, id: number): Promise<{ row: Hold; now: Date } | null> {
+    return getOneWithClock(
+      lockForUpdate(manager.getRepository(Hold).createQueryBuilder('hold')).where('hold.id = :id', { id }),
+    );
   }
 
   /**
-   * Expired active holds, oldest expiry first, without locking: candidates for the sweeper,
-   * which re-checks each under its locks. Served by IDX_holds_active_expiry.
+   * Active holds expired by the database's clock, oldest expiry first, without locking:
+   * candidates for the sweeper, which re-checks each under its locks. Served by
+   * IDX_holds_active_expiry.
    */
   async findExpiredActive(
     manager: EntityManager,
-    now: Date,
     limit: number,
   ): Promise<Array<{ id: number; productId: number }>> {
     const rows = await manager
@@ -101,7 +110,9 @@ export class HoldsRepository {
       .createQueryBuilder('hold')
       .select('hold.id', 'id')
       .addSelect('hold.product_id', 'productId')
-      .where('hold.released_at IS NULL AND hold.used_at IS NULL AND hold.hold_expires_at <= :now', { now })
+      .where(
+        `hold.released_at IS NULL AND hold.used_at IS NULL AND hold.hold_expires_at <= ${databaseClockSql(manager.connection.options)}`,
+      )
       .orderBy('hold.hold_expires_at', 'ASC')
       .limit(limit)
       .getRawMany<{ id: number | string; productId: number | string }>();

@@ -4,7 +4,6 @@ import type { EntityManager } from 'typeorm';
 import type { PageRequest } from '../common/http/pagination.dto';
 import type { AllConfig } from '../config/config.types';
 import { DomainError } from '../common/errors/domain.error';
-import { databaseNow } from '../database/db-clock';
 import { KeyedBatcher } from '../common/keyed-batcher';
 import { UnitOfWork } from '../database/unit-of-work';
 import { HoldExpiryScheduler } from '../expiry/hold-expiry.scheduler';
@@ -168,13 +167,15 @@ export class HoldsService {
     productId: number,
     requests: readonly HoldRequest[],
   ): Promise<ReservationResult[]> {
-    const product = await this.products.lockById(manager, productId);
-    if (!product) throw new ProductNotFoundError(productId);
-    // The clock starts once the lock is ours, so a hold gets its full TTL however long it queued.
-    const now = new Date();
-    // Most products have no window and no limit: no clock query, no count, just the stock.
+    const locked = await this.products.lockByIdWithClock(manager, productId);
+    if (!locked) throw new ProductNotFoundError(productId);
+    // The database's clock, read by the lock's own statement: the hold's TTL starts once the
+    // lock is ours (its full TTL however long it queued), and every process that later
+    // releases or orders it decides by the same clock, whatever the skew between hosts.
+    const { row: product, now } = locked;
+    // Most products have no window and no limit: no count, just the stock.
     const allocations: LimitedAllocation[] = hasSaleRules(product)
-      ? await this.allocateUnderSaleRules(manager, product, requests)
+      ? await this.allocateUnderSaleRules(manager, product, requests, now)
       : allocate(
           product.availableStock,
           requests.map((request) => request.quantity),
@@ -206,15 +207,16 @@ export class HoldsService {
   }
 
   /**
-   * The window and the per-customer limit, decided with the database's clock and the locked
-   * row, so a PATCH that committed before this lock applies to this batch, on every process.
+   * The window and the per-customer limit, decided with the database's clock (`now`, read
+   * with the lock) and the locked row, so a PATCH that committed before this lock applies to
+   * this batch, on every process.
    */
   private async allocateUnderSaleRules(
     manager: EntityManager,
     product: Product,
     requests: readonly HoldRequest[],
+    now: Date,
   ): Promise<LimitedAllocation[]> {
-    const now = await databaseNow(manager);
     const closed = saleWindowRefusal(product, now);
     if (closed) return requests.map(() => ({ granted: false, refusal: closed }));
     if (product.maxPerCustomer === null) {
@@ -250,9 +252,10 @@ export class HoldsService {
    * any number of times, concurrently with itself, the sweeper and order creation.
    */
   async releaseIfExpired(holdId: number, source: ReleaseSource): Promise<Hold | null> {
-    const candidate = await this.unitOfWork.read((manager) => this.holds.findById(manager, holdId));
-    if (!candidate || !isReleasable(candidate, new Date())) return null;
-    const [released] = await this.releaseExpired(candidate.productId, [holdId], source);
+    // A cheap look first (a job of a used hold is common), by the database's clock like the release.
+    const found = await this.unitOfWork.read((manager) => this.holds.findByIdWithClock(manager, holdId));
+    if (!found || !isReleasable(found.row, found.now)) return null;
+    const [released] = await this.releaseExpired(found.row.productId, [holdId], source);
     return released ?? null;
   }
 
@@ -272,9 +275,11 @@ export class HoldsService {
     source: ReleaseSource,
   ): Promise<Hold[]> {
     const released = await this.unitOfWork.run(async (manager) => {
-      await this.products.lockById(manager, productId);
+      // The database's clock as of the product lock decides which holds have expired.
+      const product = await this.products.lockByIdWithClock(manager, productId);
+      if (!product) return [];
+      const { now } = product;
       const locked = await this.holds.lockForRelease(manager, holdIds, { skipLocked: source === 'sweeper' });
-      const now = new Date();
       const releasable = locked.filter((hold) => hold.productId === productId && isReleasable(hold, now));
       if (releasable.length === 0) return [];
       const ids = releasable.map((hold) => hold.id);

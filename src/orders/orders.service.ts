@@ -69,9 +69,10 @@ export class OrdersService {
     manager: EntityManager,
     holdId: number,
   ): Promise<{ order: Order; hold: Hold }> {
-    const hold = await this.holds.lockById(manager, holdId);
-    if (!hold) throw new HoldNotFoundError(holdId);
-    const now = new Date();
+    const locked = await this.holds.lockByIdWithClock(manager, holdId);
+    if (!locked) throw new HoldNotFoundError(holdId);
+    // Expired or not by the database's clock as of the lock, like the release it races.
+    const { row: hold, now } = locked;
     assertCanBeOrdered(hold, now);
     if (!(await this.holds.markUsed(manager, holdId, now))) throw new HoldAlreadyUsedError(holdId);
     // A plain read: the price is not contended, and a locking read would queue behind hot holds.

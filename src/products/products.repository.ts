@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
 import type { PageRequest } from '../common/http/pagination.dto';
+import { getOneWithClock } from '../database/db-clock';
 import { execute, sqlDateTime } from '../database/raw-sql';
 import { lockForUpdate } from '../database/row-lock';
 import { Product } from './product.entity';
@@ -54,6 +55,18 @@ export class ProductsRepository {
     return lockForUpdate(manager.getRepository(Product).createQueryBuilder('product'))
       .where('product.id = :id', { id })
       .getOne();
+  }
+
+  /**
+   * `lockById`, and the database's clock when the lock was granted, in the same statement:
+   * the time every stock change under this lock decides and stamps with.
+   */
+  lockByIdWithClock(manager: EntityManager, id: number): Promise<{ row: Product; now: Date } | null> {
+    return getOneWithClock(
+      lockForUpdate(manager.getRepository(Product).createQueryBuilder('product')).where('product.id = :id', {
+        id,
+      }),
+    );
   }
 
   /** Guarded: never lets available_stock go negative, even if a caller skipped the check. */
