@@ -86,14 +86,17 @@ async function finish(): Promise<void> {
     });
     if (missed) missing++;
   }
-  process.send!({
+  const result = {
     type: 'result',
     events: clients.reduce((sum, client) => sum + client.events, 0),
     lastClient,
     everyClient,
     missing,
     ended: clients.filter((client) => client.ended).length,
-  });
+  };
+  // Disconnect once the result has left: a large result sent just before a disconnect could
+  // be dropped, and the parent then saw the clients exit without one.
+  await new Promise<void>((resolve) => process.send!(result, undefined, {}, () => resolve()));
   requests.forEach((request) => request.destroy());
   process.disconnect();
 }
