@@ -1,4 +1,5 @@
 import { Logger } from '@nestjs/common';
+import { execSync } from 'node:child_process';
 import Redis from 'ioredis';
 import { loadConfig } from '../src/config/configuration';
 import { buildDataSourceOptions } from '../src/database/data-source-options';
@@ -11,7 +12,7 @@ import { expiryQueue, jobIdOf, loadHolds, placeHold, recordReleases } from './ut
 import { pollUntil } from './utils/poll';
 import { deleteRedisKeys } from './utils/redis-server';
 import { createTestApp, TestApp } from './utils/test-app';
-import { dropDatabase, uniqueDatabaseName } from './utils/test-env';
+import { dropDatabase, TEST_DB, uniqueDatabaseName } from './utils/test-env';
 
 const REDIS_PORT = Number(process.env.REDIS_PORT || 6379);
 
@@ -121,6 +122,32 @@ describe('Database identity of Redis state (e2e)', () => {
       Math.max(holdA.expiresAt, holdB.expiresAt) + 1_000,
     );
     expect(bothReleased).toBe(true);
+  });
+
+  it('should keep a backup restored under another name apart from the original on the same Redis and prefix', async () => {
+    const original = await start({});
+    const name = original.databaseName;
+    const product = await createProduct(original.dataSource, { totalStock: 100, availableStock: 100 });
+    await placeHold(original, product.id, 7);
+    // The backup: the original's rows, its app_instance row included, under a new name.
+    const copy = uniqueDatabaseName();
+    databases.push(copy);
+    const credentials = `-h${TEST_DB.host} -P${TEST_DB.port} -u${TEST_DB.user}${TEST_DB.password ? ` -p${TEST_DB.password}` : ''}`;
+    execSync(`mysql ${credentials} -e 'CREATE DATABASE ${copy}'`);
+    execSync(`mysqldump ${credentials} --single-transaction ${name} | mysql ${credentials} ${copy}`);
+    // The original sells on and its read is cached.
+    await placeHold(original, product.id, 5);
+    await original.http.get(`/api/products/${product.id}`).expect(200);
+    expect((await original.http.get(`/api/products/${product.id}`).expect(200)).headers['x-cache']).toBe(
+      'HIT',
+    );
+
+    const restored = await start({ DB_DATABASE: copy, REDIS_PREFIX: name });
+
+    expect(restored.app.get(DatabaseIdentity).id).not.toBe(original.app.get(DatabaseIdentity).id);
+    const read = await restored.http.get(`/api/products/${product.id}`).expect(200);
+    expect(read.headers['x-cache']).toBe('MISS');
+    expect(read.body.data.available_stock).toBe(93);
   });
 
   it('should not serve a cached read after db:reset, which clears the namespace and nothing outside it', async () => {

@@ -1,5 +1,6 @@
 import { Queue } from 'bullmq';
 import type { DataSource } from 'typeorm';
+import { identityOf } from '../../src/database/database-identity';
 import { createProduct } from '../factories/product.factory';
 import { ChildRun, stop } from '../utils/embedded';
 import { pollUntil } from '../utils/poll';
@@ -383,7 +384,7 @@ describe('Scale-out on a Galera cluster and a Redis Cluster (real processes)', (
   /** The queue's prefix: REDIS_PREFIX and the database's identity, hash-tagged on a cluster. */
   async function queueTag(): Promise<string> {
     const [row] = await db(1).query('SELECT instance_id FROM app_instance WHERE id = 1');
-    return `{${databaseName}:${(row as { instance_id: string }).instance_id}}`;
+    return `{${databaseName}:${identityOf((row as { instance_id: string }).instance_id, databaseName)}}`;
   }
 
   /** Created on node 1; the APIs on nodes 2 and 3 read causally, but the test's own connections do not. */
