@@ -1,6 +1,10 @@
+import { auditStock } from '../src/database/stock-audit';
+import { UnitOfWork } from '../src/database/unit-of-work';
 import { Hold } from '../src/holds/hold.entity';
+import { Order } from '../src/orders/order.entity';
 import { PaymentEvent } from '../src/payments/payment-event.entity';
 import { createProduct, reloadProduct } from './factories/product.factory';
+import { pollUntil, sleep } from './utils/poll';
 import { createTestApp, TestApp } from './utils/test-app';
 import { sendWebhook } from './utils/webhook';
 
@@ -132,41 +136,135 @@ describe('Concurrency (e2e)', () => {
   });
 
   it('should keep every unit accounted for when holds, orders and payments interleave', async () => {
-    const product = await createProduct(t.dataSource, { totalStock: 60, availableStock: 60 });
-    const holds = await Promise.all(
-      Array.from({ length: 40 }, () =>
-        t.http.post('/api/holds').send({ product_id: product.id, quantity: 2 }),
-      ),
-    );
-    const holdIds = holds
-      .filter((response) => response.status === 201)
-      .map((response) => response.body.data.hold_id);
-    const orders = await Promise.all(
-      holdIds.map((holdId) => t.http.post('/api/orders').send({ hold_id: holdId })),
-    );
-    await Promise.all(
-      orders.map((response, index) =>
-        sendWebhook(t.http, {
-          event_id: `evt_mix_${response.body.data.id}`,
-          order_id: response.body.data.id,
-          status: index % 3 === 0 ? 'failed' : 'paid',
-        }),
-      ),
-    );
-
-    const [{ units }] = await t.dataSource.query(
-      "SELECT COALESCE(SUM(quantity), 0) AS units FROM orders WHERE product_id = ? AND status IN ('pending', 'completed')",
-      [product.id],
-    );
-    const activeHoldUnits = await t.dataSource
-      .getRepository(Hold)
-      .createQueryBuilder('hold')
-      .select('COALESCE(SUM(hold.quantity), 0)', 'units')
-      .where('hold.product_id = :id AND hold.used_at IS NULL AND hold.released_at IS NULL', {
-        id: product.id,
-      })
-      .getRawOne<{ units: string }>();
-    const { availableStock, totalStock } = await reloadProduct(t.dataSource, product.id);
-    expect(totalStock - availableStock).toBe(Number(units) + Number(activeHoldUnits!.units));
+    // An app of its own with 1 s holds, so expiries (job or sweeper) land among the other flows.
+    const app = await createTestApp({ HOLD_TTL_SECONDS: '1', HOLD_SWEEP_INTERVAL_SECONDS: '1' });
+    try {
+      await interleavedFlows(app);
+    } finally {
+      await app.close();
+    }
   });
 });
+
+type Flow = 'pay' | 'fail' | 'expire' | 'order_too_late';
+const FLOWS: Flow[] = ['pay', 'fail', 'expire', 'order_too_late'];
+
+interface FlowResult {
+  flow: Flow;
+  quantity: number;
+  /** Null when the hold was refused (no stock at that moment). */
+  holdId: number | null;
+  orderId: number | null;
+}
+
+/**
+ * 64 client flows in flight at once, started in 16 waves 120 ms apart over ~2 s, so holds,
+ * orders, paid and failed payments, hold expiries and orders racing an expiry all overlap on
+ * one product of 50 units (asked for ~128: some holds are refused until units come back).
+ * While they run, the stock audit is read every 50 ms and must be exact every time.
+ */
+async function interleavedFlows(app: TestApp): Promise<void> {
+  const product = await createProduct(app.dataSource, { totalStock: 50, availableStock: 50 });
+  const unitOfWork = app.app.get(UnitOfWork);
+  const audit = () => unitOfWork.read(async (manager) => auditStock(manager.connection));
+  const differences: number[] = [];
+  let flowsDone = false;
+  const auditing = (async () => {
+    while (!flowsDone) {
+      const row = (await audit()).find((entry) => entry.productId === product.id)!;
+      differences.push(row.difference);
+      expect(row.availableStock).toBeGreaterThanOrEqual(0);
+      await sleep(50);
+    }
+  })();
+
+  async function run(index: number): Promise<FlowResult> {
+    const flow = FLOWS[index % FLOWS.length];
+    const quantity = 1 + (index % 3);
+    await sleep(Math.floor(index / FLOWS.length) * 120);
+    const hold = await app.http.post('/api/holds').send({ product_id: product.id, quantity });
+    if (hold.status === 409) {
+      expect(hold.body.code).toBe('INSUFFICIENT_STOCK');
+      return { flow, quantity, holdId: null, orderId: null };
+    }
+    expect(hold.status).toBe(201);
+    const holdId = hold.body.data.hold_id as number;
+    if (flow === 'expire') return { flow, quantity, holdId, orderId: null };
+    if (flow === 'order_too_late') {
+      await sleep(Date.parse(hold.body.data.hold_expires_at as string) - Date.now() + 20);
+      const late = await app.http.post('/api/orders').send({ hold_id: holdId });
+      expect({
+        status: late.status,
+        refused: ['HOLD_EXPIRED', 'HOLD_RELEASED'].includes(late.body.code),
+      }).toEqual({
+        status: 409,
+        refused: true,
+      });
+      return { flow, quantity, holdId, orderId: null };
+    }
+    const order = await app.http.post('/api/orders').send({ hold_id: holdId });
+    expect(order.status).toBe(201);
+    const orderId = order.body.data.id as number;
+    const paid = await sendWebhook(app.http, {
+      event_id: `evt_interleave_${orderId}`,
+      order_id: orderId,
+      status: flow === 'pay' ? 'paid' : 'failed',
+    });
+    expect({ status: paid.status, message: paid.body.message }).toEqual({
+      status: 200,
+      message: 'Payment processed',
+    });
+    return { flow, quantity, holdId, orderId };
+  }
+
+  let results: FlowResult[];
+  try {
+    results = await Promise.all(Array.from({ length: 64 }, (_, index) => run(index)));
+  } finally {
+    flowsDone = true;
+    await auditing;
+  }
+
+  // Every unexpired hold is gone by now: wait for the last releases (job or sweeper).
+  const settled = await pollUntil(async () => {
+    const row = (await audit()).find((entry) => entry.productId === product.id)!;
+    return row.unitsInActiveHolds === 0 ? row : undefined;
+  }, Date.now() + 15_000);
+
+  const granted = results.filter((result) => result.holdId !== null);
+  const sold = granted
+    .filter((result) => result.flow === 'pay')
+    .reduce((sum, result) => sum + result.quantity, 0);
+  expect(granted.length).toBeGreaterThanOrEqual(24); // many flows got their hold: the flows did interleave
+  expect(results.some((result) => result.holdId === null)).toBe(true); // and the stock ran out at times
+  expect(differences.length).toBeGreaterThan(5);
+  expect(differences.every((difference) => difference === 0)).toBe(true);
+  expect(settled).toMatchObject({
+    totalStock: 50,
+    availableStock: 50 - sold,
+    unitsInActiveHolds: 0,
+    unitsInLiveOrders: sold,
+    difference: 0,
+  });
+
+  const orders = await app.dataSource.getRepository(Order).find({ where: { productId: product.id } });
+  const expected = granted
+    .filter((result) => result.orderId !== null)
+    .map((result) => ({
+      id: result.orderId,
+      status: result.flow === 'pay' ? 'completed' : 'cancelled',
+      cancelReason: result.flow === 'pay' ? null : 'payment_failed',
+    }))
+    .sort((x, y) => x.id! - y.id!);
+  expect(
+    orders.map(({ id, status, cancelReason }) => ({ id, status, cancelReason })).sort((x, y) => x.id - y.id),
+  ).toEqual(expected);
+  const holds = await app.dataSource.getRepository(Hold).find({ where: { productId: product.id } });
+  const used = new Set(granted.filter((result) => result.orderId !== null).map((result) => result.holdId));
+  expect(
+    holds.every((hold) =>
+      used.has(hold.id) ? hold.usedAt && !hold.releasedAt : hold.releasedAt && !hold.usedAt,
+    ),
+  ).toBe(true);
+  expect(holds).toHaveLength(granted.length);
+}
