@@ -146,6 +146,25 @@ describe('Live stock streams across API processes (e2e, real processes)', () => 
     expect(Math.max(...times) - answeredAt).toBeLessThanOrEqual(WITHIN_MS);
   });
 
+  it('should answer a read through B, right after a hold answered through A, with the new stock', async () => {
+    const product = await createProduct(db, { totalStock: 100, availableStock: 100 });
+    let expected = 100;
+    for (let round = 0; round < 12; round++) {
+      // Cached on B first: A's hold must invalidate the shared cache before A answers.
+      await readThrough(b, product.id);
+      const cached = await readThrough(b, product.id);
+      expect({ round, ...cached }).toEqual({ round, cache: 'HIT', available: expected });
+      const quantity = 1 + (round % 3);
+      await post(a, '/holds', { product_id: product.id, quantity });
+      expected -= quantity;
+
+      const after = await readThrough(b, product.id);
+
+      expect({ round, available: after.available }).toEqual({ round, available: expected });
+    }
+    expect(await stockOf(db, product.id)).toBe(expected);
+  });
+
   it('should end every stream on SIGTERM and exit 0', async () => {
     const product = await createProduct(db);
     const watching = await watch(product.id, 20);
@@ -229,4 +248,14 @@ async function post(api: ApiProcess, path: string, body: unknown): Promise<{ id:
   const answer = await send(`${api.base}${path}`, 'POST', body).answer;
   if (!('status' in answer) || answer.status !== 201) throw new Error(`${path}: ${JSON.stringify(answer)}`);
   return (JSON.parse(answer.body) as { data: { id: number; hold_id: number } }).data;
+}
+
+/** A product read through one process: its stock and whether the shared cache answered. */
+async function readThrough(
+  api: ApiProcess,
+  productId: number,
+): Promise<{ cache: string | null; available: number }> {
+  const response = await fetch(`${api.base}/products/${productId}`);
+  const body = (await response.json()) as { data: { available_stock: number } };
+  return { cache: response.headers.get('x-cache'), available: body.data.available_stock };
 }
