@@ -59,8 +59,10 @@ export class UnpaidOrdersService {
   async cancelOverdue(productId: number, orderIds: readonly number[]): Promise<Order[]> {
     if (!this.enabled || orderIds.length === 0) return [];
     const cancelled = await this.unitOfWork.run(async (manager) => {
-      await this.products.lockById(manager, productId);
-      const now = await databaseNow(manager);
+      // The database's clock as of the product lock, read in the same statement.
+      const product = await this.products.lockByIdWithClock(manager, productId);
+      if (!product) return [];
+      const { now } = product;
       const cutoff = this.cutoff(now);
       const locked = await this.orders.lockForTimeout(manager, orderIds);
       const overdue = locked.filter(
