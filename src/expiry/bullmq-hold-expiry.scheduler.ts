@@ -5,11 +5,9 @@ import { DatabaseIdentity } from '../database/database-identity';
 import { IoRedisClient, isClientUp } from '../redis/ioredis-client';
 import {
   EXPIRE_HOLD_JOB,
-  ExpiringHold,
   expiryJobOptions,
   HOLD_EXPIRY_QUEUE,
   HoldExpiryJobData,
-  holdJobId,
   QUEUE_CALL_TIMEOUT_MS,
 } from './expiry.constants';
 import { HoldExpiryScheduler, ScheduledHold } from './hold-expiry.scheduler';
@@ -17,10 +15,10 @@ import { QUEUE_REDIS } from './queue-connection.module';
 import { withTimeout } from '../common/with-timeout';
 
 /**
- * A delayed BullMQ job per hold. Redis is optional for correctness: when it is down or slow,
- * the call gives up after QUEUE_CALL_TIMEOUT_MS, logs a warning and the sweeper releases
- * the hold. A job that arrives late, or a removal that fails, is harmless: the release
- * re-checks the hold under its locks.
+ * A delayed BullMQ job per batch of holds. Redis is optional for correctness: when it is down
+ * or slow, the call gives up after QUEUE_CALL_TIMEOUT_MS, logs a warning and the sweeper
+ * releases the holds. A job is never removed: when it runs, the release re-checks each hold
+ * under its locks and leaves the ones that became orders (or were released) alone.
  */
 @Injectable()
 export class BullHoldExpiryScheduler extends HoldExpiryScheduler {
@@ -36,22 +34,29 @@ export class BullHoldExpiryScheduler extends HoldExpiryScheduler {
     queue.on('error', (error: Error) => this.logger.debug({ event: 'queue.error', reason: error.message }));
   }
 
+  /**
+   * One delayed job per batch: the holds of one call that expire at the same instant (one
+   * transaction's holds do) are released together, in one transaction, by one job.
+   */
   async schedule(holds: readonly ScheduledHold[]): Promise<void> {
     if (holds.length === 0) return;
-    const jobs = holds.map((hold) => ({
+    const jobs = batchesByExpiry(holds).map((batch) => ({
       name: EXPIRE_HOLD_JOB,
-      data: { holdId: hold.id },
-      // The delay runs from the hold's creation by the database's clock, not this process's
-      // clock, so a skew between the two neither brings the job early (it would find the hold
-      // unexpired and leave it to the sweeper) nor late.
-      opts: expiryJobOptions(this.database.id, hold, hold.createdAt),
+      data: { holdIds: batch.map((hold) => hold.id) },
+      // The delay runs from the batch's creation by the database's clock, not this process's
+      // clock, so a skew between the two neither brings the job early (it would find the holds
+      // unexpired and leave them to the sweeper) nor late.
+      opts: expiryJobOptions(this.database.id, batch[0], batch[0].createdAt),
     }));
     let existing: number[];
     try {
       existing = await this.call(() =>
         this.addNew(
           jobs.map((job) => job.opts.jobId!),
-          () => this.queue.addBulk(jobs),
+          () =>
+            jobs.length === 1
+              ? this.queue.add(jobs[0].name, jobs[0].data, jobs[0].opts)
+              : this.queue.addBulk(jobs),
         ),
       );
     } catch (error) {
@@ -61,21 +66,13 @@ export class BullHoldExpiryScheduler extends HoldExpiryScheduler {
       return;
     }
     jobs.forEach((job, index) => {
-      const fields = { hold_id: job.data.holdId, job_id: job.opts.jobId, delay_ms: job.opts.delay };
-      // BullMQ ignores an add whose id exists in any state: this job will not run for this hold.
-      if (existing[index]) this.logger.warn({ event: 'hold.expiry_duplicate_job', ...fields });
-      else this.logger.log({ event: 'hold.expiry_scheduled', ...fields });
+      for (const holdId of job.data.holdIds) {
+        const fields = { hold_id: holdId, job_id: job.opts.jobId, delay_ms: job.opts.delay };
+        // BullMQ ignores an add whose id exists in any state: this job will not run for this batch.
+        if (existing[index]) this.logger.warn({ event: 'hold.expiry_duplicate_job', ...fields });
+        else this.logger.log({ event: 'hold.expiry_scheduled', ...fields });
+      }
     });
-  }
-
-  async cancel(hold: ExpiringHold): Promise<void> {
-    try {
-      await this.call(() => this.queue.remove(holdJobId(this.database.id, hold)));
-      this.logger.debug({ event: 'hold.expiry_cancelled', hold_id: hold.id });
-    } catch (error) {
-      // The job will find the hold used and do nothing.
-      this.logger.warn({ event: 'hold.expiry_cancel_failed', hold_id: hold.id, reason: reasonOf(error) });
-    }
   }
 
   /**
@@ -99,6 +96,18 @@ export class BullHoldExpiryScheduler extends HoldExpiryScheduler {
     }
     return withTimeout(command(), QUEUE_CALL_TIMEOUT_MS);
   }
+}
+
+/** The holds grouped by expiry instant, each group in id order (its job is named after its first hold). */
+function batchesByExpiry(holds: readonly ScheduledHold[]): ScheduledHold[][] {
+  const byExpiry = new Map<number, ScheduledHold[]>();
+  for (const hold of holds) {
+    const at = hold.holdExpiresAt.getTime();
+    const batch = byExpiry.get(at);
+    if (batch) batch.push(hold);
+    else byExpiry.set(at, [hold]);
+  }
+  return [...byExpiry.values()].map((batch) => batch.sort((a, b) => a.id - b.id));
 }
 
 function reasonOf(error: unknown): string {

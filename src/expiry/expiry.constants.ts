@@ -4,8 +4,16 @@ import type { Hold } from '../holds/hold.entity';
 export const HOLD_EXPIRY_QUEUE = 'hold-expiry';
 export const EXPIRE_HOLD_JOB = 'expire';
 
-export interface HoldExpiryJobData {
-  holdId: number;
+/**
+ * One job per batch: the holds one transaction created, which expire at the same instant.
+ * `holdId` is the data of a job enqueued by an earlier version (one job per hold); the
+ * processor still runs those.
+ */
+export type HoldExpiryJobData = { holdIds: number[] } | { holdId: number };
+
+/** The holds a job releases, whichever version enqueued it. */
+export function holdIdsOf(data: HoldExpiryJobData): number[] {
+  return 'holdIds' in data ? data.holdIds : [data.holdId];
 }
 
 /** How long an HTTP request may wait for Redis after its commit before the sweeper is left to do the job. */
@@ -20,15 +28,16 @@ export function queuePrefix(redisPrefix: string, databaseId: string): string {
   return `${redisPrefix}:${databaseId}`;
 }
 
-/** What names a hold's job: the hold's id and the incarnation of its expiry. */
+/** What names a batch's job: its first hold's id and the incarnation of the batch's expiry. */
 export type ExpiringHold = Pick<Hold, 'id' | 'holdExpiresAt'>;
 
 /**
- * `hold-<database id>-<hold id>-<expiry in ms>`: one job per hold (adding it twice is a
- * no-op), removable by id when the hold becomes an order. The database's identity and the
- * hold's expiry make the id one that cannot come back: after `db:reset` (hold ids start at
- * 1 again) or beside another database on the same Redis and prefix, a leftover job never
- * stands in for a new hold's. BullMQ refuses custom ids that contain `:` or are bare integers.
+ * `hold-<database id>-<hold id>-<expiry in ms>`: the job of the batch whose first (lowest)
+ * hold is this one; a hold created alone has a batch of one. Adding it twice is a no-op.
+ * The database's identity and the expiry make the id one that cannot come back: after
+ * `db:reset` (hold ids start at 1 again) or beside another database on the same Redis and
+ * prefix, a leftover job never stands in for a new batch's. BullMQ refuses custom ids that
+ * contain `:` or are bare integers.
  */
 export function holdJobId(databaseId: string, hold: ExpiringHold): string {
   return `hold-${databaseId}-${hold.id}-${hold.holdExpiresAt.getTime()}`;

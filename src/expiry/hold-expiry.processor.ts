@@ -2,7 +2,7 @@ import { OnWorkerEvent, Processor, WorkerHost } from '@nestjs/bullmq';
 import { Logger, OnModuleDestroy } from '@nestjs/common';
 import type { Job } from 'bullmq';
 import { HoldsService } from '../holds/holds.service';
-import { HOLD_EXPIRY_QUEUE, HoldExpiryJobData } from './expiry.constants';
+import { HOLD_EXPIRY_QUEUE, HoldExpiryJobData, holdIdsOf } from './expiry.constants';
 import { withTimeout } from '../common/with-timeout';
 
 /** How long shutdown waits for the jobs in hand before leaving them to BullMQ's stalled-job recovery. */
@@ -10,8 +10,9 @@ const DRAIN_TIMEOUT_MS = 10_000;
 const FORCE_CLOSE_TIMEOUT_MS = 1_000;
 
 /**
- * Thin: the release (locks, checks, exactly-once) lives in HoldsService. A job that finds
- * the hold used, already released or gone simply completes.
+ * Thin: the release (locks, checks, exactly-once) lives in HoldsService. A job releases its
+ * batch's holds that are still active and expired, in one transaction; the ones it finds
+ * used (they became orders), already released or gone are left alone.
  */
 @Processor(HOLD_EXPIRY_QUEUE, {
   // Releases are short transactions on different rows; a few at once keep a burst of
@@ -28,7 +29,7 @@ export class HoldExpiryProcessor extends WorkerHost implements OnModuleDestroy {
   }
 
   async process(job: Job<HoldExpiryJobData>): Promise<void> {
-    await this.holds.releaseIfExpired(job.data.holdId, 'job');
+    await this.holds.releaseIfExpired(holdIdsOf(job.data), 'job');
   }
 
   /** The job threw (say the database was down): BullMQ retries it with backoff, then the sweeper takes over. */
@@ -36,7 +37,7 @@ export class HoldExpiryProcessor extends WorkerHost implements OnModuleDestroy {
   onFailed(job: Job<HoldExpiryJobData> | undefined, error: Error): void {
     this.logger.warn({
       event: 'hold.expiry_job_failed',
-      hold_id: job?.data.holdId,
+      hold_ids: job && holdIdsOf(job.data),
       attempts_made: job?.attemptsMade,
       reason: error.message,
     });

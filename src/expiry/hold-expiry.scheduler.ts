@@ -11,13 +11,10 @@ export type ScheduledHold = Pick<Hold, 'id' | 'holdExpiresAt' | 'createdAt'>;
  */
 export abstract class HoldExpiryScheduler {
   abstract schedule(holds: readonly ScheduledHold[]): Promise<void>;
-  /** The hold became an order: its job has nothing left to do. */
-  abstract cancel(hold: Pick<Hold, 'id' | 'holdExpiresAt'>): Promise<void>;
 }
 
 /** No queue (e.g. no Redis): the sweeper alone releases expired holds. */
 @Injectable()
 export class NoopHoldExpiryScheduler extends HoldExpiryScheduler {
   async schedule(): Promise<void> {}
-  async cancel(): Promise<void> {}
 }

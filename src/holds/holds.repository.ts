@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
 import type { PageRequest } from '../common/http/pagination.dto';
-import { databaseClockSql, getOneWithClock } from '../database/db-clock';
+import { databaseClockSql, getOneWithClock, parseDatabaseTime } from '../database/db-clock';
 import { execute, select, sqlDateTime } from '../database/raw-sql';
 import { lockForUpdate } from '../database/row-lock';
 import { Hold } from './hold.entity';
@@ -82,11 +82,19 @@ export class HoldsRepository {
     return new Map(rows.map((row) => [row.customer_id, Number(row.units)]));
   }
 
-  /** A plain read of the hold and the database's clock, in one statement. */
-  findByIdWithClock(manager: EntityManager, id: number): Promise<{ row: Hold; now: Date } | null> {
-    return getOneWithClock(
-      manager.getRepository(Hold).createQueryBuilder('hold').where('hold.id = :id', { id }),
-    );
+  /** Holds by id, with the database's clock read in the same statement; null when none exists. */
+  async findByIdsWithClock(
+    manager: EntityManager,
+    ids: readonly number[],
+  ): Promise<{ rows: Hold[]; now: Date } | null> {
+    const { entities, raw } = await manager
+      .getRepository(Hold)
+      .createQueryBuilder('hold')
+      .where('hold.id IN (:...ids)', { ids: [...ids] })
+      .addSelect(databaseClockSql(manager.connection.options), 'db_now')
+      .getRawAndEntities<{ db_now: Date | string }>();
+    if (entities.length === 0) return null;
+    return { rows: entities, now: parseDatabaseTime(raw[0].db_now) };
   }
 
   /** Locks the hold and reads the database's clock when the lock was granted, in one statement. */

@@ -7,6 +7,7 @@ import { DomainError } from '../common/errors/domain.error';
 import { KeyedBatcher } from '../common/keyed-batcher';
 import { UnitOfWork } from '../database/unit-of-work';
 import { HoldExpiryScheduler } from '../expiry/hold-expiry.scheduler';
+import { planSweep } from '../expiry/sweep-plan';
 import type { IdempotentRequest } from '../idempotency/idempotency.rules';
 import { IdempotencyService } from '../idempotency/idempotency.service';
 import { SaleMetrics } from '../metrics/sale-metrics';
@@ -248,15 +249,25 @@ export class HoldsService {
   }
 
   /**
-   * Gives an expired, unused hold's stock back, once (the hold's delayed job). Safe to call
-   * any number of times, concurrently with itself, the sweeper and order creation.
+   * Gives expired, unused holds' stock back, once: one hold (returns it if this call released
+   * it, else null), or a batch's holds (its delayed job; returns the ones this call released).
+   * Safe to call any number of times, concurrently with itself, the sweeper and order creation.
    */
-  async releaseIfExpired(holdId: number, source: ReleaseSource): Promise<Hold | null> {
+  releaseIfExpired(holdId: number, source: ReleaseSource): Promise<Hold | null>;
+  releaseIfExpired(holdIds: readonly number[], source: ReleaseSource): Promise<Hold[]>;
+  async releaseIfExpired(
+    ids: number | readonly number[],
+    source: ReleaseSource,
+  ): Promise<Hold | Hold[] | null> {
+    const holdIds = typeof ids === 'number' ? [ids] : ids;
     // A cheap look first (a job of a used hold is common), by the database's clock like the release.
-    const found = await this.unitOfWork.read((manager) => this.holds.findByIdWithClock(manager, holdId));
-    if (!found || !isReleasable(found.row, found.now)) return null;
-    const [released] = await this.releaseExpired(found.row.productId, [holdId], source);
-    return released ?? null;
+    const found = await this.unitOfWork.read((manager) => this.holds.findByIdsWithClock(manager, holdIds));
+    const due = found ? found.rows.filter((hold) => isReleasable(hold, found.now)) : [];
+    const released: Hold[] = [];
+    for (const [productId, productHolds] of planSweep(due)) {
+      released.push(...(await this.releaseExpired(productId, productHolds, source)));
+    }
+    return typeof ids === 'number' ? (released[0] ?? null) : released;
   }
 
   /**

@@ -4,7 +4,6 @@ import { multiplyPrice } from '../common/money';
 import { isUniqueViolation } from '../database/db-errors';
 import { UnitOfWork } from '../database/unit-of-work';
 import { SaleMetrics } from '../metrics/sale-metrics';
-import { HoldExpiryScheduler } from '../expiry/hold-expiry.scheduler';
 import type { Hold } from '../holds/hold.entity';
 import { HoldAlreadyUsedError, HoldNotFoundError } from '../holds/hold.errors';
 import { assertCanBeOrdered } from '../holds/hold.rules';
@@ -28,7 +27,6 @@ export class OrdersService {
     private readonly holds: HoldsRepository,
     private readonly products: ProductsRepository,
     private readonly orders: OrdersRepository,
-    private readonly expiry: HoldExpiryScheduler,
     private readonly metrics: SaleMetrics,
     private readonly idempotency: IdempotencyService,
   ) {}
@@ -47,7 +45,7 @@ export class OrdersService {
           ({ order }) => ({ status: 201, body: createdOrderAnswer(order) }),
         )
       : this.unitOfWork.run((manager) => this.createInTransaction(manager, holdId));
-    const { order, hold } = await created.catch((error: unknown) => {
+    const { order } = await created.catch((error: unknown) => {
       // UNIQUE(hold_id) is the last line of defence if the lock were ever bypassed.
       throw isUniqueViolation(error) ? new HoldAlreadyUsedError(holdId) : error;
     });
@@ -60,8 +58,7 @@ export class OrdersService {
       quantity: order.quantity,
       amount: order.amount,
     });
-    // After commit: the used hold's job has nothing left to do. Bounded and never throws.
-    await this.expiry.cancel(hold);
+    // The hold's expiry job stays: when it runs, it finds the hold used and leaves it alone.
     return order;
   }
 
