@@ -68,6 +68,23 @@ describe('Schema constraints (e2e)', () => {
     await expectRefused('UPDATE orders SET quantity = ? WHERE id = ?', [0, id]);
   });
 
+  it('should refuse a cancel_reason on an order that is not cancelled, or an unknown one', async () => {
+    const product = await createProduct(db);
+    const { body } = await t.http
+      .post('/api/holds')
+      .send({ product_id: product.id, quantity: 1 })
+      .expect(201);
+    const order = await t.http.post('/api/orders').send({ hold_id: body.data.hold_id }).expect(201);
+    const id = order.body.data.id as number;
+    const cancel = 'UPDATE orders SET status = ?, cancel_reason = ? WHERE id = ?';
+
+    await expectRefused(cancel, ['pending', 'payment_timeout', id]);
+    await db.query(cancel, ['cancelled', 'payment_timeout', id]);
+    await expectRefused(cancel, ['cancelled', 'changed_mind', id]);
+    await expectRefused(cancel, ['completed', 'payment_failed', id]);
+    await db.query(cancel, ['cancelled', 'payment_failed', id]);
+  });
+
   it('should refuse a payment event with an unknown status or outcome', async () => {
     const insert =
       'INSERT INTO payment_events (event_id, order_id, status, outcome, payload_hash, received_at) VALUES (?, NULL, ?, ?, ?, ?)';
