@@ -1,3 +1,5 @@
+import { sqlDateTime } from '../src/database/raw-sql';
+import { UnpaidOrdersService } from '../src/orders/unpaid-orders.service';
 import { HoldsService } from '../src/holds/holds.service';
 import { MAX_PRODUCTS_IN_METRICS } from '../src/metrics/stock-gauges';
 import { ProductsRepository } from '../src/products/products.repository';
@@ -116,6 +118,37 @@ describe('GET /metrics (e2e)', () => {
 
   it('should include the Node.js process metrics', async () => {
     expect(await scrape()).toMatch(/^process_cpu_user_seconds_total \d/m);
+  });
+
+  it('should count cancelled orders by reason and payments for cancelled orders', async () => {
+    const product = await createProduct(t.dataSource, { totalStock: 10, availableStock: 10 });
+    const orderOf = async (quantity: number) => {
+      const hold = await t.http.post('/api/holds').send({ product_id: product.id, quantity }).expect(201);
+      const order = await t.http.post('/api/orders').send({ hold_id: hold.body.data.hold_id }).expect(201);
+      return order.body.data.id as number;
+    };
+    const failed = await orderOf(2);
+    const unpaid = await orderOf(3);
+    const before = await scrape();
+
+    await sendWebhook(t.http, { event_id: 'evt_metrics_fail', order_id: failed, status: 'failed' }).expect(
+      200,
+    );
+    // Older than the default 30-minute payment timeout.
+    await t.dataSource.query('UPDATE orders SET created_at = ? WHERE id = ?', [
+      sqlDateTime(new Date(Date.now() - 3_600_000)),
+      unpaid,
+    ]);
+    await t.app.get(UnpaidOrdersService).cancelOverdue(product.id, [unpaid]);
+    await sendWebhook(t.http, { event_id: 'evt_metrics_late', order_id: unpaid, status: 'paid' }).expect(200);
+
+    const after = await scrape();
+    const delta = (name: string, labels: Record<string, string> = {}) =>
+      value(after, name, labels) - value(before, name, labels);
+    expect(delta('flash_sale_orders_cancelled_total', { reason: 'payment_failed' })).toBe(1);
+    expect(delta('flash_sale_orders_cancelled_total', { reason: 'payment_timeout' })).toBe(1);
+    expect(delta('flash_sale_payments_total', { outcome: 'paid_after_cancellation' })).toBe(1);
+    expect(delta('flash_sale_payments_total', { outcome: 'processed' })).toBe(1);
   });
 });
 
