@@ -43,6 +43,7 @@ const embeddedSpecs = [
   'admin',
   'schema-constraints',
   'database-clock',
+  'sweeper-progress',
 ];
 
 module.exports = {

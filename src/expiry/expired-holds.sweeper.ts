@@ -6,6 +6,7 @@ import { UnitOfWork } from '../database/unit-of-work';
 import { HoldsRepository } from '../holds/holds.repository';
 import { HoldsService } from '../holds/holds.service';
 import { IdempotencyService } from '../idempotency/idempotency.service';
+import { SaleMetrics } from '../metrics/sale-metrics';
 import { planSweep } from './sweep-plan';
 import { UnpaidOrdersSweeper } from './unpaid-orders.sweeper';
 
@@ -14,6 +15,8 @@ const INTERVAL_NAME = 'expired-holds-sweep';
 export const SWEEP_BATCH_SIZE = 200;
 /** Bounds one run; whatever is left waits for the next tick. */
 const MAX_BATCHES_PER_RUN = 50;
+const FAILED: unique symbol = Symbol('FAILED');
+type Failed = typeof FAILED;
 
 /**
  * The safety net behind the delayed jobs: releases every expired active hold, whether its
@@ -37,6 +40,7 @@ export class ExpiredHoldsSweeper implements OnApplicationBootstrap, OnModuleDest
     private readonly registry: SchedulerRegistry,
     private readonly idempotency: IdempotencyService,
     private readonly unpaidOrders: UnpaidOrdersSweeper,
+    private readonly metrics: SaleMetrics,
     config: ConfigService<AllConfig, true>,
   ) {
     this.intervalMs = config.getOrThrow('app.holdSweepIntervalSeconds', { infer: true }) * 1000;
@@ -74,19 +78,28 @@ export class ExpiredHoldsSweeper implements OnApplicationBootstrap, OnModuleDest
 
   private async sweep(): Promise<number> {
     let released = 0;
+    // Products whose release failed in this run are left out of the next candidate queries:
+    // oldest first, their expired holds would otherwise fill every batch and end the run,
+    // keeping every other product's expired stock locked behind them.
+    const failed = new Set<number>();
     for (let batch = 0; batch < MAX_BATCHES_PER_RUN && !this.stopping; batch++) {
       const candidates = await this.unitOfWork.read((manager) =>
-        this.holds.findExpiredActive(manager, SWEEP_BATCH_SIZE),
+        this.holds.findExpiredActive(manager, SWEEP_BATCH_SIZE, [...failed]),
       );
       let releasedInBatch = 0;
+      const failedBefore = failed.size;
       for (const [productId, holdIds] of planSweep(candidates)) {
         if (this.stopping) break;
-        releasedInBatch += await this.releaseProduct(productId, holdIds);
+        const result = await this.releaseProduct(productId, holdIds);
+        if (result === FAILED) failed.add(productId);
+        else releasedInBatch += result;
       }
       released += releasedInBatch;
       // A short batch was the last one. If nothing could be claimed (orders in flight hold
-      // those rows, or another instance took them), the same batch would come back: stop.
-      if (candidates.length < SWEEP_BATCH_SIZE || releasedInBatch === 0) break;
+      // those rows, or another instance took them) and nothing failed, the same batch would
+      // come back: stop. After a failure the next batch no longer holds that product's holds.
+      const stuck = releasedInBatch === 0 && failed.size === failedBefore;
+      if (candidates.length < SWEEP_BATCH_SIZE || stuck) break;
     }
     if (released > 0) this.logger.log({ event: 'holds.swept', released });
     if (!this.stopping) await this.unpaidOrders.sweep(() => this.stopping);
@@ -103,8 +116,11 @@ export class ExpiredHoldsSweeper implements OnApplicationBootstrap, OnModuleDest
     }
   }
 
-  /** One product failing (say, a broken invariant) must not keep the others' stock locked up. */
-  private async releaseProduct(productId: number, holdIds: number[]): Promise<number> {
+  /**
+   * One product failing (say, a broken invariant) must not keep the others' stock locked up:
+   * logged, counted, and skipped for the rest of the run. Returns the holds released.
+   */
+  private async releaseProduct(productId: number, holdIds: number[]): Promise<number | Failed> {
     try {
       return (await this.holdsService.releaseExpired(productId, holdIds, 'sweeper')).length;
     } catch (error) {
@@ -113,7 +129,8 @@ export class ExpiredHoldsSweeper implements OnApplicationBootstrap, OnModuleDest
         product_id: productId,
         reason: (error as Error).message,
       });
-      return 0;
+      this.metrics.sweepProductFailed();
+      return FAILED;
     }
   }
 }

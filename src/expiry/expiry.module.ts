@@ -6,6 +6,7 @@ import type { AllConfig } from '../config/config.types';
 import { clusterSafe, IoRedisClient } from '../redis/ioredis-client';
 import { HoldsModule } from '../holds/holds.module';
 import { IdempotencyModule } from '../idempotency/idempotency.module';
+import { SaleMetricsModule } from '../metrics/sale-metrics.module';
 import { OrdersModule } from '../orders/orders.module';
 import { BullHoldExpiryScheduler } from './bullmq-hold-expiry.scheduler';
 import { ExpiredHoldsSweeper } from './expired-holds.sweeper';
@@ -62,7 +63,7 @@ export class ExpiryModule {
       providers.push({ provide: HoldExpiryScheduler, useClass: NoopHoldExpiryScheduler });
     }
     if (worker) {
-      imports.push(ScheduleModule.forRoot(), OrdersModule);
+      imports.push(ScheduleModule.forRoot(), OrdersModule, SaleMetricsModule);
       providers.push(ExpiredHoldsSweeper, UnpaidOrdersSweeper);
     }
     return {

@@ -107,20 +107,25 @@ export class HoldsRepository {
   /**
    * Active holds expired by the database's clock, oldest expiry first, without locking:
    * candidates for the sweeper, which re-checks each under its locks. Served by
-   * IDX_holds_active_expiry.
+   * IDX_holds_active_expiry. `excludedProductIds`: products the sweeper skips in this run.
    */
   async findExpiredActive(
     manager: EntityManager,
     limit: number,
+    excludedProductIds: readonly number[] = [],
   ): Promise<Array<{ id: number; productId: number }>> {
-    const rows = await manager
+    const query = manager
       .getRepository(Hold)
       .createQueryBuilder('hold')
       .select('hold.id', 'id')
       .addSelect('hold.product_id', 'productId')
       .where(
         `hold.released_at IS NULL AND hold.used_at IS NULL AND hold.hold_expires_at <= ${databaseClockSql(manager.connection.options)}`,
-      )
+      );
+    if (excludedProductIds.length > 0) {
+      query.andWhere('hold.product_id NOT IN (:...excluded)', { excluded: excludedProductIds });
+    }
+    const rows = await query
       .orderBy('hold.hold_expires_at', 'ASC')
       .limit(limit)
       .getRawMany<{ id: number | string; productId: number | string }>();

@@ -31,6 +31,10 @@ import { SALE_METRICS, SaleMetrics } from './sale-metrics';
       help: 'Payment webhooks, by outcome (processed, duplicate, ignored, amount_mismatch, paid_after_cancellation, rejected)',
       labelNames: ['outcome'],
     }),
+    makeCounterProvider({
+      name: SALE_METRICS.sweepProductFailures,
+      help: 'Products whose expired holds the sweeper could not release (skipped for that run)',
+    }),
     SaleMetrics,
   ],
   exports: [SaleMetrics],

@@ -11,6 +11,7 @@ export const SALE_METRICS = {
   ordersCreated: 'flash_sale_orders_created_total',
   ordersCancelled: 'flash_sale_orders_cancelled_total',
   payments: 'flash_sale_payments_total',
+  sweepProductFailures: 'flash_sale_sweep_product_failures_total',
 } as const;
 
 export type PaymentOutcome =
@@ -29,6 +30,7 @@ export class SaleMetrics {
     @InjectMetric(SALE_METRICS.ordersCreated) private readonly ordersCreated: Counter,
     @InjectMetric(SALE_METRICS.ordersCancelled) private readonly ordersCancelled: Counter<'reason'>,
     @InjectMetric(SALE_METRICS.payments) private readonly payments: Counter<'outcome'>,
+    @InjectMetric(SALE_METRICS.sweepProductFailures) private readonly sweepProductFailures: Counter,
   ) {}
 
   holdCreated(): void {
@@ -55,5 +57,10 @@ export class SaleMetrics {
 
   payment(outcome: PaymentOutcome): void {
     this.payments.inc({ outcome });
+  }
+
+  /** A product's expired holds could not be released; the sweeper skipped it for that run. */
+  sweepProductFailed(): void {
+    this.sweepProductFailures.inc();
   }
 }
