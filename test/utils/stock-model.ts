@@ -134,6 +134,16 @@ class CreateOrder implements StockCommand {
   toString = () => `order(hold #${this.holdIndex})`;
 }
 
+/**
+ * The answer to an event for an order already settled: ignored, or, for a payment of an order
+ * a failed payment cancelled, recorded for an operator (the customer was charged).
+ */
+function settledAnswer(order: OrderStatus, payment: PaymentStatus): string {
+  return order === 'cancelled' && payment === 'paid'
+    ? 'Event recorded: the order was already cancelled (payment_failed); an operator must refund the payment or restore the order'
+    : `Event ignored: order already ${order}`;
+}
+
 /** A new payment event for an order, pending or already settled. */
 class Pay implements StockCommand {
   constructor(
@@ -152,7 +162,7 @@ class Pay implements StockCommand {
       if (order.status === 'cancelled') m.available += order.quantity;
       expect(response.body.message).toBe('Payment processed');
     } else {
-      expect(response.body.message).toBe(`Event ignored: order already ${order.status}`);
+      expect(response.body.message).toBe(settledAnswer(order.status, this.status));
     }
     expect(response.body.data).toEqual({ order_id: order.id, status: order.status });
     m.events.push(event);
@@ -348,13 +358,15 @@ class RacePayments implements StockCommand {
     }
     // One delivery per event id counts (applied, or ignored when the order was settled
     // already); the copies of it are duplicates; only one event ever settles the order.
-    const ignored = `Event ignored: order already ${order.status}`;
+    const winner = wasPending ? events[messages.indexOf('Payment processed')] : undefined;
     const expected = this.sameEvent
       ? [
-          wasPending ? 'Payment processed' : ignored,
+          wasPending ? 'Payment processed' : settledAnswer(order.status, events[0].status),
           ...Array(events.length - 1).fill('Webhook already processed'),
         ]
-      : [wasPending ? 'Payment processed' : ignored, ...Array(events.length - 1).fill(ignored)];
+      : events.map((event) =>
+          event === winner ? 'Payment processed' : settledAnswer(order.status, event.status),
+        );
     expect([...messages].sort()).toEqual([...expected].sort());
     for (const response of responses) {
       expect(response.body.data).toEqual({ order_id: order.id, status: order.status });
