@@ -6,11 +6,13 @@ import { buildDataSourceOptions } from '../src/database/data-source-options';
 import { DatabaseIdentity } from '../src/database/database-identity';
 import { resetDatabase } from '../src/database/prepare-database';
 import { HoldExpiryScheduler } from '../src/expiry/hold-expiry.scheduler';
+import { ProductChanges } from '../src/products/product-changes';
 import { clearProductCache } from '../src/redis/redis-namespace';
 import { createProduct } from './factories/product.factory';
 import { expiryQueue, jobIdOf, loadHolds, placeHold, recordReleases } from './utils/expiry';
-import { pollUntil } from './utils/poll';
+import { pollUntil, sleep } from './utils/poll';
 import { deleteRedisKeys } from './utils/redis-server';
+import { SseClient } from './utils/sse-client';
 import { createTestApp, TestApp } from './utils/test-app';
 import { dropDatabase, TEST_DB, uniqueDatabaseName } from './utils/test-env';
 
@@ -24,6 +26,7 @@ const REDIS_PORT = Number(process.env.REDIS_PORT || 6379);
 describe('Database identity of Redis state (e2e)', () => {
   const apps: TestApp[] = [];
   const databases: string[] = [];
+  const clients: SseClient[] = [];
   let releases: ReturnType<typeof recordReleases>;
   let redis: Redis;
 
@@ -37,10 +40,12 @@ describe('Database identity of Redis state (e2e)', () => {
 
   afterEach(async () => {
     releases.restore();
+    clients.splice(0).forEach((client) => client.close());
     for (const app of apps.splice(0)) await app.close({ keepDatabase: true });
     for (const name of databases.splice(0)) {
       await dropDatabase(name);
       await deleteRedisKeys(REDIS_PORT, `${name}*`);
+      await deleteRedisKeys(REDIS_PORT, `{${name}*`);
     }
   });
 
@@ -150,6 +155,44 @@ describe('Database identity of Redis state (e2e)', () => {
     expect(read.body.data.available_stock).toBe(93);
   });
 
+  it('should not push a change made on another database to a stream of the same product id on one Redis and prefix', async () => {
+    const prefix = uniqueDatabaseName();
+    // Interval 0: a notification heard is read and pushed at once.
+    const shared = { REDIS_PREFIX: prefix, STREAM_MIN_INTERVAL_MS: '0' };
+    const a = await start(shared);
+    const b = await start({ ...shared, DB_DATABASE: uniqueDatabaseName() });
+    const b2 = await start({ ...shared, DB_DATABASE: b.databaseName });
+    databases.push(prefix);
+    const productA = await createProduct(a.dataSource, { totalStock: 10, availableStock: 10 });
+    const productB = await createProduct(b.dataSource, { totalStock: 50, availableStock: 50 });
+    const witness = await createProduct(b.dataSource, { totalStock: 20, availableStock: 20 });
+    expect(productB.id).toBe(productA.id);
+    // B hears other processes (its subscription is up) before its streams open.
+    const live = await pollUntil(
+      () => (b.app.get(ProductChanges).isLive() ? true : undefined),
+      Date.now() + 10_000,
+    );
+    expect(live).toBe(true);
+    const sameId = new SseClient(`${b.url}/api/products/${productB.id}/stream`);
+    const other = new SseClient(`${b.url}/api/products/${witness.id}/stream`);
+    clients.push(sameId, other);
+    await Promise.all(
+      [sameId, other].map((client) => client.waitFor((c) => c.events.length >= 1, 10_000, 'the first event')),
+    );
+    // Changed by hand, unannounced: any notification for this id reaching B would push 42.
+    await b.dataSource.query('UPDATE products SET available_stock = 42 WHERE id = ?', [productB.id]);
+
+    await placeHold(a, productA.id, 3);
+    // Published after A's change: B hears it after anything A's publish could have sent B.
+    await placeHold(b2, witness.id, 5);
+    await other.waitFor((c) => c.last?.data.available_stock === 15, 10_000, "B2's change");
+    // The read a notification for productB would have started before the witness's read.
+    await sleep(300);
+
+    expect(sameId.events.map((event) => event.data.available_stock)).toEqual([50]);
+    expect(sameId.ended).toBe(false);
+  });
+
   it('should not serve a cached read after db:reset, which clears the namespace and nothing outside it', async () => {
     const first = await start({});
     const name = first.databaseName;
@@ -163,13 +206,18 @@ describe('Database identity of Redis state (e2e)', () => {
     // Another deployment on this Redis, under a longer prefix that starts the same.
     await redis.set(`${name}_other:keep`, '1');
     await redis.set(`${name}x:keep`, '1');
+    await redis.set(`{${name}_other:rate-limit:k:default}:hits`, '1');
+    // This deployment's rate-limit counter, hash-tagged as the throttler store names it.
+    await redis.set(`{${name}:rate-limit:k:default}:hits`, '1');
 
     await dbReset(name, name, { withRedis: true });
 
     expect(await keysUnder(`${name}:*`)).toEqual([]);
+    expect(await keysUnder(`{${name}:*`)).toEqual([]);
     expect((await keysUnder(`${name}?*:keep`)).sort()).toEqual(
       [`${name}_other:keep`, `${name}x:keep`].sort(),
     );
+    expect(await keysUnder(`{${name}_other:*`)).toHaveLength(1);
     const second = await start({ DB_DATABASE: name, SEED_ON_START: 'true' });
     const read = await second.http.get('/api/products/1').expect(200);
     expect(read.headers['x-cache']).toBe('MISS');

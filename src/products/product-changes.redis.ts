@@ -1,69 +1,102 @@
 import { Logger } from '@nestjs/common';
-import Redis, { RedisOptions } from 'ioredis';
+import type Redis from 'ioredis';
 import type { RedisConfig } from '../config/redis.config';
+import {
+  createIoRedisClient,
+  createIoRedisNodeConnection,
+  IoRedisClient,
+  knownNodes,
+} from '../redis/ioredis-client';
 import type { ProductChange } from './product-changes';
 
-const CONNECT_TIMEOUT_MS = 1_000;
 /** Reconnect quickly once Redis is back, so the resync comes within about a second. */
 const MAX_RECONNECT_DELAY_MS = 1_000;
+/** A publish that Redis neither answers nor refuses within this counts as lost (then: resync). */
+const PUBLISH_TIMEOUT_MS = 1_000;
+/** The message that tells every other process to read all it watches again. */
+const RESYNC = 'resync';
 
-/** The channel every process of one deployment publishes product changes on. */
-export function productChangesChannel(prefix: string): string {
-  return `${prefix}:product-changes`;
+/**
+ * The channel every process of one deployment and one database publishes product changes on:
+ * `<REDIS_PREFIX>:{<database id>}:product-changes`. The database's identity keeps two
+ * databases sharing a Redis and a prefix (staging and test, a restored copy) out of each
+ * other's streams, where the same product id names two different products. The id is the
+ * hash tag, so the channel maps to one slot should it ever move to sharded pub/sub.
+ */
+export function productChangesChannel(prefix: string, databaseId: string): string {
+  return `${prefix}:{${databaseId}}:product-changes`;
 }
 
 /**
- * Redis pub/sub for product changes: one connection publishes (fire and forget, failing at
- * once while Redis is away instead of queueing), another subscribes, opened only by a
- * process that listens. A message is `<origin> <productId>`; a process skips its own.
+ * Redis pub/sub for product changes, on one Redis server or a Redis Cluster. A message is
+ * `<origin> <productId>` (or `<origin> resync`); a process skips its own.
+ *
+ * On a cluster this is classic PUBLISH/SUBSCRIBE, not sharded SPUBLISH/SSUBSCRIBE: a classic
+ * message is relayed over the cluster bus to every node, so a publisher may send it to any
+ * node and a subscriber may listen on any node. A stopped master then only moves the
+ * subscriber to another node, while a sharded channel lives on its slot's master and would go
+ * silent for every process until that master (or a replica promoted for it) is back. The price
+ * is that each message crosses the bus to every node: one short message per committed stock
+ * change, fine for clusters of a few to a few dozen nodes. Past that, sharded pub/sub with
+ * replicas is the switch (Redis >= 7; the channel is already hash-tagged).
+ *
+ * Publishing: one client (ioredis `Cluster` or `Redis`, from the shared factory), fire and
+ * forget, failing at once while Redis is away instead of queueing. A publish that failed may
+ * have left other processes with a stale stream even though their subscriptions stayed up (on
+ * a cluster the publish went to a node that was down, the subscribers listen elsewhere), so
+ * once publishing works again this process publishes a `resync` that makes them read again.
+ *
+ * Subscribing: one plain connection to one node, opened only by a process that listens,
+ * subscribed by hand on every connect (not ioredis' autoResubscribe, nor its Cluster
+ * subscriber, which resubscribes silently): the resync is announced only once the subscription
+ * is back, so a change published in between is either heard or committed before the resync's
+ * reads start. When the connection ends (its node stopped), the next known node is tried.
  */
 export class RedisProductChangesChannel {
   private readonly logger = new Logger('ProductChanges');
   private readonly name: string;
-  private readonly publisher: Redis;
+  private readonly publisher: IoRedisClient;
   private subscriber: Redis | undefined;
+  private started = false;
+  private closed = false;
   private listening = false;
   /** Whether a subscription has been up and then lost: its return means a resync. */
   private subscriptionLost = false;
+  private reconnectAttempt = 0;
+  private nodeIndex = 0;
+  private reconnectTimer: NodeJS.Timeout | undefined;
+  /** A publish failed since the last resync was sent: the other processes may have missed a change. */
+  private resyncOwed = false;
   private publishFailing = false;
+  private resyncTimer: NodeJS.Timeout | undefined;
+  private resyncAttempt = 0;
 
   constructor(
     private readonly redis: RedisConfig,
+    databaseId: string,
     private readonly origin: string,
     private readonly deliver: (change: ProductChange) => void,
   ) {
-    this.name = productChangesChannel(redis.prefix);
-    this.publisher = new Redis({ ...this.options(), enableOfflineQueue: false, maxRetriesPerRequest: 0 });
+    this.name = productChangesChannel(redis.prefix, databaseId);
+    this.publisher = createIoRedisClient(redis, {
+      maxRetriesPerRequest: 0,
+      commandTimeoutMs: PUBLISH_TIMEOUT_MS,
+      maxReconnectDelayMs: MAX_RECONNECT_DELAY_MS,
+    });
     this.publisher.on('error', () => undefined);
   }
 
   publish(productId: number): void {
     this.publisher.publish(this.name, `${this.origin} ${productId}`).then(
-      () => {
-        if (!this.publishFailing) return;
-        this.publishFailing = false;
-        this.logger.log({ event: 'stream.publish_recovered' });
-      },
-      (error: Error) => {
-        // Once per outage: during one, every hold would repeat it.
-        if (this.publishFailing) return;
-        this.publishFailing = true;
-        this.logger.warn({ event: 'stream.publish_failed', product_id: productId, message: error.message });
-      },
+      () => undefined,
+      (error: Error) => this.onPublishFailed(error, productId),
     );
   }
 
   listen(): void {
-    if (this.subscriber) return;
-    // Subscribed by hand on every 'ready' (not ioredis' autoResubscribe), so the resync is
-    // announced only once the subscription is back: a change published in between is either
-    // heard or committed before the resync's reads start.
-    const subscriber = new Redis({ ...this.options(), autoResubscribe: false, maxRetriesPerRequest: 0 });
-    this.subscriber = subscriber;
-    subscriber.on('error', () => undefined);
-    subscriber.on('message', (_channel: string, message: string) => this.onMessage(message));
-    subscriber.on('close', () => this.onSubscriptionLost());
-    subscriber.on('ready', () => void this.subscribe(subscriber));
+    if (this.started) return;
+    this.started = true;
+    this.connectSubscriber();
   }
 
   isListening(): boolean {
@@ -71,19 +104,75 @@ export class RedisProductChangesChannel {
   }
 
   async close(): Promise<void> {
+    this.closed = true;
     this.listening = false;
+    clearTimeout(this.reconnectTimer);
+    clearTimeout(this.resyncTimer);
     // disconnect(), not quit(): a Redis that is down would leave quit() waiting.
     this.subscriber?.disconnect();
     this.publisher.disconnect();
     await Promise.resolve();
   }
 
+  private onPublishFailed(error: Error, productId: number): void {
+    this.resyncOwed = true;
+    this.scheduleResyncPublish();
+    // Once per outage: during one, every hold would repeat it.
+    if (this.publishFailing) return;
+    this.publishFailing = true;
+    this.logger.warn({ event: 'stream.publish_failed', product_id: productId, message: error.message });
+  }
+
+  private scheduleResyncPublish(): void {
+    if (this.resyncTimer || this.closed) return;
+    const delay = backoff(this.resyncAttempt++);
+    this.resyncTimer = setTimeout(() => {
+      this.resyncTimer = undefined;
+      // Cleared before sending: a publish that fails from now on owes another resync.
+      this.resyncOwed = false;
+      this.publisher.publish(this.name, `${this.origin} ${RESYNC}`).then(
+        () => {
+          this.resyncAttempt = 0;
+          if (this.resyncOwed) return this.scheduleResyncPublish();
+          this.publishFailing = false;
+          this.logger.log({ event: 'stream.publish_recovered' });
+        },
+        () => {
+          this.resyncOwed = true;
+          this.scheduleResyncPublish();
+        },
+      );
+    }, delay);
+    this.resyncTimer.unref();
+  }
+
+  private connectSubscriber(): void {
+    if (this.closed) return;
+    const nodes = knownNodes(this.redis, this.publisher);
+    const node = nodes[this.nodeIndex++ % nodes.length];
+    const subscriber = createIoRedisNodeConnection(this.redis, node, {
+      autoResubscribe: false,
+      maxRetriesPerRequest: 0,
+    });
+    this.subscriber = subscriber;
+    subscriber.on('error', () => undefined);
+    subscriber.on('message', (_channel: string, message: string) => this.onMessage(message));
+    subscriber.once('ready', () => void this.subscribe(subscriber));
+    subscriber.once('end', () => this.onSubscriberEnd(subscriber));
+  }
+
   private async subscribe(subscriber: Redis): Promise<void> {
     try {
+      // A node that just (re)started answers before it has rejoined the cluster bus, and
+      // would not relay the other nodes' messages yet: listen on a node of a healthy cluster.
+      if (this.redis.clusterNodes && !(await clusterStateOk(subscriber))) throw new Error('cluster not ok');
       await subscriber.subscribe(this.name);
     } catch {
-      return; // Lost again at once: the next 'ready' tries again.
+      subscriber.disconnect(); // Ends it: the next node is tried.
+      return;
     }
+    if (subscriber !== this.subscriber || this.closed) return;
+    this.reconnectAttempt = 0;
     this.listening = true;
     if (this.subscriptionLost) {
       this.subscriptionLost = false;
@@ -94,27 +183,35 @@ export class RedisProductChangesChannel {
     this.deliver({ kind: 'resync' });
   }
 
-  private onSubscriptionLost(): void {
-    if (!this.listening) return;
-    this.listening = false;
-    this.subscriptionLost = true;
-    this.logger.warn({ event: 'stream.redis_unavailable' });
+  private onSubscriberEnd(subscriber: Redis): void {
+    if (subscriber !== this.subscriber || this.closed) return;
+    if (this.listening) {
+      this.listening = false;
+      this.subscriptionLost = true;
+      this.logger.warn({ event: 'stream.redis_unavailable' });
+    }
+    this.reconnectTimer = setTimeout(() => this.connectSubscriber(), backoff(this.reconnectAttempt++));
+    this.reconnectTimer.unref();
   }
 
   private onMessage(message: string): void {
     const space = message.indexOf(' ');
     if (message.slice(0, space) === this.origin) return;
-    const productId = Number(message.slice(space + 1));
+    const body = message.slice(space + 1);
+    if (body === RESYNC) {
+      this.deliver({ kind: 'resync' });
+      return;
+    }
+    const productId = Number(body);
     if (Number.isSafeInteger(productId) && productId > 0) this.deliver({ kind: 'changed', productId });
   }
+}
 
-  private options(): RedisOptions {
-    return {
-      host: this.redis.host,
-      port: this.redis.port,
-      password: this.redis.password,
-      connectTimeout: CONNECT_TIMEOUT_MS,
-      retryStrategy: (attempt: number) => Math.min(50 * 2 ** attempt, MAX_RECONNECT_DELAY_MS),
-    };
-  }
+function backoff(attempt: number): number {
+  return Math.min(50 * 2 ** attempt, MAX_RECONNECT_DELAY_MS);
+}
+
+async function clusterStateOk(connection: Redis): Promise<boolean> {
+  const info = String(await connection.call('CLUSTER', 'INFO'));
+  return /^cluster_state:ok\r?$/m.test(info);
 }

@@ -3,6 +3,8 @@ import { ConfigService } from '@nestjs/config';
 import { randomUUID } from 'node:crypto';
 import { Observable, Subject } from 'rxjs';
 import type { AllConfig } from '../config/config.types';
+import { redisConfigured } from '../config/redis.config';
+import { DatabaseIdentity } from '../database/database-identity';
 import { RedisProductChangesChannel } from './product-changes.redis';
 
 /**
@@ -16,9 +18,10 @@ export type ProductChange = { kind: 'changed'; productId: number } | { kind: 're
  * change makes, through ProductCache.invalidate, which every stock change (holds, releases by
  * job or sweeper, cancelled orders, admin changes) already calls after its commit.
  *
- * In this process it is delivered at once. With Redis it is also published on one channel
- * under REDIS_PREFIX, so the other processes (API and worker) hear it; a process ignores its
- * own messages coming back. Publishing never waits for Redis and never fails the change: a
+ * In this process it is delivered at once. With Redis (one server or a cluster) it is also
+ * published on one channel under REDIS_PREFIX and the database's identity, so the other
+ * processes (API and worker) on the same database hear it; a process ignores its own messages
+ * coming back. Publishing never waits for Redis and never fails the change: a
  * lost notification is made up for by the resync every subscriber gets when Redis returns.
  */
 @Injectable()
@@ -27,10 +30,10 @@ export class ProductChanges implements OnModuleDestroy {
   private readonly origin = randomUUID();
   private readonly channel: RedisProductChangesChannel | undefined;
 
-  constructor(config: ConfigService<AllConfig, true>) {
+  constructor(config: ConfigService<AllConfig, true>, database: DatabaseIdentity) {
     const redis = config.getOrThrow('redis', { infer: true });
-    this.channel = redis.host
-      ? new RedisProductChangesChannel(redis, this.origin, (change) => this.local.next(change))
+    this.channel = redisConfigured(redis)
+      ? new RedisProductChangesChannel(redis, database.id, this.origin, (change) => this.local.next(change))
       : undefined;
   }
 

@@ -1,5 +1,5 @@
 import Redis, { Cluster, ClusterOptions, RedisOptions } from 'ioredis';
-import type { RedisConfig } from '../config/redis.config';
+import type { RedisConfig, RedisNode } from '../config/redis.config';
 
 /** One Redis server or a Redis Cluster, behind ioredis's common command interface. */
 export type IoRedisClient = Redis | Cluster;
@@ -11,6 +11,12 @@ export interface IoRedisClientOptions {
   commandTimeoutMs?: number;
   /** Reconnect quickly and forever, at most this long between attempts. */
   maxReconnectDelayMs: number;
+  /**
+   * For one-off scripts: connect on `connect()` (which resolves once commands can be sent, on
+   * a cluster after the slot map is loaded) and never reconnect, so a Redis that is away fails
+   * the script at once instead of retrying forever.
+   */
+  oneShot?: boolean;
 }
 
 const CONNECT_TIMEOUT_MS = 2_000;
@@ -23,10 +29,11 @@ const CONNECT_TIMEOUT_MS = 2_000;
  * making an HTTP request wait.
  */
 export function createIoRedisClient(redis: RedisConfig, options: IoRedisClientOptions): IoRedisClient {
-  const retryStrategy = (attempt: number) => Math.min(attempt * 100, options.maxReconnectDelayMs);
+  const retryStrategy = options.oneShot
+    ? () => null
+    : (attempt: number) => Math.min(attempt * 100, options.maxReconnectDelayMs);
   const nodeOptions: RedisOptions = {
-    password: redis.password,
-    connectTimeout: CONNECT_TIMEOUT_MS,
+    ...connectionOptions(redis),
     maxRetriesPerRequest: options.maxRetriesPerRequest,
     ...(options.commandTimeoutMs ? { commandTimeout: options.commandTimeoutMs } : {}),
   };
@@ -40,6 +47,7 @@ export function createIoRedisClient(redis: RedisConfig, options: IoRedisClientOp
       maxRedirections: 6,
       slotsRefreshTimeout: CONNECT_TIMEOUT_MS,
       redisOptions: nodeOptions,
+      lazyConnect: options.oneShot,
     };
     return new Cluster(redis.clusterNodes, clusterOptions);
   }
@@ -49,7 +57,49 @@ export function createIoRedisClient(redis: RedisConfig, options: IoRedisClientOp
     port: redis.port,
     enableOfflineQueue: false,
     retryStrategy,
+    lazyConnect: options.oneShot,
   });
+}
+
+/** What every connection to a node shares: the password and the connect bound. */
+function connectionOptions(redis: RedisConfig): RedisOptions {
+  return { password: redis.password, connectTimeout: CONNECT_TIMEOUT_MS };
+}
+
+/**
+ * A plain connection to one node: REDIS_HOST's server, or one node of the cluster, for a
+ * caller that chooses the node itself and reconnects by choosing again (the pub/sub
+ * subscriber). It never reconnects by itself and has no offline queue.
+ */
+export function createIoRedisNodeConnection(
+  redis: RedisConfig,
+  node: RedisNode,
+  options: Pick<RedisOptions, 'autoResubscribe' | 'maxRetriesPerRequest'> = {},
+): Redis {
+  return new Redis({
+    ...connectionOptions(redis),
+    ...options,
+    host: node.host,
+    port: node.port,
+    enableOfflineQueue: false,
+    retryStrategy: () => null,
+  });
+}
+
+/**
+ * The nodes one can connect to: REDIS_HOST's server; on a cluster every node `client` knows
+ * from its slot map (the masters a running cluster grew to), else the seed nodes.
+ */
+export function knownNodes(redis: RedisConfig, client?: IoRedisClient): RedisNode[] {
+  if (!redis.clusterNodes) return [{ host: redis.host ?? '127.0.0.1', port: redis.port }];
+  const discovered = client instanceof Cluster ? client.nodes('all') : [];
+  if (discovered.length === 0) return redis.clusterNodes;
+  return discovered.map((node) => ({ host: node.options.host ?? '127.0.0.1', port: node.options.port ?? 6379 }));
+}
+
+/** The servers that hold keys: the one server, or every master of the cluster (a script's SCAN must visit each). */
+export function keyHoldingNodes(client: IoRedisClient): Redis[] {
+  return client instanceof Cluster ? client.nodes('master') : [client];
 }
 
 /** Whether a command can be sent now (ioredis's Cluster reports 'connect' until its first slot refresh ends). */
