@@ -4,7 +4,7 @@ import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { DataSource, DataSourceOptions } from 'typeorm';
 import type { DatabaseConfig } from '../config/database.config';
-import type { RedisConfig } from '../config/redis.config';
+import { RedisConfig, redisConfigured } from '../config/redis.config';
 import { clearAppNamespace } from '../redis/redis-namespace';
 import { isConnectionError } from './db-errors';
 import { detectGalera, withClusterLock } from './galera';
@@ -114,7 +114,7 @@ export async function resetDatabase(
   } finally {
     await dataSource.destroy();
   }
-  if (redis?.host) {
+  if (redis && redisConfigured(redis)) {
     await clearAppNamespace(redis).catch((error: Error) => {
       throw new Error(
         `The database was reset, but the Redis keys under '${redis.prefix}:' could not be cleared (${error.message}). ` +

@@ -1,46 +1,66 @@
-import Redis from 'ioredis';
+import type Redis from 'ioredis';
 import type { RedisConfig } from '../config/redis.config';
 import { productCacheNamespace } from '../products/product-cache.store';
+import { createIoRedisClient, keyHoldingNodes } from './ioredis-client';
+
+const SCAN_PAGE = 1000;
 
 /**
  * Operator actions on the app's own Redis keys, for the command-line scripts. Everything the
- * app writes lives under `<REDIS_PREFIX>:` (queues `<prefix>:<database id>:hold-expiry:*`, the product cache
- * `<prefix>:cache::*`); a pattern never reaches past it, so another deployment sharing the
- * Redis (another prefix) keeps its keys.
+ * app writes is named after `<REDIS_PREFIX>:` (the product cache `<prefix>:cache::*`, queues
+ * `<prefix>:<database id>:hold-expiry:*`) or, where a key's hash tag must hold it, after
+ * `{<REDIS_PREFIX>:` (rate-limit counters `{<prefix>:rate-limit:...}:hits`, and the queues on
+ * a Redis Cluster, `{<prefix>:<database id>}:hold-expiry:*`). The patterns never reach past
+ * these, so another deployment sharing the Redis (another prefix) keeps its keys.
  */
 export async function clearAppNamespace(redis: RedisConfig): Promise<number> {
-  return deleteMatching(redis, `${escapeGlob(redis.prefix)}:*`);
+  const prefix = escapeGlob(redis.prefix);
+  return deleteMatching(redis, [`${prefix}:*`, `{${prefix}:*`]);
 }
 
 /** The product cache only: readers start new generations and read the database. */
 export async function clearProductCache(redis: RedisConfig): Promise<number> {
-  return deleteMatching(redis, `${escapeGlob(productCacheNamespace(redis.prefix))}::*`);
+  return deleteMatching(redis, [`${escapeGlob(productCacheNamespace(redis.prefix))}::*`]);
 }
 
-/** SCAN + UNLINK in pages: never a blocking KEYS, never one huge DEL. Returns how many went. */
-async function deleteMatching(redis: RedisConfig, pattern: string): Promise<number> {
-  const client = new Redis({
-    host: redis.host,
-    port: redis.port,
-    password: redis.password,
-    lazyConnect: true,
-    connectTimeout: 2_000,
-    maxRetriesPerRequest: 1,
-    retryStrategy: () => null,
-  });
+/**
+ * SCAN + UNLINK in pages on every server that holds keys (each master of a cluster: a SCAN
+ * sees one node's keys only): never a blocking KEYS, never one huge DEL. Returns how many went.
+ * A master that is away fails the whole call: the caller must not report a namespace cleared
+ * that was not.
+ */
+async function deleteMatching(redis: RedisConfig, patterns: string[]): Promise<number> {
+  const client = createIoRedisClient(redis, { maxRetriesPerRequest: 1, maxReconnectDelayMs: 0, oneShot: true });
+  client.on('error', () => undefined);
   try {
     await client.connect();
     let deleted = 0;
-    let cursor = '0';
-    do {
-      const [next, keys] = await client.scan(cursor, 'MATCH', pattern, 'COUNT', 1000);
-      if (keys.length > 0) deleted += await client.unlink(...keys);
-      cursor = next;
-    } while (cursor !== '0');
+    for (const node of keyHoldingNodes(client)) {
+      for (const pattern of patterns) deleted += await deleteOnNode(node, pattern);
+    }
     return deleted;
   } finally {
     client.disconnect();
   }
+}
+
+async function deleteOnNode(node: Redis, pattern: string): Promise<number> {
+  let deleted = 0;
+  let cursor = '0';
+  do {
+    const [next, keys] = await node.scan(cursor, 'MATCH', pattern, 'COUNT', SCAN_PAGE);
+    cursor = next;
+    if (keys.length === 0) continue;
+    // One UNLINK per key, pipelined: a cluster node refuses a multi-key command whose keys
+    // hash to different slots (CROSSSLOT), even when it holds them all.
+    const pipeline = node.pipeline();
+    for (const key of keys) pipeline.unlink(key);
+    for (const [error, count] of (await pipeline.exec()) ?? []) {
+      if (error) throw error;
+      deleted += Number(count);
+    }
+  } while (cursor !== '0');
+  return deleted;
 }
 
 /** REDIS_PREFIX is taken literally, even when it holds a glob character. */
