@@ -169,7 +169,9 @@ describe('Operator scripts from the build, production dependencies only (e2e)', 
     const clear = await npmRun('cache:clear');
     expect(clear).toEqual({
       code: 1,
-      output: expect.stringContaining('No REDIS_HOST: the product cache lives in the API process'),
+      output: expect.stringContaining(
+        'No REDIS_HOST or REDIS_CLUSTER_NODES: the product cache lives in the API process',
+      ),
     });
   });
 });

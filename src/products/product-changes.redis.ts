@@ -1,5 +1,6 @@
 import { Logger } from '@nestjs/common';
 import type Redis from 'ioredis';
+import { hostname } from 'node:os';
 import type { RedisConfig } from '../config/redis.config';
 import {
   createIoRedisClient,
@@ -15,6 +16,11 @@ const MAX_RECONNECT_DELAY_MS = 1_000;
 const PUBLISH_TIMEOUT_MS = 1_000;
 /** The message that tells every other process to read all it watches again. */
 const RESYNC = 'resync';
+
+/** The subscriber's name in CLIENT LIST: which process listens on which node. */
+export function subscriberConnectionName(host: string, pid: number): string {
+  return `product-changes@${host}:${pid}`;
+}
 
 /**
  * The channel every process of one deployment and one database publishes product changes on:
@@ -153,6 +159,7 @@ export class RedisProductChangesChannel {
     const subscriber = createIoRedisNodeConnection(this.redis, node, {
       autoResubscribe: false,
       maxRetriesPerRequest: 0,
+      connectionName: subscriberConnectionName(hostname(), process.pid),
     });
     this.subscriber = subscriber;
     subscriber.on('error', () => undefined);

@@ -74,7 +74,7 @@ function connectionOptions(redis: RedisConfig): RedisOptions {
 export function createIoRedisNodeConnection(
   redis: RedisConfig,
   node: RedisNode,
-  options: Pick<RedisOptions, 'autoResubscribe' | 'maxRetriesPerRequest'> = {},
+  options: Pick<RedisOptions, 'autoResubscribe' | 'maxRetriesPerRequest' | 'connectionName'> = {},
 ): Redis {
   return new Redis({
     ...connectionOptions(redis),
@@ -94,7 +94,10 @@ export function knownNodes(redis: RedisConfig, client?: IoRedisClient): RedisNod
   if (!redis.clusterNodes) return [{ host: redis.host ?? '127.0.0.1', port: redis.port }];
   const discovered = client instanceof Cluster ? client.nodes('all') : [];
   if (discovered.length === 0) return redis.clusterNodes;
-  return discovered.map((node) => ({ host: node.options.host ?? '127.0.0.1', port: node.options.port ?? 6379 }));
+  return discovered.map((node) => ({
+    host: node.options.host ?? '127.0.0.1',
+    port: node.options.port ?? 6379,
+  }));
 }
 
 /** The servers that hold keys: the one server, or every master of the cluster (a script's SCAN must visit each). */

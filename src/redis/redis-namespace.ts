@@ -30,7 +30,11 @@ export async function clearProductCache(redis: RedisConfig): Promise<number> {
  * that was not.
  */
 async function deleteMatching(redis: RedisConfig, patterns: string[]): Promise<number> {
-  const client = createIoRedisClient(redis, { maxRetriesPerRequest: 1, maxReconnectDelayMs: 0, oneShot: true });
+  const client = createIoRedisClient(redis, {
+    maxRetriesPerRequest: 1,
+    maxReconnectDelayMs: 0,
+    oneShot: true,
+  });
   client.on('error', () => undefined);
   try {
     await client.connect();
