@@ -200,14 +200,8 @@ describe(ProductCache.name, () => {
 });
 
 describe(createProductCacheStore.name, () => {
-  it('should keep the cache in memory when no Redis host is configured', async () => {
-    const store = createProductCacheStore({
-      host: undefined,
-      port: 6379,
-      password: undefined,
-      prefix: 'p',
-      clusterNodes: undefined,
-    });
+  it('should keep the cache in memory when no Redis is configured (no connection)', async () => {
+    const store = createProductCacheStore(null, 'p');
     expect(store.kind).toBe('memory');
     expect(store.isReady()).toBe(true);
     await store.stores[0].set('k', 'v');

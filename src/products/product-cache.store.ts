@@ -1,16 +1,13 @@
-import KeyvRedis, { createClient, createCluster } from '@keyv/redis';
 import { Logger } from '@nestjs/common';
 import { Keyv } from 'keyv';
-import { RedisConfig, redisConfigured } from '../config/redis.config';
+import { IoRedisClient, isClientUp } from '../redis/ioredis-client';
+import { IoRedisKeyvStore } from '../redis/ioredis-keyv-store';
 
 /**
  * Bounds every cache command. A slow or hung Redis costs a read at most this long, after
  * which the read is served from the database: the cache is an optimisation, never a dependency.
  */
 export const CACHE_COMMAND_TIMEOUT_MS = 250;
-const CONNECT_TIMEOUT_MS = 1_000;
-/** Reconnect quickly once Redis is back, so caching resumes within about a second. */
-const MAX_RECONNECT_DELAY_MS = 1_000;
 /** Memory mode keeps at most this many entries (old generations are never read again). */
 const MEMORY_MAX_ENTRIES = 10_000;
 
@@ -38,43 +35,21 @@ export interface ProductCacheStore {
 
 /**
  * The one place that picks the store. Redis when one is configured (REDIS_HOST, or a cluster
- * with REDIS_CLUSTER_NODES); otherwise an in-process memory store, valid for a single process
- * only. The interceptor and ProductCache work the same over either.
+ * with REDIS_CLUSTER_NODES): the process's ioredis connection (RedisConnectionModule), which
+ * the hold-expiry queue uses too; otherwise an in-process memory store, valid for a single
+ * process only. The interceptor and ProductCache work the same over either.
  */
-export function createProductCacheStore(redis: RedisConfig): ProductCacheStore {
-  return redisConfigured(redis) ? redisStore(redis) : memoryStore();
+export function createProductCacheStore(client: IoRedisClient | null, prefix: string): ProductCacheStore {
+  return client ? redisStore(client, prefix) : memoryStore();
 }
-
-const SOCKET_OPTIONS = {
-  connectTimeout: CONNECT_TIMEOUT_MS,
-  reconnectStrategy: (retries: number) => Math.min(50 * 2 ** retries, MAX_RECONNECT_DELAY_MS),
-};
 
 /**
- * While disconnected, commands fail at once instead of queueing until Redis returns. No
- * per-command timeout here: node-redis implements it with an AbortSignal per command, which
- * measured as a tenth of a cached read's CPU. ProductCache bounds every call itself.
+ * The connection has no offline queue: while Redis is down, commands fail at once instead of
+ * queueing until it returns. No per-command timeout on the connection (BullMQ shares it):
+ * ProductCache bounds every call itself.
  */
-function createRedisClient(redis: RedisConfig) {
-  if (redis.clusterNodes) {
-    // Keyv's adapter sends each key to its slot's master (one MGET per slot); node-redis
-    // follows MOVED/ASK and rediscovers the slot map. A master that is down fails its
-    // slots' commands at once while the others keep answering.
-    return createCluster({
-      rootNodes: redis.clusterNodes.map(({ host, port }) => ({ socket: { host, port } })),
-      defaults: { socket: SOCKET_OPTIONS, password: redis.password, disableOfflineQueue: true },
-    });
-  }
-  return createClient({
-    socket: { host: redis.host, port: redis.port, ...SOCKET_OPTIONS },
-    password: redis.password,
-    disableOfflineQueue: true,
-  });
-}
-
-function redisStore(redis: RedisConfig): ProductCacheStore {
+function redisStore(client: IoRedisClient, prefix: string): ProductCacheStore {
   const logger = new Logger('ProductCacheStore');
-  const client = createRedisClient(redis);
   // The client emits an error per reconnect attempt; log the transitions only.
   let available = true;
   client.on('error', (error: Error) => {
@@ -87,24 +62,20 @@ function redisStore(redis: RedisConfig): ProductCacheStore {
     available = true;
     logger.log({ event: 'cache.redis_available' });
   });
-  // Not awaited: the app starts (and serves from the database) while Redis is down.
-  client.connect().catch(() => undefined);
-  const namespace = productCacheNamespace(redis.prefix);
+  const namespace = productCacheNamespace(prefix);
+  // Its own namespace, apart from the BullMQ queues under the same REDIS_PREFIX.
+  const store = new IoRedisKeyvStore(client, namespace);
   return {
     kind: 'redis',
-    // Its own namespace, apart from the BullMQ queues under the same REDIS_PREFIX.
-    stores: [withPlainJson(keyvOver(client, namespace))],
-    // A cluster client is open while any master answers; commands for a missing master's slots fail at once.
-    isReady: () => ('isReady' in client ? client.isReady : client.isOpen),
+    stores: [new Keyv(store, { namespace, useKeyPrefix: false, throwOnErrors: true, ...PLAIN_JSON })],
+    // A cluster client is ready while its slot map is known; commands for a missing master's slots fail at once.
+    isReady: () => isClientUp(client),
     ping: async () => {
-      if ('isReady' in client) await client.ping();
-      else await client.sendCommand(undefined, true, ['PING']);
+      await client.ping();
     },
-    // The key and value exactly as @keyv/redis and Keyv write them (`<namespace>::<key>`, JSON of {value, expires}).
-    setIfAbsent: async (key, value, ttlMs) => {
-      const stored = PLAIN_JSON.serialize({ value, expires: Date.now() + ttlMs });
-      return (await client.set(`${namespace}::${key}`, stored, { NX: true, PX: ttlMs })) === 'OK';
-    },
+    // The value exactly as Keyv writes it (JSON of {value, expires}), under the store's key.
+    setIfAbsent: (key, value, ttlMs) =>
+      store.setIfAbsent(key, PLAIN_JSON.serialize({ value, expires: Date.now() + ttlMs }), ttlMs),
   };
 }
 
@@ -138,21 +109,6 @@ function memoryStore(): ProductCacheStore {
       return Promise.resolve(true);
     },
   };
-}
-
-/** What @keyv/redis's createKeyv does, for a single client or a cluster alike (its types take only the former). */
-function keyvOver(client: ReturnType<typeof createRedisClient>, namespace: string): Keyv {
-  return new Keyv(new KeyvRedis(client, { namespace }), {
-    namespace,
-    useKeyPrefix: false,
-    throwOnErrors: true,
-  });
-}
-
-function withPlainJson(keyv: Keyv): Keyv {
-  keyv.serialize = PLAIN_JSON.serialize;
-  keyv.deserialize = PLAIN_JSON.deserialize;
-  return keyv;
 }
 
 /** A Map that forgets its oldest entry when full: Keyv's Map store only expires entries that are read again. */

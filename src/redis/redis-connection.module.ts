@@ -1,0 +1,58 @@
+import { Inject, Module, OnApplicationShutdown } from '@nestjs/common';
+import { ConfigService } from '@nestjs/config';
+import { withTimeout } from '../common/with-timeout';
+import type { AllConfig } from '../config/config.types';
+import { redisConfigured } from '../config/redis.config';
+import { createIoRedisClient, IoRedisClient } from './ioredis-client';
+
+/** The process's Redis command connection (one server or a cluster); null in embedded mode (no Redis). */
+export const REDIS_CLIENT = Symbol('REDIS_CLIENT');
+
+/** Reconnect quickly and forever: when Redis is back, queueing and caching resume within a second, without a restart. */
+const RECONNECT_MAX_DELAY_MS = 1_000;
+const QUIT_TIMEOUT_MS = 1_000;
+
+/**
+ * One ioredis connection for the hold-expiry queue and the product cache (BullMQ's Worker
+ * makes its own duplicates for blocking reads):
+ * - no offline queue: while Redis is down a command fails at once instead of piling up in
+ *   memory and making an HTTP request wait; every caller bounds its own calls;
+ * - `maxRetriesPerRequest: null`: required by BullMQ for the Worker's blocking connection.
+ */
+function createRedisClient(config: ConfigService<AllConfig, true>): IoRedisClient | null {
+  const settings = config.getOrThrow('redis', { infer: true });
+  if (!redisConfigured(settings)) return null;
+  const redis = createIoRedisClient(settings, {
+    maxRetriesPerRequest: null,
+    maxReconnectDelayMs: RECONNECT_MAX_DELAY_MS,
+  });
+  // Without a listener ioredis prints every failed reconnect. Outages are logged once each by
+  // the product cache's store (cache.redis_unavailable / cache.redis_available).
+  redis.on('error', () => undefined);
+  return redis;
+}
+
+@Module({
+  providers: [
+    {
+      provide: REDIS_CLIENT,
+      inject: [ConfigService],
+      useFactory: (config: ConfigService<AllConfig, true>) => createRedisClient(config),
+    },
+  ],
+  exports: [REDIS_CLIENT],
+})
+export class RedisConnectionModule implements OnApplicationShutdown {
+  constructor(@Inject(REDIS_CLIENT) private readonly redis: IoRedisClient | null) {}
+
+  /**
+   * The Worker has stopped by now (HoldExpiryProcessor.onModuleDestroy), a Queue never closes
+   * a connection it was given, and the cache's store leaves it to this module. quit() lets
+   * pending replies arrive; it fails at once when Redis is down (no offline queue) and is
+   * bounded when Redis hangs.
+   */
+  async onApplicationShutdown(): Promise<void> {
+    if (!this.redis) return;
+    await withTimeout(this.redis.quit(), QUIT_TIMEOUT_MS).catch(() => this.redis!.disconnect());
+  }
+}
