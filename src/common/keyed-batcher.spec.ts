@@ -38,6 +38,26 @@ describe(KeyedBatcher.name, () => {
     expect(batches).toEqual([[1], [2, 3, 4]]);
   });
 
+  it('should, with gatherEachTurn, put the requests of one event-loop turn in one batch though each batch runs at once', async () => {
+    const batches: number[][] = [];
+    const sut = new KeyedBatcher(
+      (_key: string, requests: number[]) => {
+        batches.push(requests);
+        return Promise.resolve(requests.map((n) => n + 100));
+      },
+      { maxBatchSize: 10, maxQueued: 100, gatherEachTurn: true },
+    );
+
+    const answers = [1, 2, 3].map((n) => sut.submit('a', n));
+    await Promise.resolve();
+    answers.push(sut.submit('a', 4));
+
+    await expect(Promise.all(answers)).resolves.toEqual([101, 102, 103, 104]);
+    expect(batches).toEqual([[1, 2, 3, 4]]);
+    await expect(sut.submit('a', 5)).resolves.toBe(105);
+    expect(batches).toEqual([[1, 2, 3, 4], [5]]);
+  });
+
   it('should cap the batch size', async () => {
     const gate = deferred<void>();
     const batches: number[][] = [];

@@ -16,6 +16,13 @@ export interface KeyedBatcherOptions {
   maxQueued: number;
   /** The same across all keys (default: only the per-key bound). */
   maxQueuedTotal?: number;
+  /**
+   * An idle key waits for the end of this turn of the event loop (setImmediate) before it
+   * runs, so the requests read from the sockets in the same turn share the batch. For a `run`
+   * that never yields to I/O (SQLite's synchronous driver): there, no request can arrive
+   * while a batch runs, and without this every batch would carry one or two requests.
+   */
+  gatherEachTurn?: boolean;
 }
 
 /**
@@ -32,6 +39,8 @@ export class KeyedBatcher<Key, Request, Result> {
   private readonly admitted = new Map<Key, number>();
   /** The same, across keys. */
   private admittedTotal = 0;
+  /** Idle keys whose batch starts at the end of this turn (gatherEachTurn). */
+  private readonly gathering = new Set<Key>();
 
   constructor(
     private readonly run: (key: Key, requests: Request[]) => Promise<Result[]>,
@@ -44,7 +53,8 @@ export class KeyedBatcher<Key, Request, Result> {
     return new Promise<Result>((resolve, reject) => {
       queue.push({ request, resolve, reject });
       this.queues.set(key, queue);
-      this.startBatches(key);
+      if (this.options.gatherEachTurn) this.startAtEndOfTurn(key);
+      else this.startBatches(key);
     });
   }
 
@@ -86,6 +96,15 @@ export class KeyedBatcher<Key, Request, Result> {
     else this.admitted.set(key, left);
   }
 
+  private startAtEndOfTurn(key: Key): void {
+    if (this.running.has(key) || this.gathering.has(key)) return;
+    this.gathering.add(key);
+    setImmediate(() => {
+      this.gathering.delete(key);
+      this.startBatches(key);
+    });
+  }
+
   private startBatches(key: Key): void {
     const queue = this.queues.get(key);
     if (queue && queue.length > 0 && !this.running.has(key)) {
@@ -97,7 +116,7 @@ export class KeyedBatcher<Key, Request, Result> {
         this.startBatches(key);
       });
     }
-    if (queue?.length === 0 && !this.running.has(key)) this.queues.delete(key);
+    if (queue?.length === 0 && !this.running.has(key) && !this.gathering.has(key)) this.queues.delete(key);
   }
 
   private async runBatch(key: Key, batch: Pending<Request, Result>[]): Promise<void> {

@@ -35,6 +35,11 @@ export class UnitOfWork {
     this.serialised = serialisesUnitsOfWork(dataSource.options) ? new Mutex() : undefined;
   }
 
+  /** Whether units run one at a time in this process (SQLite), see `serialisesUnitsOfWork`. */
+  get serialisesUnits(): boolean {
+    return this.serialised !== undefined;
+  }
+
   async run<T>(work: (manager: EntityManager) => Promise<T>): Promise<T> {
     for (let attempt = 1; ; attempt++) {
       try {

@@ -74,6 +74,8 @@ export class HoldsService {
         maxBatchSize: config.getOrThrow('app.holdBatchMaxSize', { infer: true }),
         maxQueued: config.getOrThrow('app.holdBatchMaxQueued', { infer: true }),
         maxQueuedTotal: config.getOrThrow('app.holdBatchMaxQueuedTotal', { infer: true }),
+        // SQLite's transactions never wait for I/O: gather each turn's requests instead.
+        gatherEachTurn: unitOfWork.serialisesUnits,
       },
     );
   }
