@@ -65,9 +65,9 @@ describe(ProductCache.name, () => {
   // The retry interval, the command timeout and the skip window all run on this clock.
   beforeEach(() => jest.useFakeTimers());
 
-  afterEach(() => {
-    sut?.onModuleDestroy();
+  afterEach(async () => {
     jest.useRealTimers();
+    await sut?.onModuleDestroy();
   });
 
   it('should hit under the current generation and miss once an invalidation replaced it', async () => {
@@ -139,7 +139,7 @@ describe(ProductCache.name, () => {
     ({ sut, published } = setup({ ttlSeconds: 0 }));
     await sut.invalidate(3);
     expect(published).toEqual([3]);
-    sut.onModuleDestroy();
+    await sut.onModuleDestroy();
 
     ({ sut, flaky, published } = setup());
     flaky.mode = 'fail';

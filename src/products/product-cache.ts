@@ -2,6 +2,7 @@ import { CACHE_MANAGER, Cache } from '@nestjs/cache-manager';
 import { Inject, Injectable, Logger, OnModuleDestroy } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import { randomUUID } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { withTimeout } from '../common/with-timeout';
 import type { AllConfig } from '../config/config.types';
 import { DatabaseIdentity } from '../database/database-identity';
@@ -13,6 +14,13 @@ const GENERATION_TTL_MS = 24 * 60 * 60 * 1000;
 /** After a failed or slow command, reads skip the cache this long instead of each paying the timeout. */
 const SKIP_AFTER_FAILURE_MS = 1_000;
 const RETRY_INTERVAL_MS = 1_000;
+/**
+ * The last try of the invalidations still owed at shutdown, waiting for a reconnecting Redis
+ * included: long enough for one reconnection (at most a second apart), well inside
+ * SHUTDOWN_TIMEOUT_SECONDS (15 by default).
+ */
+export const SHUTDOWN_RETRY_BOUND_MS = 2_000;
+const READY_POLL_MS = 20;
 const FAILED: unique symbol = Symbol('FAILED');
 type Failed = typeof FAILED;
 
@@ -146,9 +154,34 @@ export class ProductCache implements OnModuleDestroy {
     return this.enabled && !this.pending.has(productId) && Date.now() >= this.skipUntil;
   }
 
-  onModuleDestroy(): void {
+  /**
+   * Before the store disconnects (cache-manager's own hook comes later): one last try of the
+   * invalidations still owed, bounded by SHUTDOWN_RETRY_BOUND_MS. Without it, other processes
+   * would serve the products this process changed last from the cache until the TTL ends.
+   * What still cannot be written is logged.
+   */
+  async onModuleDestroy(): Promise<void> {
     this.closed = true;
     clearInterval(this.retryTimer);
+    this.retryTimer = undefined;
+    if (this.pending.size === 0) return;
+    await this.lastTry(Date.now() + SHUTDOWN_RETRY_BOUND_MS);
+    if (this.pending.size > 0) {
+      this.logger.warn({ event: 'cache.invalidations_dropped', product_ids: [...this.pending] });
+    }
+  }
+
+  /** Waits for the store to be connected, then renews every owed generation at once; each write is bounded. */
+  private async lastTry(deadline: number): Promise<void> {
+    const lastWriteBy = deadline - (CACHE_COMMAND_TIMEOUT_MS + 50);
+    while (!this.store.isReady() && Date.now() < lastWriteBy) await sleep(READY_POLL_MS);
+    await Promise.all(
+      [...this.pending].map(async (productId) => {
+        if (!(await this.renewGeneration(productId))) return;
+        this.pending.delete(productId);
+        this.logger.log({ event: 'cache.invalidation_recovered', product_id: productId });
+      }),
+    );
   }
 
   private async renewGeneration(productId: number): Promise<boolean> {
