@@ -90,12 +90,26 @@ describe('The database clock decides hold expiry (e2e)', () => {
     expect(order.status).toBe(201);
   });
 
-  it('should refuse to order a hold the database has expired while the app clock is before its expiry', async () => {
+  it('should show a hold active while the database holds it active, with the app clock past its expiry', async () => {
+    const product = await createProduct(t.dataSource);
+    const hold = await placeHold(t, product.id, 1);
+    restoreClock = skewAppClock(SKEW_MS);
+
+    const one = await t.http.get(`/api/holds/${hold.id}`).expect(200);
+    const newest = await t.http.get('/api/holds?per_page=1').expect(200);
+
+    expect(one.body.data).toMatchObject({ id: hold.id, status: 'active' });
+    expect(newest.body.data).toEqual([one.body.data]);
+  });
+
+  it('should show expired and refuse to order a hold the database has expired while the app clock is before its expiry', async () => {
     const product = await createProduct(t.dataSource);
     const hold = await placeHold(t, product.id, 1);
     restoreClock = skewAppClock(-SKEW_MS);
     await untilDatabasePasses(new Date(hold.expiresAt));
 
+    const shown = await t.http.get(`/api/holds/${hold.id}`).expect(200);
+    expect(shown.body.data).toMatchObject({ status: 'expired', released_at: null });
     const order = await t.http.post('/api/orders').send({ hold_id: hold.id });
 
     expect(order.status).toBe(409);

@@ -86,8 +86,7 @@ export class HoldsController {
   })
   @ApiErrors({ 422: ['VALIDATION_FAILED'], 503: ['SERVICE_UNAVAILABLE'] })
   async list(@Query() query: PaginationQueryDto) {
-    const [holds, total] = await this.holds.findPage(toPageRequest(query));
-    const now = new Date();
+    const { holds, total, now } = await this.holds.findPage(toPageRequest(query));
     return page(
       holds.map((hold) => HoldResponseDto.from(hold, now)),
       { page: query.page, per_page: query.per_page, total },
@@ -104,6 +103,7 @@ export class HoldsController {
   })
   @ApiErrors({ 400: ['INVALID_ID'], 404: ['HOLD_NOT_FOUND'], 503: ['SERVICE_UNAVAILABLE'] })
   async get(@Param('id', ParseIdPipe) id: number) {
-    return success(HoldResponseDto.from(await this.holds.findOne(id), new Date()));
+    const { hold, now } = await this.holds.findOne(id);
+    return success(HoldResponseDto.from(hold, now));
   }
 }

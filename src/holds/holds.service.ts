@@ -4,6 +4,7 @@ import type { EntityManager } from 'typeorm';
 import type { PageRequest } from '../common/http/pagination.dto';
 import type { AllConfig } from '../config/config.types';
 import { DomainError } from '../common/errors/domain.error';
+import { databaseNow } from '../database/db-clock';
 import { KeyedBatcher } from '../common/keyed-batcher';
 import { UnitOfWork } from '../database/unit-of-work';
 import { HoldExpiryScheduler } from '../expiry/hold-expiry.scheduler';
@@ -326,13 +327,18 @@ export class HoldsService {
     return this.reservations.queued(productId);
   }
 
-  async findOne(id: number): Promise<Hold> {
-    const hold = await this.unitOfWork.read((manager) => this.holds.findById(manager, id));
-    if (!hold) throw new HoldNotFoundError(id);
-    return hold;
+  /** The hold, and the database's time of the read: its `status` is computed with that clock too. */
+  async findOne(id: number): Promise<{ hold: Hold; now: Date }> {
+    const found = await this.unitOfWork.read((manager) => this.holds.findByIdsWithClock(manager, [id]));
+    if (!found || found.rows.length === 0) throw new HoldNotFoundError(id);
+    return { hold: found.rows[0], now: found.now };
   }
 
-  findPage(request: PageRequest): Promise<[Hold[], number]> {
-    return this.unitOfWork.read((manager) => this.holds.findPage(manager, request));
+  /** A page of holds, their total, and the database's time of the read (for their `status`). */
+  findPage(request: PageRequest): Promise<{ holds: Hold[]; total: number; now: Date }> {
+    return this.unitOfWork.read(async (manager) => {
+      const [holds, total] = await this.holds.findPage(manager, request);
+      return { holds, total, now: await databaseNow(manager) };
+    });
   }
 }
