@@ -105,11 +105,11 @@ describe('Hold expiry across processes (e2e)', () => {
     });
     let started!: () => void;
     const jobStarted = new Promise<void>((resolve) => (started = resolve));
-    const release = HoldsService.prototype.releaseIfExpired;
+    const release = HoldsService.prototype.releaseForJob;
     // A slow job: it is in hand when shutdown begins and needs the database afterwards.
-    const slow = jest.spyOn(HoldsService.prototype, 'releaseIfExpired').mockImplementation(async function (
+    const slow = jest.spyOn(HoldsService.prototype, 'releaseForJob').mockImplementation(async function (
       this: HoldsService,
-      ...args: Parameters<HoldsService['releaseIfExpired']>
+      ...args: Parameters<HoldsService['releaseForJob']>
     ) {
       started();
       await sleep(500);

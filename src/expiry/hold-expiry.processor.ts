@@ -1,6 +1,6 @@
 import { OnWorkerEvent, Processor, WorkerHost } from '@nestjs/bullmq';
 import { Logger, OnModuleDestroy } from '@nestjs/common';
-import type { Job } from 'bullmq';
+import { DelayedError, type Job } from 'bullmq';
 import { HoldsService } from '../holds/holds.service';
 import { HOLD_EXPIRY_QUEUE, HoldExpiryJobData, holdIdsOf } from './expiry.constants';
 import { withTimeout } from '../common/with-timeout';
@@ -8,6 +8,10 @@ import { withTimeout } from '../common/with-timeout';
 /** How long shutdown waits for the jobs in hand before leaving them to BullMQ's stalled-job recovery. */
 const DRAIN_TIMEOUT_MS = 10_000;
 const FORCE_CLOSE_TIMEOUT_MS = 1_000;
+/** A job early by this much says the hosts' clocks disagree: worth an operator's look. */
+const CLOCK_SKEW_WARNING_MS = 1_000;
+/** Millisecond rounding between the clocks: the job comes back just after the holds are due. */
+const EARLY_JOB_MARGIN_MS = 5;
 
 /**
  * Thin: the release (locks, checks, exactly-once) lives in HoldsService. A job releases its
@@ -28,8 +32,20 @@ export class HoldExpiryProcessor extends WorkerHost implements OnModuleDestroy {
     super();
   }
 
-  async process(job: Job<HoldExpiryJobData>): Promise<void> {
-    await this.holds.releaseIfExpired(holdIdsOf(job.data), 'job');
+  async process(job: Job<HoldExpiryJobData>, token?: string): Promise<void> {
+    const { notDueForMs } = await this.holds.releaseForJob(holdIdsOf(job.data));
+    if (notDueForMs === null || token === undefined) return;
+    // Early by the database's clock (the adding host's clock is behind this one's): the job
+    // waits for the rest instead of leaving the holds to the sweeper, up to its interval late.
+    const level = notDueForMs >= CLOCK_SKEW_WARNING_MS ? 'warn' : 'debug';
+    this.logger[level]({
+      event: 'hold.expiry_job_early',
+      job_id: job.id,
+      not_due_for_ms: notDueForMs,
+      message: 'An expiry job ran before its holds expired by the database clock: keep the hosts on NTP',
+    });
+    await job.moveToDelayed(Date.now() + notDueForMs + EARLY_JOB_MARGIN_MS, token);
+    throw new DelayedError();
   }
 
   /** The job threw (say the database was down): BullMQ retries it with backoff, then the sweeper takes over. */

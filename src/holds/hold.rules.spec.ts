@@ -14,6 +14,7 @@ import {
   expiresAt,
   holdStatus,
   isReleasable,
+  notYetDueForMs,
 } from './hold.rules';
 
 const now = new Date('2026-01-01T12:00:00.000Z');
@@ -75,6 +76,33 @@ describe('hold rules', () => {
       expect(isReleasable(hold(), now)).toBe(false);
       expect(isReleasable(hold({ holdExpiresAt: expired, usedAt: now }), now)).toBe(false);
       expect(isReleasable(hold({ holdExpiresAt: expired, releasedAt: now }), now)).toBe(false);
+    });
+  });
+
+  describe(notYetDueForMs.name, () => {
+    const at = (offsetMs: number) => new Date(now.getTime() + offsetMs);
+
+    it('should be null when every hold is due, used or released', () => {
+      expect(notYetDueForMs([], now)).toBeNull();
+      expect(
+        notYetDueForMs(
+          [
+            hold({ holdExpiresAt: now }),
+            hold({ usedAt: now }),
+            hold({ releasedAt: now, holdExpiresAt: at(5) }),
+          ],
+          now,
+        ),
+      ).toBeNull();
+    });
+
+    it('should wait for the last active hold that is not due yet', () => {
+      expect(notYetDueForMs([hold({ holdExpiresAt: at(-10) }), hold({ holdExpiresAt: at(250) })], now)).toBe(
+        250,
+      );
+      expect(notYetDueForMs([hold({ holdExpiresAt: at(40) }), hold({ holdExpiresAt: at(900) })], now)).toBe(
+        900,
+      );
     });
   });
 

@@ -39,6 +39,20 @@ export function isReleasable(hold: HoldState, now: Date): boolean {
   return !hold.usedAt && !hold.releasedAt && isExpired(hold, now);
 }
 
+/**
+ * How long until the last of `holds` that is still active but not yet expired is due, by
+ * `now` (the database's clock); null when none is. A job that ran early (the adding and the
+ * working hosts' clocks disagree) waits this long more instead of leaving them to the sweeper.
+ */
+export function notYetDueForMs(holds: readonly HoldState[], now: Date): number | null {
+  let longest: number | null = null;
+  for (const hold of holds) {
+    if (hold.usedAt || hold.releasedAt || isExpired(hold, now)) continue;
+    longest = Math.max(longest ?? 0, hold.holdExpiresAt.getTime() - now.getTime());
+  }
+  return longest;
+}
+
 export function assertQuantityAllowed(quantity: number, max: number): void {
   if (quantity > max) {
     throw new ValidationFailedError({ quantity: [`quantity must not be greater than ${max}`] });

@@ -27,6 +27,7 @@ import {
   expiresAt,
   HoldRequest,
   isReleasable,
+  notYetDueForMs,
   LimitedAllocation,
 } from './hold.rules';
 import { HoldsRepository } from './holds.repository';
@@ -263,14 +264,33 @@ export class HoldsService {
     source: ReleaseSource,
   ): Promise<Hold | Hold[] | null> {
     const holdIds = typeof ids === 'number' ? [ids] : ids;
+    const { released } = await this.releaseDue(holdIds, source);
+    return typeof ids === 'number' ? (released[0] ?? null) : released;
+  }
+
+  /**
+   * A delayed job's release of its batch, which also says how long until the last of the
+   * batch's holds that are still active but not due yet by the database's clock is due (null
+   * when none is): a job that ran early, because the host that added it and the worker's host
+   * disagree on the time, waits that long more instead of leaving its holds to the sweeper.
+   */
+  releaseForJob(holdIds: readonly number[]): Promise<{ released: Hold[]; notDueForMs: number | null }> {
+    return this.releaseDue(holdIds, 'job');
+  }
+
+  private async releaseDue(
+    holdIds: readonly number[],
+    source: ReleaseSource,
+  ): Promise<{ released: Hold[]; notDueForMs: number | null }> {
     // A cheap look first (a job of a used hold is common), by the database's clock like the release.
     const found = await this.unitOfWork.read((manager) => this.holds.findByIdsWithClock(manager, holdIds));
-    const due = found ? found.rows.filter((hold) => isReleasable(hold, found.now)) : [];
+    if (!found) return { released: [], notDueForMs: null };
     const released: Hold[] = [];
+    const due = found.rows.filter((hold) => isReleasable(hold, found.now));
     for (const [productId, productHolds] of planSweep(due)) {
       released.push(...(await this.releaseExpired(productId, productHolds, source)));
     }
-    return typeof ids === 'number' ? (released[0] ?? null) : released;
+    return { released, notDueForMs: notYetDueForMs(found.rows, found.now) };
   }
 
   /**
