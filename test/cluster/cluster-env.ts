@@ -5,7 +5,7 @@ import { promisify } from 'node:util';
 import Redis, { Cluster } from 'ioredis';
 import { DataSource } from 'typeorm';
 import { buildDataSourceOptions } from '../../src/database/data-source-options';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { ChildRun, cleanEnv, ROOT, sparePort, track, waitForAnswer } from '../utils/embedded';
 import type { ApiProcess } from '../utils/scale-out';
@@ -131,6 +131,64 @@ export function redisCluster(): Cluster {
       redisOptions: { maxRetriesPerRequest: 1 },
     },
   );
+}
+
+const SPEC_LOCK = join(tmpdir(), 'flash-sale-cluster-specs.lock');
+/** A lock folder without its holder's pid after this long was left by a process that died in between. */
+const HALF_MADE_LOCK_MS = 10_000;
+/** Long enough to wait for another cluster spec file to finish. */
+export const SPEC_LOCK_WAIT_MS = 900_000;
+
+/**
+ * One cluster spec file at a time. The specs stop Redis masters and kill Galera nodes, which
+ * would break another spec using the same clusters at that moment: Jest runs spec files in
+ * parallel workers on machines with more than two cores. Taken at the start of a spec's
+ * beforeAll, given back at the end of its afterAll; a lock whose holder process is gone is
+ * taken over.
+ */
+export async function lockClusterSpecs(): Promise<void> {
+  for (;;) {
+    try {
+      mkdirSync(SPEC_LOCK);
+      writeFileSync(join(SPEC_LOCK, 'pid'), String(process.pid));
+      return;
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+    }
+    if (lockIsStale()) rmSync(SPEC_LOCK, { recursive: true, force: true });
+    else await new Promise((resolve) => setTimeout(resolve, 500));
+  }
+}
+
+export function unlockClusterSpecs(): void {
+  if (lockHolder() === process.pid) rmSync(SPEC_LOCK, { recursive: true, force: true });
+}
+
+function lockHolder(): number | undefined {
+  try {
+    return Number(readFileSync(join(SPEC_LOCK, 'pid'), 'utf8'));
+  } catch {
+    return undefined;
+  }
+}
+
+function lockIsStale(): boolean {
+  const holder = lockHolder();
+  if (holder === undefined) {
+    try {
+      return Date.now() - statSync(SPEC_LOCK).mtimeMs > HALF_MADE_LOCK_MS;
+    } catch {
+      return false; // Gone meanwhile: the next mkdir takes it.
+    }
+  }
+  // This very process (a spec whose afterAll never ran) or a dead one.
+  if (holder === process.pid) return true;
+  try {
+    process.kill(holder, 0);
+    return false;
+  } catch {
+    return true;
+  }
 }
 
 /** The port of the master serving `key`'s slot. */

@@ -8,7 +8,15 @@ import { createProduct } from '../factories/product.factory';
 import { ChildRun, cleanEnv, ROOT, stop, track } from '../utils/embedded';
 import { ApiProcess, cleanUp, databaseEnv, openDatabase, postHold, send } from '../utils/scale-out';
 import { uniqueDatabaseName } from '../utils/test-env';
-import { CLUSTER_WEBHOOK_SECRET, REDIS_CLUSTER_NODES, redisCluster, startBuiltApi } from './cluster-env';
+import {
+  CLUSTER_WEBHOOK_SECRET,
+  lockClusterSpecs,
+  REDIS_CLUSTER_NODES,
+  redisCluster,
+  SPEC_LOCK_WAIT_MS,
+  startBuiltApi,
+  unlockClusterSpecs,
+} from './cluster-env';
 
 /** Products read (and so cached) per test: their keys' hash tags spread them over the three masters. */
 const PRODUCTS = 12;
@@ -41,17 +49,22 @@ describe('db:reset and cache:clear on a Redis Cluster (built scripts)', () => {
   let cluster: Cluster;
 
   beforeAll(async () => {
+    await lockClusterSpecs();
     cluster = redisCluster();
     api = await startBuiltApi(env);
     runs.push(api.run);
     db = await openDatabase(databaseName);
     for (const key of foreign) await cluster.set(key, '1');
-  }, 180_000);
+  }, SPEC_LOCK_WAIT_MS + 180_000);
 
   afterAll(async () => {
-    await Promise.all(foreign.map((key) => cluster.del(key)));
-    cluster.disconnect();
-    await cleanUp(databaseName, runs, db);
+    try {
+      await Promise.all(foreign.map((key) => cluster.del(key)));
+      cluster.disconnect();
+      await cleanUp(databaseName, runs, db);
+    } finally {
+      unlockClusterSpecs();
+    }
   }, 60_000);
 
   /** Product reads (cached on their slots' masters), a hold (its delayed job) and rate-limit counters. */

@@ -24,6 +24,7 @@ import {
   GALERA_NODES,
   GaleraNode,
   galeraScript,
+  lockClusterSpecs,
   masterPortOf,
   openNode,
   redisCluster,
@@ -31,6 +32,8 @@ import {
   runBuilt,
   startBuiltApi,
   runStockAuditOn,
+  SPEC_LOCK_WAIT_MS,
+  unlockClusterSpecs,
 } from './cluster-env';
 
 /** Long enough for every burst and its checks, short enough to watch every hold expire. */
@@ -60,6 +63,7 @@ describe('Scale-out on a Galera cluster and a Redis Cluster (real processes)', (
   const allOutput = () => runs.map((run) => run.output()).join('\n');
 
   beforeAll(async () => {
+    await lockClusterSpecs();
     const env = (node: GaleraNode, extra: Record<string, string> = {}) =>
       clusterEnv(databaseName, node, {
         HOLD_TTL_SECONDS: String(HOLD_TTL_SECONDS),
@@ -90,15 +94,19 @@ describe('Scale-out on a Galera cluster and a Redis Cluster (real processes)', (
       'started',
     );
     for (const node of GALERA_NODES) nodes.set(node, await openNode(databaseName, node));
-  }, 300_000);
+  }, SPEC_LOCK_WAIT_MS + 300_000);
 
   afterAll(async () => {
-    await Promise.all(runs.map((run) => stop(run)));
-    await Promise.all([...nodes.values()].map((dataSource) => dataSource.destroy()));
-    // A node may still be rejoining after the fault test: the drop must reach all three.
-    await galeraScript('start');
-    await redisClusterScript('start');
-    await dropClusterDatabase(databaseName);
+    try {
+      await Promise.all(runs.map((run) => stop(run)));
+      await Promise.all([...nodes.values()].map((dataSource) => dataSource.destroy()));
+      // A node may still be rejoining after the fault test: the drop must reach all three.
+      await galeraScript('start');
+      await redisClusterScript('start');
+      await dropClusterDatabase(databaseName);
+    } finally {
+      unlockClusterSpecs();
+    }
   }, 300_000);
 
   it('should migrate once for the whole cluster and give every table a primary key', async () => {

@@ -11,10 +11,13 @@ import { cleanEnv } from '../utils/embedded';
 import { uniqueDatabaseName } from '../utils/test-env';
 import {
   CLUSTER_WEBHOOK_SECRET,
+  lockClusterSpecs,
   REDIS_CLUSTER_NODES,
   REDIS_CLUSTER_PORTS,
   redisClusterScript,
+  SPEC_LOCK_WAIT_MS,
   startBuiltApi,
+  unlockClusterSpecs,
 } from './cluster-env';
 
 /** The brief's bound: a hold answered by one process shows on another process's streams within it. */
@@ -35,6 +38,7 @@ describe('Live stock streams across API processes on a Redis Cluster (real proce
   let db: DataSource;
 
   beforeAll(async () => {
+    await lockClusterSpecs();
     const env = cleanEnv({
       ...databaseEnv(databaseName),
       REDIS_CLUSTER_NODES,
@@ -53,16 +57,20 @@ describe('Live stock streams across API processes on a Redis Cluster (real proce
       Date.now() + 30_000,
     );
     expect(subscribed).toBe(true);
-  }, 300_000);
+  }, SPEC_LOCK_WAIT_MS + 300_000);
 
   afterEach(() => {
     clients.splice(0).forEach((client) => client.close());
   });
 
   afterAll(async () => {
-    clients.forEach((client) => client.close());
-    await redisClusterScript('start');
-    await cleanUp(databaseName, runs, db);
+    try {
+      clients.forEach((client) => client.close());
+      await redisClusterScript('start');
+      await cleanUp(databaseName, runs, db);
+    } finally {
+      unlockClusterSpecs();
+    }
   }, 120_000);
 
   async function watchOnB(productId: number, count: number): Promise<SseClient[]> {
