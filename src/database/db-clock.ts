@@ -7,10 +7,16 @@ import { serialisesUnitsOfWork } from './row-lock';
  * live holds), whichever process or host asks. UTC_TIMESTAMP rather than NOW(): timestamps
  * are stored in UTC whatever the server's time zone. In SQLite, `strftime('%f')` gives the
  * milliseconds, in the same text format the DATETIME columns are stored in, so the two
- * compare correctly in SQL.
+ * compare correctly in SQL. `minusMs`: that long before now (a whole number of milliseconds).
  */
-export function databaseClockSql(options: { type: string }): string {
-  return serialisesUnitsOfWork(options) ? "strftime('%Y-%m-%d %H:%M:%f', 'now')" : 'UTC_TIMESTAMP(3)';
+export function databaseClockSql(options: { type: string }, minusMs = 0): string {
+  const offset = Math.trunc(minusMs);
+  if (serialisesUnitsOfWork(options)) {
+    return offset === 0
+      ? "strftime('%Y-%m-%d %H:%M:%f', 'now')"
+      : `strftime('%Y-%m-%d %H:%M:%f', 'now', '-${(offset / 1000).toFixed(3)} seconds')`;
+  }
+  return offset === 0 ? 'UTC_TIMESTAMP(3)' : `(UTC_TIMESTAMP(3) - INTERVAL ${offset * 1000} MICROSECOND)`;
 }
 
 /** A time the database's clock produced: a Date from mysql2 (timezone 'Z'), UTC text from SQLite. */

@@ -90,6 +90,10 @@ export class BullHoldExpiryScheduler extends HoldExpiryScheduler {
    * Fails at once while the connection is down (it has no offline queue, and before the
    * first connect BullMQ would wait for it), and bounds the wait when Redis is slow.
    */
+  isLive(): boolean {
+    return isClientUp(this.redis);
+  }
+
   private call<T>(command: () => Promise<T>): Promise<T> {
     if (!isClientUp(this.redis)) {
       return Promise.reject(new Error(`Redis connection is ${this.redis.status}`));

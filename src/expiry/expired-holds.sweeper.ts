@@ -7,6 +7,7 @@ import { HoldsRepository } from '../holds/holds.repository';
 import { HoldsService } from '../holds/holds.service';
 import { IdempotencyService } from '../idempotency/idempotency.service';
 import { SaleMetrics } from '../metrics/sale-metrics';
+import { HoldExpiryScheduler } from './hold-expiry.scheduler';
 import { planSweep } from './sweep-plan';
 import { UnpaidOrdersSweeper } from './unpaid-orders.sweeper';
 
@@ -15,6 +16,14 @@ const INTERVAL_NAME = 'expired-holds-sweep';
 export const SWEEP_BATCH_SIZE = 200;
 /** Bounds one run; whatever is left waits for the next tick. */
 const MAX_BATCHES_PER_RUN = 50;
+/**
+ * While delayed jobs can run, the periodic sweep leaves holds that expired less than this ago
+ * to their jobs (which fire a few to a few hundred milliseconds after the expiry): the safety
+ * net does not race the on-time path for the same rows and product locks. Without a queue,
+ * while its Redis is down, and in the sweep at start (the jobs may have been lost with the
+ * downtime), the sweeper takes every expired hold at once.
+ */
+export const JOB_HEAD_START_MS = 2_000;
 const FAILED: unique symbol = Symbol('FAILED');
 type Failed = typeof FAILED;
 
@@ -41,6 +50,7 @@ export class ExpiredHoldsSweeper implements OnApplicationBootstrap, OnModuleDest
     private readonly idempotency: IdempotencyService,
     private readonly unpaidOrders: UnpaidOrdersSweeper,
     private readonly metrics: SaleMetrics,
+    private readonly scheduler: HoldExpiryScheduler,
     config: ConfigService<AllConfig, true>,
   ) {
     this.intervalMs = config.getOrThrow('app.holdSweepIntervalSeconds', { infer: true }) * 1000;
@@ -52,7 +62,7 @@ export class ExpiredHoldsSweeper implements OnApplicationBootstrap, OnModuleDest
     // An interval, not @Cron: the period comes from configuration.
     this.registry.addInterval(
       INTERVAL_NAME,
-      setInterval(() => void this.run(), this.intervalMs),
+      setInterval(() => void this.run({ leaveRecentToJobs: true }), this.intervalMs),
     );
   }
 
@@ -63,9 +73,12 @@ export class ExpiredHoldsSweeper implements OnApplicationBootstrap, OnModuleDest
     await this.running;
   }
 
-  /** Starts a sweep unless one is still running (then the tick is skipped). Never rejects. */
-  run(): Promise<number> {
-    this.running ??= this.sweep()
+  /**
+   * Starts a sweep unless one is still running (then the tick is skipped). Never rejects.
+   * `leaveRecentToJobs`: the periodic tick's head start for delayed jobs (JOB_HEAD_START_MS).
+   */
+  run({ leaveRecentToJobs = false }: { leaveRecentToJobs?: boolean } = {}): Promise<number> {
+    this.running ??= this.sweep(leaveRecentToJobs)
       .catch((error: Error) => {
         this.logger.warn({ event: 'holds.sweep_failed', reason: error.message });
         return 0;
@@ -76,15 +89,16 @@ export class ExpiredHoldsSweeper implements OnApplicationBootstrap, OnModuleDest
     return this.running;
   }
 
-  private async sweep(): Promise<number> {
+  private async sweep(leaveRecentToJobs: boolean): Promise<number> {
     let released = 0;
     // Products whose release failed in this run are left out of the next candidate queries:
     // oldest first, their expired holds would otherwise fill every batch and end the run,
     // keeping every other product's expired stock locked behind them.
     const failed = new Set<number>();
     for (let batch = 0; batch < MAX_BATCHES_PER_RUN && !this.stopping; batch++) {
+      const headStart = leaveRecentToJobs && this.scheduler.isLive() ? JOB_HEAD_START_MS : 0;
       const candidates = await this.unitOfWork.read((manager) =>
-        this.holds.findExpiredActive(manager, SWEEP_BATCH_SIZE, [...failed]),
+        this.holds.findExpiredActive(manager, SWEEP_BATCH_SIZE, [...failed], headStart),
       );
       let releasedInBatch = 0;
       const failedBefore = failed.size;

@@ -11,10 +11,17 @@ export type ScheduledHold = Pick<Hold, 'id' | 'holdExpiresAt' | 'createdAt'>;
  */
 export abstract class HoldExpiryScheduler {
   abstract schedule(holds: readonly ScheduledHold[]): Promise<void>;
+
+  /** Whether delayed jobs can run now (the queue's Redis connection is up). */
+  abstract isLive(): boolean;
 }
 
 /** No queue (e.g. no Redis): the sweeper alone releases expired holds. */
 @Injectable()
 export class NoopHoldExpiryScheduler extends HoldExpiryScheduler {
   async schedule(): Promise<void> {}
+
+  isLive(): boolean {
+    return false;
+  }
 }

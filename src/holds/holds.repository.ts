@@ -113,6 +113,7 @@ export class HoldsRepository {
     manager: EntityManager,
     limit: number,
     excludedProductIds: readonly number[] = [],
+    expiredForMs = 0,
   ): Promise<Array<{ id: number; productId: number }>> {
     const query = manager
       .getRepository(Hold)
@@ -120,7 +121,7 @@ export class HoldsRepository {
       .select('hold.id', 'id')
       .addSelect('hold.product_id', 'productId')
       .where(
-        `hold.released_at IS NULL AND hold.used_at IS NULL AND hold.hold_expires_at <= ${databaseClockSql(manager.connection.options)}`,
+        `hold.released_at IS NULL AND hold.used_at IS NULL AND hold.hold_expires_at <= ${databaseClockSql(manager.connection.options, expiredForMs)}`,
       );
     if (excludedProductIds.length > 0) {
       query.andWhere('hold.product_id NOT IN (:...excluded)', { excluded: excludedProductIds });
