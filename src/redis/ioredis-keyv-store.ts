@@ -15,6 +15,12 @@ export class IoRedisKeyvStore extends EventEmitter implements KeyvStoreAdapter {
   readonly opts = {};
   /** Set by Keyv to its own namespace; keys use `prefix`, fixed at construction. */
   namespace?: string;
+  /** Reads waiting for this turn's MGET (one server only). */
+  private turnReads?: Array<{
+    keys: string[];
+    resolve(values: Array<string | null>): void;
+    reject(error: unknown): void;
+  }>;
 
   constructor(
     private readonly client: IoRedisClient,
@@ -34,15 +40,48 @@ export class IoRedisKeyvStore extends EventEmitter implements KeyvStoreAdapter {
 
   /**
    * One MGET when the keys share a cluster slot (always on one server; on a cluster when they
-   * share a hash tag, as a product's generation and entry do), else one GET per key.
+   * share a hash tag, as a product's generation and entry do), else one GET per key. On one
+   * server, the reads asked for in one turn of the event loop go out as a single MGET: ioredis
+   * writes each command on its own, and under load one command per read cost Redis about five
+   * times the CPU per read that batched ones do.
    */
   async getMany<Value>(keys: string[]): Promise<Array<StoredData<Value | undefined>>> {
     const stored = keys.map((key) => this.keyOf(key));
-    const values =
-      this.client instanceof Cluster && !sameHashSlot(stored)
-        ? await Promise.all(stored.map((key) => this.client.get(key)))
-        : await this.client.mget(stored);
+    let values: Array<string | null>;
+    if (this.client instanceof Cluster) {
+      values = sameHashSlot(stored)
+        ? await this.client.mget(stored)
+        : await Promise.all(stored.map((key) => this.client.get(key)));
+    } else {
+      values = await this.readThisTurn(stored);
+    }
     return values.map((value) => value ?? undefined) as Array<StoredData<Value | undefined>>;
+  }
+
+  /** Joins the MGET that leaves at the end of this turn; its reply is split back per caller. */
+  private readThisTurn(keys: string[]): Promise<Array<string | null>> {
+    return new Promise((resolve, reject) => {
+      const pending = (this.turnReads ??= []);
+      if (pending.length === 0) setImmediate(() => this.flushTurnReads());
+      pending.push({ keys, resolve, reject });
+    });
+  }
+
+  private flushTurnReads(): void {
+    const reads = this.turnReads ?? [];
+    this.turnReads = undefined;
+    this.client.mget(reads.flatMap((read) => read.keys)).then(
+      (values) => {
+        let offset = 0;
+        for (const read of reads) {
+          read.resolve(values.slice(offset, offset + read.keys.length));
+          offset += read.keys.length;
+        }
+      },
+      (error: unknown) => {
+        for (const read of reads) read.reject(error);
+      },
+    );
   }
 
   async set(key: string, value: string, ttlMs?: number): Promise<boolean> {
