@@ -3,7 +3,7 @@ import { ConfigService } from '@nestjs/config';
 import { withTimeout } from '../common/with-timeout';
 import type { AllConfig } from '../config/config.types';
 import { redisConfigured } from '../config/redis.config';
-import { createIoRedisClient, IoRedisClient } from './ioredis-client';
+import { createIoRedisClient, IoRedisClient, isClientUp } from './ioredis-client';
 
 /** The process's Redis command connection (one server or a cluster); null in embedded mode (no Redis). */
 export const REDIS_CLIENT = Symbol('REDIS_CLIENT');
@@ -11,6 +11,12 @@ export const REDIS_CLIENT = Symbol('REDIS_CLIENT');
 /** Reconnect quickly and forever: when Redis is back, queueing and caching resume within a second, without a restart. */
 const RECONNECT_MAX_DELAY_MS = 1_000;
 const QUIT_TIMEOUT_MS = 1_000;
+/**
+ * How long boot waits for the connection: a process that starts serving before it is ready
+ * reads its first products from the database and caches nothing. Redis stays optional: past
+ * this bound the process starts anyway and connects in the background.
+ */
+const READY_AT_BOOT_TIMEOUT_MS = 2_000;
 
 /**
  * One ioredis connection for the hold-expiry queue and the product cache (BullMQ's Worker
@@ -37,7 +43,14 @@ function createRedisClient(config: ConfigService<AllConfig, true>): IoRedisClien
     {
       provide: REDIS_CLIENT,
       inject: [ConfigService],
-      useFactory: (config: ConfigService<AllConfig, true>) => createRedisClient(config),
+      useFactory: async (config: ConfigService<AllConfig, true>) => {
+        const redis = createRedisClient(config);
+        if (redis && !isClientUp(redis)) {
+          const ready = new Promise<void>((resolve) => redis.once('ready', () => resolve()));
+          await withTimeout(ready, READY_AT_BOOT_TIMEOUT_MS).catch(() => undefined);
+        }
+        return redis;
+      },
     },
   ],
   exports: [REDIS_CLIENT],
