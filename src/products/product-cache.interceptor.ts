@@ -1,6 +1,6 @@
 import { CallHandler, ExecutionContext, Injectable, NestInterceptor } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { from, Observable, of, switchMap, tap } from 'rxjs';
+import { concatMap, from, Observable, of, switchMap } from 'rxjs';
 import { parseId } from '../common/pipes/parse-id.pipe';
 import { ProductCache } from './product-cache';
 
@@ -30,9 +30,17 @@ export class ProductCacheInterceptor implements NestInterceptor {
         }
         if (cached.kind === 'bypass') return next.handle();
         void reply.header('x-cache', 'MISS');
-        // Not awaited: the answer need not wait for the cache, and a failed write only costs a later miss.
-        // Only an answer is cached: a 404 (an error here) writes nothing.
-        return next.handle().pipe(tap((body) => void this.productCache.write(productId, cached, body)));
+        // Only an answer is cached: a 404 (an error here) writes nothing. A write under an
+        // existing generation is one SET, not awaited. A first read claims the generation
+        // first (SET NX, then the entry SET), a round trip the answer waits for (bounded, and
+        // rare: a generation lives 24 h), so that a read after this answer is a hit.
+        return next.handle().pipe(
+          concatMap(async (body) => {
+            const written = this.productCache.write(productId, cached, body);
+            if (cached.claim) await written;
+            return body;
+          }),
+        );
       }),
     );
   }
