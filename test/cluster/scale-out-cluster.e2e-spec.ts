@@ -213,7 +213,10 @@ describe('Scale-out on a Galera cluster and a Redis Cluster (real processes)', (
     const created = createdBodies(answers).map((hold) => hold.hold_id);
     expect(created).toHaveLength(12);
     // Every other batch loses its delayed job (as when Redis lost it): the sweeper must release those holds.
-    const queue = new Queue('hold-expiry', { connection: redisCluster(), prefix: await queueTag() });
+    // BullMQ never closes a connection it is given: disconnected below, or its reconnect
+    // attempts after the clusters stop would keep Jest from exiting.
+    const connection = redisCluster();
+    const queue = new Queue('hold-expiry', { connection, prefix: await queueTag() });
     const withoutJob: number[] = [];
     try {
       const jobs = (await queue.getDelayed()).filter((job) =>
@@ -226,6 +229,7 @@ describe('Scale-out on a Galera cluster and a Redis Cluster (real processes)', (
       }
     } finally {
       await queue.close();
+      connection.disconnect();
     }
 
     // Every hold taken so far (the bursts above included) comes back once its TTL is up.
@@ -375,7 +379,10 @@ describe('Scale-out on a Galera cluster and a Redis Cluster (real processes)', (
     );
     expect(swept).toEqual(Array(sweptIds.length).fill('sweeper'));
     // Once the master is back (empty: no persistence), new holds get their delayed job again.
-    const queue = new Queue('hold-expiry', { connection: redisCluster(), prefix: await queueTag() });
+    // BullMQ never closes a connection it is given: disconnected below, or its reconnect
+    // attempts after the clusters stop would keep Jest from exiting.
+    const connection = redisCluster();
+    const queue = new Queue('hold-expiry', { connection, prefix: await queueTag() });
     try {
       const resumed = await pollUntil(
         async () => {
@@ -391,6 +398,7 @@ describe('Scale-out on a Galera cluster and a Redis Cluster (real processes)', (
       expect(resumed).toBeDefined();
     } finally {
       await queue.close();
+      connection.disconnect();
     }
     const audit = await runStockAuditOn(databaseName, 3);
     expect(audit.code).toBe(0);
