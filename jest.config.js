@@ -48,6 +48,13 @@ const embeddedSpecs = [
 
 module.exports = {
   testTimeout: 60_000,
+  /*
+   * Exit once every suite and the global teardowns are done, even if a client a library owns
+   * is still reconnecting: the cluster teardown stops Redis Cluster, and an ioredis Cluster
+   * left open (BullMQ never closes a connection it is given) retries forever and kept Jest
+   * alive after a green run. Such leaks still show, as "Cannot log after tests are done".
+   */
+  forceExit: true,
   projects: [
     {
       displayName: 'unit',
