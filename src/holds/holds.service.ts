@@ -253,19 +253,13 @@ export class HoldsService {
   }
 
   /**
-   * Gives expired, unused holds' stock back, once: one hold (returns it if this call released
-   * it, else null), or a batch's holds (its delayed job; returns the ones this call released).
-   * Safe to call any number of times, concurrently with itself, the sweeper and order creation.
+   * Gives an expired, unused hold's stock back, once; returns it if this call released it,
+   * else null. Safe to call any number of times, concurrently with itself, the sweeper and
+   * order creation.
    */
-  releaseIfExpired(holdId: number, source: ReleaseSource): Promise<Hold | null>;
-  releaseIfExpired(holdIds: readonly number[], source: ReleaseSource): Promise<Hold[]>;
-  async releaseIfExpired(
-    ids: number | readonly number[],
-    source: ReleaseSource,
-  ): Promise<Hold | Hold[] | null> {
-    const holdIds = typeof ids === 'number' ? [ids] : ids;
-    const { released } = await this.releaseDue(holdIds, source);
-    return typeof ids === 'number' ? (released[0] ?? null) : released;
+  async releaseIfExpired(holdId: number, source: ReleaseSource): Promise<Hold | null> {
+    const { released } = await this.releaseDue([holdId], source);
+    return released[0] ?? null;
   }
 
   /**

@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
 import type { PageRequest } from '../common/http/pagination.dto';
+import { databaseClockSql } from '../database/db-clock';
 import { lockForUpdate } from '../database/row-lock';
 import { Order } from './order.entity';
 import type { CancelReason, OrderStatus } from './order-status';
@@ -60,20 +61,22 @@ export class OrdersRepository {
   }
 
   /**
-   * Pending orders created at or before `cutoff`, oldest first, without locking: candidates
-   * for the payment timeout, re-checked under the locks. Served by IDX_orders_status_created.
+   * Pending orders at least `ageMs` old by the database's clock, oldest first, without
+   * locking: candidates for the payment timeout, re-checked under the locks. Served by
+   * IDX_orders_status_created.
    */
-  async findPendingCreatedBefore(
+  async findPendingOlderThan(
     manager: EntityManager,
-    cutoff: Date,
+    ageMs: number,
     limit: number,
   ): Promise<Array<{ id: number; productId: number }>> {
+    const cutoff = databaseClockSql(manager.connection.options, ageMs);
     const rows = await manager
       .getRepository(Order)
       .createQueryBuilder('order')
       .select('order.id', 'id')
       .addSelect('order.product_id', 'productId')
-      .where("order.status = 'pending' AND order.created_at <= :cutoff", { cutoff })
+      .where(`order.status = 'pending' AND order.created_at <= ${cutoff}`)
       .orderBy('order.created_at', 'ASC')
       .limit(limit)
       .getRawMany<{ id: number | string; productId: number | string }>();

@@ -1,7 +1,6 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import type { AllConfig } from '../config/config.types';
-import { databaseNow } from '../database/db-clock';
 import { UnitOfWork } from '../database/unit-of-work';
 import { SaleMetrics } from '../metrics/sale-metrics';
 import { ProductCache } from '../products/product-cache';
@@ -44,8 +43,9 @@ export class UnpaidOrdersService {
   /** Candidates, oldest first, unlocked: cancelOverdue re-checks each under its locks. */
   findOverdue(limit: number): Promise<OverdueOrderRef[]> {
     if (!this.enabled) return Promise.resolve([]);
-    return this.unitOfWork.read(async (manager) =>
-      this.orders.findPendingCreatedBefore(manager, this.cutoff(await databaseNow(manager)), limit),
+    // Aged by the database's clock, in the query itself.
+    return this.unitOfWork.read((manager) =>
+      this.orders.findPendingOlderThan(manager, this.timeoutMs, limit),
     );
   }
 
