@@ -3,13 +3,13 @@ import { ConfigService } from '@nestjs/config';
 import Redis from 'ioredis';
 import type { AllConfig } from '../src/config/config.types';
 import { DatabaseIdentity } from '../src/database/database-identity';
-import { ProductCache, productCacheKeys } from '../src/products/product-cache';
+import { ProductCache, productCacheKeys } from '../src/products/cache/product-cache';
 import { createIoRedisClient, IoRedisClient } from '../src/redis/ioredis-client';
 import {
   createProductCacheStore,
   PRODUCT_CACHE_STORE,
   productCacheNamespace,
-} from '../src/products/product-cache.store';
+} from '../src/products/cache/product-cache.store';
 import { createProduct } from './factories/product.factory';
 import { pollUntil } from './utils/poll';
 import { deleteRedisKeys } from './utils/redis-server';

@@ -1,5 +1,5 @@
 import { databaseNow } from '../src/database/db-clock';
-import { ExpiredHoldsSweeper } from '../src/expiry/expired-holds.sweeper';
+import { ExpiredHoldsSweeper } from '../src/expiry/working/expired-holds.sweeper';
 import { HoldsService } from '../src/holds/holds.service';
 import { createProduct } from './factories/product.factory';
 import { skewAppClock } from './utils/app-clock';

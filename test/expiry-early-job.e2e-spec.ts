@@ -1,4 +1,4 @@
-import { EXPIRE_HOLD_JOB } from '../src/expiry/expiry.constants';
+import { EXPIRE_HOLD_JOB } from '../src/expiry/scheduling/hold-expiry.jobs';
 import { createProduct } from './factories/product.factory';
 import { expiryQueue, jobIdOf, loadHolds, placeHold, recordReleases } from './utils/expiry';
 import { pollUntil } from './utils/poll';

@@ -1,4 +1,4 @@
-import { JOB_HEAD_START_MS } from '../src/expiry/expired-holds.sweeper';
+import { JOB_HEAD_START_MS } from '../src/expiry/working/expired-holds.sweeper';
 import { createProduct } from './factories/product.factory';
 import { expiryQueue, jobIdOf, loadHolds, placeHold, recordReleases } from './utils/expiry';
 import { pollUntil } from './utils/poll';

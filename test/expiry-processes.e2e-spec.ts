@@ -1,6 +1,6 @@
 import { ChildProcess, spawn } from 'node:child_process';
 import { join } from 'node:path';
-import { ExpiredHoldsSweeper } from '../src/expiry/expired-holds.sweeper';
+import { ExpiredHoldsSweeper } from '../src/expiry/working/expired-holds.sweeper';
 import { HoldsService } from '../src/holds/holds.service';
 import { insertHold } from './factories/hold.factory';
 import { createProduct, reloadProduct } from './factories/product.factory';

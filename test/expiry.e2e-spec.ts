@@ -1,4 +1,4 @@
-import { holdIdsOf, type HoldExpiryJobData } from '../src/expiry/expiry.constants';
+import { holdIdsOf, type HoldExpiryJobData } from '../src/expiry/scheduling/hold-expiry.jobs';
 import { createProduct, reloadProduct } from './factories/product.factory';
 import { expiryQueue, jobIdOf, loadHolds, placeHold, recordReleases } from './utils/expiry';
 import {

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { ExpiredHoldsSweeper } from '../src/expiry/expired-holds.sweeper';
+import { ExpiredHoldsSweeper } from '../src/expiry/working/expired-holds.sweeper';
 import { IdempotencyRecord } from '../src/idempotency/idempotency-record.entity';
 import { createProduct, reloadProduct } from './factories/product.factory';
 import { createTestApp, TestApp } from './utils/test-app';

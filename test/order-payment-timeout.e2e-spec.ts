@@ -1,7 +1,7 @@
 import { toCents } from '../src/common/money';
 import { sqlDateTime } from '../src/database/raw-sql';
 import { auditStock } from '../src/database/stock-audit';
-import { ExpiredHoldsSweeper } from '../src/expiry/expired-holds.sweeper';
+import { ExpiredHoldsSweeper } from '../src/expiry/working/expired-holds.sweeper';
 import { LOG_DESTINATION } from '../src/observability/logging.module';
 import { Order } from '../src/orders/order.entity';
 import { UnpaidOrdersService } from '../src/orders/unpaid-orders.service';

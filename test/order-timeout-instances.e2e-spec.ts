@@ -1,6 +1,6 @@
 import { sqlDateTime } from '../src/database/raw-sql';
 import { auditStock } from '../src/database/stock-audit';
-import { ExpiredHoldsSweeper } from '../src/expiry/expired-holds.sweeper';
+import { ExpiredHoldsSweeper } from '../src/expiry/working/expired-holds.sweeper';
 import { Order } from '../src/orders/order.entity';
 import { createProduct } from './factories/product.factory';
 import { createTestApp, TestApp } from './utils/test-app';

@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import type { DataSource } from 'typeorm';
 import { auditStock } from '../src/database/stock-audit';
-import { ExpiredHoldsSweeper } from '../src/expiry/expired-holds.sweeper';
+import { ExpiredHoldsSweeper } from '../src/expiry/working/expired-holds.sweeper';
 import { HoldsService } from '../src/holds/holds.service';
 import { createProduct } from './factories/product.factory';
 import { betweenUnits } from './utils/embedded';

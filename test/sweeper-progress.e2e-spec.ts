@@ -1,7 +1,7 @@
 import { Logger } from '@nestjs/common';
 import { IsNull } from 'typeorm';
 import { databaseNow } from '../src/database/db-clock';
-import { ExpiredHoldsSweeper, SWEEP_BATCH_SIZE } from '../src/expiry/expired-holds.sweeper';
+import { ExpiredHoldsSweeper, SWEEP_BATCH_SIZE } from '../src/expiry/working/expired-holds.sweeper';
 import { Hold } from '../src/holds/hold.entity';
 import { Product } from '../src/products/product.entity';
 import { createProduct } from './factories/product.factory';

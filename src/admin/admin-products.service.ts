@@ -9,7 +9,7 @@ import type { IdempotentRequest } from '../idempotency/idempotency.rules';
 import { IdempotencyService } from '../idempotency/idempotency.service';
 import type { Product } from '../products/product.entity';
 import { InsufficientStockError, ProductNotFoundError } from '../products/product.errors';
-import { ProductCache } from '../products/product-cache';
+import { ProductCache } from '../products/cache/product-cache';
 import { ProductDetails, ProductsRepository } from '../products/products.repository';
 import { AdminProductsRepository, AdminProductView } from './admin-products.repository';
 import { AdminProductResponseDto } from './dto/admin-product-response.dto';

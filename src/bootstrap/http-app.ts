@@ -9,7 +9,7 @@ import type { AllConfig } from '../config/config.types';
 import { loadConfig } from '../config/configuration';
 import { REQUEST_ID_HEADER, requestIdFor } from '../observability/logger-options';
 import { registerSecurityHeaders } from '../security/security-headers';
-import { trustProxyOption } from '../security/trust-proxy';
+import { trustProxyOption } from '../config/trust-proxy';
 import { enableGracefulShutdown } from './graceful-shutdown';
 import { setupSwagger } from './swagger';
 

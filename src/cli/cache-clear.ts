@@ -2,7 +2,7 @@ import 'reflect-metadata';
 import { loadEnvFileIfPresent } from '../config/env-file';
 import { loadConfig } from '../config/configuration';
 import { redisConfigured } from '../config/redis.config';
-import { clearProductCache } from '../redis/redis-namespace';
+import { clearProductCache } from '../products/cache/product-cache.store';
 
 /**
  * `npm run cache:clear`: drops every cached product answer under REDIS_PREFIX (on every

@@ -12,7 +12,7 @@ import {
   MinLength,
   validateSync,
 } from 'class-validator';
-import { TRUST_PROXY_PATTERN } from '../security/trust-proxy';
+import { TRUST_PROXY_PATTERN } from './trust-proxy';
 
 export const DB_TYPES = ['mysql', 'mariadb', 'sqlite'] as const;
 export type DbType = (typeof DB_TYPES)[number];

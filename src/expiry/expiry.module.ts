@@ -8,14 +8,14 @@ import { HoldsModule } from '../holds/holds.module';
 import { IdempotencyModule } from '../idempotency/idempotency.module';
 import { SaleMetricsModule } from '../metrics/sale-metrics.module';
 import { OrdersModule } from '../orders/orders.module';
-import { BullHoldExpiryScheduler } from './bullmq-hold-expiry.scheduler';
-import { ExpiredHoldsSweeper } from './expired-holds.sweeper';
-import { HOLD_EXPIRY_QUEUE, queuePrefix } from './expiry.constants';
+import { BullHoldExpiryScheduler } from './scheduling/bullmq-hold-expiry.scheduler';
+import { ExpiredHoldsSweeper } from './working/expired-holds.sweeper';
+import { HOLD_EXPIRY_QUEUE, queuePrefix } from './scheduling/hold-expiry.jobs';
 import { DatabaseIdentity } from '../database/database-identity';
-import { HoldExpiryProcessor } from './hold-expiry.processor';
-import { HoldExpiryScheduler, NoopHoldExpiryScheduler } from './hold-expiry.scheduler';
-import { QUEUE_REDIS, QueueConnectionModule } from './queue-connection.module';
-import { UnpaidOrdersSweeper } from './unpaid-orders.sweeper';
+import { HoldExpiryProcessor } from './working/hold-expiry.processor';
+import { HoldExpiryScheduler, NoopHoldExpiryScheduler } from './scheduling/hold-expiry.scheduler';
+import { QUEUE_REDIS, QueueConnectionModule } from './scheduling/queue-connection.module';
+import { UnpaidOrdersSweeper } from './working/unpaid-orders.sweeper';
 
 export interface ExpiryOptions {
   /** Delayed BullMQ jobs in Redis. Without it the sweeper alone releases expired holds. */

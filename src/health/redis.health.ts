@@ -3,7 +3,7 @@ import { ConfigService } from '@nestjs/config';
 import { HealthCheckResult, HealthIndicatorResult, HealthIndicatorService } from '@nestjs/terminus';
 import type { AllConfig } from '../config/config.types';
 import { redisConfigured } from '../config/redis.config';
-import { ProductCache } from '../products/product-cache';
+import { ProductCache } from '../products/cache/product-cache';
 
 const NOT_CONFIGURED = {
   redis: {

@@ -9,7 +9,7 @@ import { ApiIdempotencyKey } from '../idempotency/idempotency.docs';
 import { Idempotent, IdempotencyKey } from '../idempotency/idempotency.interceptor';
 import { RateLimited } from '../security/rate-limit';
 import type { IdempotentRequest } from '../idempotency/idempotency.rules';
-import { CREATE_HOLD_BODY, type CreateHoldBody } from './dto/create-hold.dto';
+import { CREATE_HOLD_BODY, type CreateHoldBody } from './create-hold.schema';
 import { CreatedHoldResponseDto, createdHoldAnswer, HoldResponseDto } from './dto/hold-response.dto';
 import { HoldsService } from './holds.service';
 

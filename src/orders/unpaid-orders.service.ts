@@ -3,7 +3,7 @@ import { ConfigService } from '@nestjs/config';
 import type { AllConfig } from '../config/config.types';
 import { UnitOfWork } from '../database/unit-of-work';
 import { SaleMetrics } from '../metrics/sale-metrics';
-import { ProductCache } from '../products/product-cache';
+import { ProductCache } from '../products/cache/product-cache';
 import { ProductsRepository } from '../products/products.repository';
 import type { Order } from './order.entity';
 import { OrdersRepository } from './orders.repository';

@@ -6,11 +6,11 @@ import { ApiErrors, ApiSuccess, BODY_ERRORS } from '../common/http/api-responses
 import { success } from '../common/http/envelope';
 import type { Order } from '../orders/order.entity';
 import { PaymentWebhookDto } from './dto/payment-webhook.dto';
-import { StripeEventDto } from './dto/stripe-event.dto';
+import { StripeEventDto } from './stripe/stripe-event.dto';
 import { WebhookResultDto } from './dto/webhook-result.dto';
 import { PaymentsService } from './payments.service';
-import { StripeSignatureGuard } from './stripe-signature.guard';
-import { stripeEventExamples } from './stripe-event.examples';
+import { StripeSignatureGuard } from './stripe/stripe-signature.guard';
+import { stripeEventExamples } from './stripe/stripe-event.examples';
 import { WebhookBody, WebhookBodyPipe } from './webhook-body.pipe';
 import { webhookMessage } from './webhook-message';
 

@@ -7,7 +7,7 @@ import { PaymentEvent } from './payment-event.entity';
 import { PaymentEventsRepository } from './payment-events.repository';
 import { PaymentsController } from './payments.controller';
 import { PaymentsService } from './payments.service';
-import { StripeSignatureGuard } from './stripe-signature.guard';
+import { StripeSignatureGuard } from './stripe/stripe-signature.guard';
 
 @Module({
   imports: [TypeOrmModule.forFeature([PaymentEvent]), OrdersModule, ProductsModule, SaleMetricsModule],

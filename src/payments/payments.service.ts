@@ -10,15 +10,15 @@ import { OrderNotFoundError } from '../orders/order.errors';
 import { canSettle, settledCancelReason, settledStatus } from '../orders/order-status';
 import { SaleMetrics } from '../metrics/sale-metrics';
 import { OrdersRepository } from '../orders/orders.repository';
-import { ProductCache } from '../products/product-cache';
+import { ProductCache } from '../products/cache/product-cache';
 import { ProductsRepository } from '../products/products.repository';
-import { StripeEventDto } from './dto/stripe-event.dto';
+import { StripeEventDto } from './stripe/stripe-event.dto';
 import { chargeMatchesOrder, toMinorUnits } from './minor-units';
 import { EventPayloadMismatchError, LivemodeMismatchError } from './payment.errors';
 import { PaymentEvent, PaymentEventReason } from './payment-event.entity';
 import { PaymentEventsRepository } from './payment-events.repository';
 import { AcknowledgeNotice, PaymentNotice, SettleNotice } from './payment-notice';
-import { toPaymentNotice } from './stripe-event.mapper';
+import { toPaymentNotice } from './stripe/stripe-event.mapper';
 import type { WebhookBody } from './webhook-body.pipe';
 
 /**

@@ -1,7 +1,7 @@
 import { ArgumentMetadata, Injectable, PipeTransform } from '@nestjs/common';
 import { ApiValidationPipe } from '../common/pipes/api-validation.pipe';
 import { PaymentWebhookDto } from './dto/payment-webhook.dto';
-import { StripeEventDto } from './dto/stripe-event.dto';
+import { StripeEventDto } from './stripe/stripe-event.dto';
 
 export type WebhookBody = PaymentWebhookDto | StripeEventDto;
 

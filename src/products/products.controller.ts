@@ -5,7 +5,7 @@ import { page, success } from '../common/http/envelope';
 import { PaginationQueryDto, toPageRequest } from '../common/http/pagination.dto';
 import { ParseIdPipe } from '../common/pipes/parse-id.pipe';
 import { ProductResponseDto } from './dto/product-response.dto';
-import { ProductCacheInterceptor } from './product-cache.interceptor';
+import { ProductCacheInterceptor } from './cache/product-cache.interceptor';
 import { ProductsService } from './products.service';
 
 const EXAMPLE = {

@@ -1,6 +1,5 @@
 import type Redis from 'ioredis';
 import type { RedisConfig } from '../config/redis.config';
-import { productCacheNamespace } from '../products/product-cache.store';
 import { createIoRedisClient, keyHoldingNodes } from './ioredis-client';
 
 const SCAN_PAGE = 1000;
@@ -18,9 +17,12 @@ export async function clearAppNamespace(redis: RedisConfig): Promise<number> {
   return deleteMatching(redis, [`${prefix}:*`, `{${prefix}:*`]);
 }
 
-/** The product cache only: readers start new generations and read the database. */
-export async function clearProductCache(redis: RedisConfig): Promise<number> {
-  return deleteMatching(redis, [`${escapeGlob(productCacheNamespace(redis.prefix))}::*`]);
+/**
+ * The keys of one namespace a feature owns (`<namespace>::*`, cache-manager's separator),
+ * named by the caller: the product cache passes its own (see clearProductCache).
+ */
+export async function clearNamespace(redis: RedisConfig, namespace: string): Promise<number> {
+  return deleteMatching(redis, [`${escapeGlob(namespace)}::*`]);
 }
 
 /**

@@ -1,7 +1,7 @@
 import { Queue } from 'bullmq';
 import type { DataSource } from 'typeorm';
 import { identityOf } from '../../src/database/database-identity';
-import { holdIdsOf, type HoldExpiryJobData } from '../../src/expiry/expiry.constants';
+import { holdIdsOf, type HoldExpiryJobData } from '../../src/expiry/scheduling/hold-expiry.jobs';
 import { createProduct } from '../factories/product.factory';
 import { ChildRun, stop } from '../utils/embedded';
 import { pollUntil } from '../utils/poll';

@@ -1,7 +1,7 @@
 import Redis from 'ioredis';
 import type { DataSource } from 'typeorm';
 import { hostname } from 'node:os';
-import { subscriberConnectionName } from '../../src/products/product-changes.redis';
+import { subscriberConnectionName } from '../../src/products/changes/redis-product-changes.channel';
 import { createProduct, reloadProduct } from '../factories/product.factory';
 import { ChildRun } from '../utils/embedded';
 import { pollUntil } from '../utils/poll';

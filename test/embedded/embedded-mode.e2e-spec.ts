@@ -1,5 +1,5 @@
-import { QUEUE_REDIS } from '../../src/expiry/queue-connection.module';
-import { PRODUCT_CACHE_STORE, ProductCacheStore } from '../../src/products/product-cache.store';
+import { QUEUE_REDIS } from '../../src/expiry/scheduling/queue-connection.module';
+import { PRODUCT_CACHE_STORE, ProductCacheStore } from '../../src/products/cache/product-cache.store';
 import { createProduct } from '../factories/product.factory';
 import { betweenUnits } from '../utils/embedded';
 import { createTestApp, TestApp } from '../utils/test-app';

@@ -1,5 +1,8 @@
 import { ConfigService } from '@nestjs/config';
-import { HoldExpiryScheduler, NoopHoldExpiryScheduler } from '../../src/expiry/hold-expiry.scheduler';
+import {
+  HoldExpiryScheduler,
+  NoopHoldExpiryScheduler,
+} from '../../src/expiry/scheduling/hold-expiry.scheduler';
 import { createProduct } from '../factories/product.factory';
 import { betweenUnits } from '../utils/embedded';
 import { expiryQueue, holdsById, placeHold, recordReleases, stockOf } from '../utils/expiry';

@@ -1,5 +1,5 @@
 import { In } from 'typeorm';
-import { ExpiredHoldsSweeper } from '../../src/expiry/expired-holds.sweeper';
+import { ExpiredHoldsSweeper } from '../../src/expiry/working/expired-holds.sweeper';
 import type { Hold } from '../../src/holds/hold.entity';
 import { HoldsService, ReleaseSource } from '../../src/holds/holds.service';
 import { Order } from '../../src/orders/order.entity';

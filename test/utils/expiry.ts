@@ -2,7 +2,7 @@ import { getQueueToken } from '@nestjs/bullmq';
 import type { Queue } from 'bullmq';
 import { In, type DataSource } from 'typeorm';
 import { DatabaseIdentity } from '../../src/database/database-identity';
-import { HOLD_EXPIRY_QUEUE, holdJobId } from '../../src/expiry/expiry.constants';
+import { HOLD_EXPIRY_QUEUE, holdJobId } from '../../src/expiry/scheduling/hold-expiry.jobs';
 import { Hold } from '../../src/holds/hold.entity';
 import { HoldsService } from '../../src/holds/holds.service';
 import { reloadProduct } from '../factories/product.factory';

@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import type { DataSource } from 'typeorm';
 import { auditStock } from '../../src/database/stock-audit';
-import type { ExpiredHoldsSweeper } from '../../src/expiry/expired-holds.sweeper';
+import type { ExpiredHoldsSweeper } from '../../src/expiry/working/expired-holds.sweeper';
 import { Hold } from '../../src/holds/hold.entity';
 import type { HoldsService } from '../../src/holds/holds.service';
 import { toCents } from '../../src/common/money';

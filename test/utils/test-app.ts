@@ -6,7 +6,7 @@ import type TestAgent from 'supertest/lib/agent';
 import { DataSource } from 'typeorm';
 import { AppModule } from '../../src/app.module';
 import { configureHttpApp, createFastifyAdapter } from '../../src/bootstrap/http-app';
-import { ExpiredHoldsSweeper } from '../../src/expiry/expired-holds.sweeper';
+import { ExpiredHoldsSweeper } from '../../src/expiry/working/expired-holds.sweeper';
 import { deleteRedisKeys } from './redis-server';
 import {
   dropDatabase,

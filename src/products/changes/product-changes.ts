@@ -2,16 +2,11 @@ import { Injectable, OnModuleDestroy } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import { randomUUID } from 'node:crypto';
 import { Observable, Subject } from 'rxjs';
-import type { AllConfig } from '../config/config.types';
-import { redisConfigured } from '../config/redis.config';
-import { DatabaseIdentity } from '../database/database-identity';
-import { RedisProductChangesChannel } from './product-changes.redis';
-
-/**
- * What a subscriber hears: one product changed (`productId`), or `resync`: notifications
- * may have been lost (Redis was away), so every product watched must be read again.
- */
-export type ProductChange = { kind: 'changed'; productId: number } | { kind: 'resync' };
+import type { AllConfig } from '../../config/config.types';
+import { redisConfigured } from '../../config/redis.config';
+import { DatabaseIdentity } from '../../database/database-identity';
+import type { ProductChange } from './product-change';
+import { RedisProductChangesChannel } from './redis-product-changes.channel';
 
 /**
  * "A product's stock or sale fields changed, after the commit": the one notification every
@@ -38,7 +33,7 @@ export class ProductChanges implements OnModuleDestroy {
   }
 
   /** Call after the commit that changed the product. Never throws, never waits. */
-  published(productId: number): void {
+  publish(productId: number): void {
     this.local.next({ kind: 'changed', productId });
     this.channel?.publish(productId);
   }

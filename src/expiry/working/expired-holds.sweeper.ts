@@ -1,14 +1,14 @@
 import { Injectable, Logger, OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import { SchedulerRegistry } from '@nestjs/schedule';
-import type { AllConfig } from '../config/config.types';
-import { UnitOfWork } from '../database/unit-of-work';
-import { HoldsRepository } from '../holds/holds.repository';
-import { HoldsService } from '../holds/holds.service';
-import { IdempotencyService } from '../idempotency/idempotency.service';
-import { SaleMetrics } from '../metrics/sale-metrics';
-import { HoldExpiryScheduler } from './hold-expiry.scheduler';
-import { planSweep } from './sweep-plan';
+import type { AllConfig } from '../../config/config.types';
+import { UnitOfWork } from '../../database/unit-of-work';
+import { HoldsRepository } from '../../holds/holds.repository';
+import { HoldsService } from '../../holds/holds.service';
+import { IdempotencyService } from '../../idempotency/idempotency.service';
+import { SaleMetrics } from '../../metrics/sale-metrics';
+import { HoldExpiryScheduler } from '../scheduling/hold-expiry.scheduler';
+import { planSweep } from '../../holds/sweep-plan';
 import { UnpaidOrdersSweeper } from './unpaid-orders.sweeper';
 
 const INTERVAL_NAME = 'expired-holds-sweep';

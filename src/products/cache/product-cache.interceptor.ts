@@ -1,7 +1,7 @@
 import { CallHandler, ExecutionContext, Injectable, NestInterceptor } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { concatMap, from, Observable, of, switchMap } from 'rxjs';
-import { parseId } from '../common/pipes/parse-id.pipe';
+import { parseId } from '../../common/pipes/parse-id.pipe';
 import { ProductCache } from './product-cache';
 
 /**

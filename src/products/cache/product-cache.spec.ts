@@ -3,8 +3,8 @@ import { Logger } from '@nestjs/common';
 import type { ConfigService } from '@nestjs/config';
 import { createCache } from 'cache-manager';
 import { Keyv } from 'keyv';
-import { DatabaseIdentity } from '../database/database-identity';
-import type { ProductChanges } from './product-changes';
+import { DatabaseIdentity } from '../../database/database-identity';
+import type { ProductChanges } from '../changes/product-changes';
 import { ProductCache } from './product-cache';
 import { CACHE_COMMAND_TIMEOUT_MS, createProductCacheStore, ProductCacheStore } from './product-cache.store';
 
@@ -43,7 +43,7 @@ function setup({ ttlSeconds = 60, ready = (): boolean => true } = {}) {
   const config = { getOrThrow: () => ttlSeconds } as unknown as ConfigService;
   const published: number[] = [];
   const changes = {
-    published: (productId: number) => published.push(productId),
+    publish: (productId: number) => published.push(productId),
   } as unknown as ProductChanges;
   const sut = new ProductCache(cache, store, new DatabaseIdentity('db1'), config as never, changes);
   return { sut, flaky, published };

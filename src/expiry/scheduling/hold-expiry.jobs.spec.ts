@@ -1,4 +1,4 @@
-import { expiryDelayMs, expiryJobOptions, holdJobId } from './expiry.constants';
+import { expiryDelayMs, expiryJobOptions, holdJobId } from './hold-expiry.jobs';
 
 const now = new Date('2026-01-01T12:00:00.000Z');
 

@@ -8,10 +8,10 @@ import {
 } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import type { FastifyRequest } from 'fastify';
-import type { AllConfig } from '../config/config.types';
-import { SaleMetrics } from '../metrics/sale-metrics';
-import { InvalidSignatureError } from './payment.errors';
-import { SIGNATURE_HEADER, verifyStripeSignature } from './webhook-signature';
+import type { AllConfig } from '../../config/config.types';
+import { SaleMetrics } from '../../metrics/sale-metrics';
+import { InvalidSignatureError } from '../payment.errors';
+import { SIGNATURE_HEADER, verifyStripeSignature } from './stripe-signature';
 
 /** Verifies the webhook's signature over the raw request bytes before anything parses them further. */
 @Injectable()

@@ -1,7 +1,9 @@
 import { Logger } from '@nestjs/common';
 import { Keyv } from 'keyv';
-import { IoRedisClient, isClientUp } from '../redis/ioredis-client';
-import { IoRedisKeyvStore } from '../redis/ioredis-keyv-store';
+import type { RedisConfig } from '../../config/redis.config';
+import { IoRedisClient, isClientUp } from '../../redis/ioredis-client';
+import { IoRedisKeyvStore } from '../../redis/ioredis-keyv-store';
+import { clearNamespace } from '../../redis/redis-namespace';
 
 /**
  * Bounds every cache command. A slow or hung Redis costs a read at most this long, after
@@ -16,6 +18,11 @@ export const PRODUCT_CACHE_STORE = Symbol('PRODUCT_CACHE_STORE');
 /** Where the product cache's keys live in Redis: `<REDIS_PREFIX>:cache::<key>`. */
 export function productCacheNamespace(prefix: string): string {
   return `${prefix}:cache`;
+}
+
+/** The product cache only (`npm run cache:clear`): readers start new generations and read the database. */
+export function clearProductCache(redis: RedisConfig): Promise<number> {
+  return clearNamespace(redis, productCacheNamespace(redis.prefix));
 }
 
 /** Where product reads are cached, as cache-manager stores plus what health and the cache need to know. */

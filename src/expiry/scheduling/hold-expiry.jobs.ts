@@ -1,5 +1,5 @@
 import type { JobsOptions } from 'bullmq';
-import type { Hold } from '../holds/hold.entity';
+import type { Hold } from '../../holds/hold.entity';
 
 export const HOLD_EXPIRY_QUEUE = 'hold-expiry';
 export const EXPIRE_HOLD_JOB = 'expire';

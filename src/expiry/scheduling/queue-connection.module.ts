@@ -1,5 +1,5 @@
 import { Module } from '@nestjs/common';
-import { REDIS_CLIENT, RedisConnectionModule } from '../redis/redis-connection.module';
+import { REDIS_CLIENT, RedisConnectionModule } from '../../redis/redis-connection.module';
 
 /** The hold-expiry queue's Redis connection: the process's one command connection (see RedisConnectionModule). */
 export const QUEUE_REDIS = Symbol('QUEUE_REDIS');

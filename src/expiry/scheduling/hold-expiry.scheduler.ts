@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import type { Hold } from '../holds/hold.entity';
+import type { Hold } from '../../holds/hold.entity';
 
 /** `createdAt` and `holdExpiresAt` are both the database's clock: their difference is the delay. */
 export type ScheduledHold = Pick<Hold, 'id' | 'holdExpiresAt' | 'createdAt'>;

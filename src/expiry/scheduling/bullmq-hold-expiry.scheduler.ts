@@ -1,18 +1,18 @@
 import { InjectQueue } from '@nestjs/bullmq';
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import type { Queue } from 'bullmq';
-import { DatabaseIdentity } from '../database/database-identity';
-import { IoRedisClient, isClientUp } from '../redis/ioredis-client';
+import { DatabaseIdentity } from '../../database/database-identity';
+import { IoRedisClient, isClientUp } from '../../redis/ioredis-client';
 import {
   EXPIRE_HOLD_JOB,
   expiryJobOptions,
   HOLD_EXPIRY_QUEUE,
   HoldExpiryJobData,
   QUEUE_CALL_TIMEOUT_MS,
-} from './expiry.constants';
+} from './hold-expiry.jobs';
 import { HoldExpiryScheduler, ScheduledHold } from './hold-expiry.scheduler';
 import { QUEUE_REDIS } from './queue-connection.module';
-import { withTimeout } from '../common/with-timeout';
+import { withTimeout } from '../../common/with-timeout';
 
 /**
  * A delayed BullMQ job per batch of holds. Redis is optional for correctness: when it is down
@@ -30,7 +30,7 @@ export class BullHoldExpiryScheduler extends HoldExpiryScheduler {
     private readonly database: DatabaseIdentity,
   ) {
     super();
-    // Without a listener BullMQ prints every failed reconnect; QueueConnectionModule reports an outage once.
+    // Without a listener BullMQ prints every failed reconnect; the product cache's store logs the outage once.
     queue.on('error', (error: Error) => this.logger.debug({ event: 'queue.error', reason: error.message }));
   }
 

@@ -1,14 +1,14 @@
 import { Logger } from '@nestjs/common';
 import type Redis from 'ioredis';
 import { hostname } from 'node:os';
-import type { RedisConfig } from '../config/redis.config';
+import type { RedisConfig } from '../../config/redis.config';
 import {
   createIoRedisClient,
   createIoRedisNodeConnection,
   IoRedisClient,
   knownNodes,
-} from '../redis/ioredis-client';
-import type { ProductChange } from './product-changes';
+} from '../../redis/ioredis-client';
+import type { ProductChange } from './product-change';
 
 /** Reconnect quickly once Redis is back, so the resync comes within about a second. */
 const MAX_RECONNECT_DELAY_MS = 1_000;

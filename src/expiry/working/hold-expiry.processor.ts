@@ -1,9 +1,9 @@
 import { OnWorkerEvent, Processor, WorkerHost } from '@nestjs/bullmq';
 import { Logger, OnModuleDestroy } from '@nestjs/common';
 import { DelayedError, type Job } from 'bullmq';
-import { HoldsService } from '../holds/holds.service';
-import { HOLD_EXPIRY_QUEUE, HoldExpiryJobData, holdIdsOf } from './expiry.constants';
-import { withTimeout } from '../common/with-timeout';
+import { HoldsService } from '../../holds/holds.service';
+import { HOLD_EXPIRY_QUEUE, HoldExpiryJobData, holdIdsOf } from '../scheduling/hold-expiry.jobs';
+import { withTimeout } from '../../common/with-timeout';
 
 /** How long shutdown waits for the jobs in hand before leaving them to BullMQ's stalled-job recovery. */
 const DRAIN_TIMEOUT_MS = 10_000;
@@ -59,7 +59,7 @@ export class HoldExpiryProcessor extends WorkerHost implements OnModuleDestroy {
     });
   }
 
-  /** Connection errors repeat on every reconnect attempt; QueueConnectionModule reports the outage once. */
+  /** Connection errors repeat on every reconnect attempt; the product cache's store logs the outage once. */
   @OnWorkerEvent('error')
   onError(error: Error): void {
     const level = isConnectionProblem(error) ? 'debug' : 'warn';

@@ -1,8 +1,8 @@
 import { Module } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
-import type { AllConfig } from '../config/config.types';
-import { IoRedisClient } from '../redis/ioredis-client';
-import { REDIS_CLIENT, RedisConnectionModule } from '../redis/redis-connection.module';
+import type { AllConfig } from '../../config/config.types';
+import { IoRedisClient } from '../../redis/ioredis-client';
+import { REDIS_CLIENT, RedisConnectionModule } from '../../redis/redis-connection.module';
 import { createProductCacheStore, PRODUCT_CACHE_STORE } from './product-cache.store';
 
 /**

@@ -1,4 +1,4 @@
-import { CUSTOMER_ID_PATTERN } from '../../common/customer-id';
+import { CUSTOMER_ID_PATTERN } from '../common/customer-id';
 
 /**
  * POST /api/holds's body: this schema is both what Fastify validates (see ValidatedBody)

@@ -1,5 +1,5 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
-import { InvalidSignatureError } from './payment.errors';
+import { InvalidSignatureError } from '../payment.errors';
 
 export const SIGNATURE_HEADER = 'stripe-signature';
 

@@ -1,6 +1,6 @@
 import { Injectable, Logger } from '@nestjs/common';
-import { UnpaidOrdersService } from '../orders/unpaid-orders.service';
-import { planSweep } from './sweep-plan';
+import { UnpaidOrdersService } from '../../orders/unpaid-orders.service';
+import { planSweep } from '../../holds/sweep-plan';
 
 /** Orders per query; one product's share of a batch is cancelled in one short transaction. */
 const BATCH_SIZE = 200;

@@ -1,10 +1,10 @@
-import { FieldErrors, ValidationFailedError } from '../common/errors/domain.error';
-import type { PaymentStatus } from '../orders/order-status';
-import type { Charged } from './minor-units';
-import type { PaymentWebhookDto } from './dto/payment-webhook.dto';
-import { StripeEventDto } from './dto/stripe-event.dto';
-import { LivemodeMismatchError } from './payment.errors';
-import type { PaymentNotice } from './payment-notice';
+import { FieldErrors, ValidationFailedError } from '../../common/errors/domain.error';
+import type { PaymentStatus } from '../../orders/order-status';
+import type { Charged } from '../minor-units';
+import type { PaymentWebhookDto } from '../dto/payment-webhook.dto';
+import { StripeEventDto } from './stripe-event.dto';
+import { LivemodeMismatchError } from '../payment.errors';
+import type { PaymentNotice } from '../payment-notice';
 
 type StripeObjectType = 'payment_intent' | 'checkout.session';
 

@@ -1,6 +1,6 @@
 import { createHmac } from 'node:crypto';
-import { InvalidSignatureError } from './payment.errors';
-import { verifyStripeSignature } from './webhook-signature';
+import { InvalidSignatureError } from '../payment.errors';
+import { verifyStripeSignature } from './stripe-signature';
 
 const secret = 'whsec_unit';
 const payload = Buffer.from('{"event_id":"evt_1","order_id":1,"status":"paid"}');

@@ -3,13 +3,13 @@ import {
   customerCreatedEvent,
   paymentIntentEvent,
   StripeEventOptions,
-} from '../../test/factories/stripe-event.factory';
-import { ValidationFailedError } from '../common/errors/domain.error';
-import { PaymentWebhookDto } from './dto/payment-webhook.dto';
-import { StripeEventDto } from './dto/stripe-event.dto';
-import { LivemodeMismatchError } from './payment.errors';
+} from '../../../test/factories/stripe-event.factory';
+import { ValidationFailedError } from '../../common/errors/domain.error';
+import { PaymentWebhookDto } from '../dto/payment-webhook.dto';
+import { StripeEventDto } from './stripe-event.dto';
+import { LivemodeMismatchError } from '../payment.errors';
 import { mapStripeEvent, toPaymentNotice } from './stripe-event.mapper';
-import { WebhookBodyPipe } from './webhook-body.pipe';
+import { WebhookBodyPipe } from '../webhook-body.pipe';
 
 const sut = mapStripeEvent;
 const pipe = new WebhookBodyPipe();

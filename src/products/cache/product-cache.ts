@@ -3,10 +3,10 @@ import { Inject, Injectable, Logger, OnModuleDestroy } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { withTimeout } from '../common/with-timeout';
-import type { AllConfig } from '../config/config.types';
-import { DatabaseIdentity } from '../database/database-identity';
-import { ProductChanges } from './product-changes';
+import { withTimeout } from '../../common/with-timeout';
+import type { AllConfig } from '../../config/config.types';
+import { DatabaseIdentity } from '../../database/database-identity';
+import { ProductChanges } from '../changes/product-changes';
 import { CACHE_COMMAND_TIMEOUT_MS, PRODUCT_CACHE_STORE, ProductCacheStore } from './product-cache.store';
 
 /** Generations outlive entries by far; losing one is harmless (the next read starts a new one). */
@@ -131,7 +131,7 @@ export class ProductCache implements OnModuleDestroy {
    * it), so every path that changes a product and invalidates it notifies too.
    */
   async invalidate(productId: number): Promise<void> {
-    this.changes.published(productId);
+    this.changes.publish(productId);
     if (!this.enabled) return;
     if (await this.renewGeneration(productId)) return;
     // Logged once per product and outage: during one, every hold would repeat it.
