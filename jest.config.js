@@ -1,8 +1,8 @@
 /**
- * `npm test` runs three projects: unit specs next to the code (pure rules, no I/O), e2e
- * specs in test/ against the real MariaDB and Redis of this machine (the scale-out mode), and
- * e2e-embedded: the engine-independent behaviour specs again, plus test/embedded/, in the
- * zero-setup mode (a SQLite file per suite, no Redis).
+ * `npm test` runs four projects: unit specs next to the code (pure rules, no I/O), e2e specs
+ * against the real MariaDB and Redis of this machine (the scale-out mode), cluster (Galera and
+ * Redis Cluster), and e2e-embedded: test/api/ again, plus test/embedded/, in the zero-setup mode
+ * (a SQLite file per suite, no Redis).
  */
 const tsJest = ['ts-jest', { tsconfig: 'tsconfig.json' }];
 
@@ -19,32 +19,19 @@ const e2eTransform = {
 };
 
 /**
- * Specs whose behaviour must not depend on the engine: the flow, the concurrency tests and
- * the cache. The other e2e specs need MariaDB or Redis by nature (outages behind a proxy or a
- * Redis of their own, BullMQ jobs, several processes on one database).
+ * test/ is grouped by kind, and each project picks folders, never file names:
+ * - api/: behaviour through HTTP that must not depend on the engine (the flow, concurrency, the
+ *   cache, metrics): run in both modes;
+ * - scale-out/: behaviour that exists only with Redis (BullMQ expiry jobs, the shared rate limit,
+ *   the database identity of Redis state); embedded/: behaviour of the zero-setup mode alone;
+ * - faults/: outages, process faults, shutdown, load shedding;
+ * - processes/: several processes or app instances on one database, operator scripts, start-up;
+ * - contracts/: what others read: the docs, OpenAPI, the Grafana dashboard, error and log shapes;
+ * - cluster/: the scale-out mode on Galera and Redis Cluster (a project of its own).
  */
-const embeddedSpecs = [
-  'products',
-  'stream',
-  'sale-board',
-  'holds',
-  'orders',
-  'payments',
-  'order-payment-timeout',
-  'stripe-webhook',
-  'concurrency',
-  'cache',
-  'metrics',
-  'webhook-signature',
-  'idempotency',
-  'security',
-  'randomized',
-  'sale-rules',
-  'admin',
-  'schema-constraints',
-  'database-clock',
-  'sweeper-progress',
-];
+const scaleOutFolders = ['api', 'scale-out', 'faults', 'processes', 'contracts'];
+const embeddedFolders = ['api', 'embedded'];
+const specsIn = (folders) => folders.map((folder) => `<rootDir>/test/${folder}/**/*.e2e-spec.ts`);
 
 module.exports = {
   testTimeout: 60_000,
@@ -66,7 +53,7 @@ module.exports = {
     {
       displayName: 'e2e',
       rootDir: '.',
-      testMatch: ['<rootDir>/test/*.e2e-spec.ts'],
+      testMatch: specsIn(scaleOutFolders),
       ...e2eTransform,
       testEnvironment: 'node',
       globalSetup: '<rootDir>/test/utils/global-setup.ts',
@@ -76,7 +63,7 @@ module.exports = {
       // Cluster, started by the scripts in globalSetup and stopped in globalTeardown.
       displayName: 'cluster',
       rootDir: '.',
-      testMatch: ['<rootDir>/test/cluster/*.e2e-spec.ts'],
+      testMatch: specsIn(['cluster']),
       ...e2eTransform,
       testEnvironment: 'node',
       globalSetup: '<rootDir>/test/cluster/global-setup.ts',
@@ -85,10 +72,7 @@ module.exports = {
     {
       displayName: 'e2e-embedded',
       rootDir: '.',
-      testMatch: [
-        ...embeddedSpecs.map((name) => `<rootDir>/test/${name}.e2e-spec.ts`),
-        '<rootDir>/test/embedded/*.e2e-spec.ts',
-      ],
+      testMatch: specsIn(embeddedFolders),
       ...e2eTransform,
       testEnvironment: 'node',
       setupFiles: ['<rootDir>/test/utils/embedded-env.ts'],

@@ -79,7 +79,7 @@ export function openDatabase(databaseName: string): Promise<DataSource> {
 
 /**
  * The operator's stock audit (`npm run audit:stock`) against the database, run from source
- * like the other processes here: the built script is tested in cli-scripts.e2e-spec.ts.
+ * like the other processes here: the built script is tested in test/processes/cli-scripts.e2e-spec.ts.
  */
 export async function runStockAudit(databaseName: string): Promise<{ code: number | null; output: string }> {
   const run = runEntry('cli/audit-stock', cleanEnv(databaseEnv(databaseName)));
