@@ -73,6 +73,9 @@ export function withCausalReads(dataSource: DataSource): DataSource {
   return dataSource;
 }
 
+/** Where the cluster-wide locks' leases live; `npm run db:reset` keeps it (see dropAppTables). */
+export const CLUSTER_LOCK_TABLE = 'startup_locks';
+
 /** A crashed holder's lock is taken over after this; a live one finishes long before (migrations take seconds). */
 const LEASE_SECONDS = 120;
 const POLL_MS = 250;
@@ -91,7 +94,7 @@ export async function withClusterLock(
   work: () => Promise<void>,
 ): Promise<void> {
   await queryRunner.query(
-    'CREATE TABLE IF NOT EXISTS startup_locks (name VARCHAR(191) NOT NULL PRIMARY KEY, holder CHAR(36) NOT NULL, expires_at DATETIME(3) NOT NULL) ENGINE=InnoDB',
+    `CREATE TABLE IF NOT EXISTS ${CLUSTER_LOCK_TABLE} (name VARCHAR(191) NOT NULL PRIMARY KEY, holder CHAR(36) NOT NULL, expires_at DATETIME(3) NOT NULL) ENGINE=InnoDB`,
   );
   const holder = randomUUID();
   const deadline = Date.now() + timeoutSeconds * 1000;
@@ -102,7 +105,10 @@ export async function withClusterLock(
   try {
     await work();
   } finally {
-    await queryRunner.query('DELETE FROM startup_locks WHERE name = ? AND holder = ?', [name, holder]);
+    await queryRunner.query(`DELETE FROM ${CLUSTER_LOCK_TABLE} WHERE name = ? AND holder = ?`, [
+      name,
+      holder,
+    ]);
   }
 }
 
@@ -111,7 +117,7 @@ async function tryTake(queryRunner: QueryRunner, name: string, holder: string): 
     // Assignments run left to right: `holder` is replaced only when the lease ran out, and the
     // expiry is renewed only when `holder` is now ours.
     await queryRunner.query(
-      `INSERT INTO startup_locks (name, holder, expires_at) VALUES (?, ?, UTC_TIMESTAMP(3) + INTERVAL ${LEASE_SECONDS} SECOND)
+      `INSERT INTO ${CLUSTER_LOCK_TABLE} (name, holder, expires_at) VALUES (?, ?, UTC_TIMESTAMP(3) + INTERVAL ${LEASE_SECONDS} SECOND)
        ON DUPLICATE KEY UPDATE
          holder = IF(expires_at < UTC_TIMESTAMP(3), VALUES(holder), holder),
          expires_at = IF(holder = VALUES(holder), VALUES(expires_at), expires_at)`,
@@ -123,7 +129,7 @@ async function tryTake(queryRunner: QueryRunner, name: string, holder: string): 
     throw error;
   }
   const [row] = (await queryRunner.query(
-    'SET STATEMENT wsrep_sync_wait = 1 FOR SELECT holder FROM startup_locks WHERE name = ?',
+    `SET STATEMENT wsrep_sync_wait = 1 FOR SELECT holder FROM ${CLUSTER_LOCK_TABLE} WHERE name = ?`,
     [name],
   )) as Array<{ holder: string }>;
   return row?.holder === holder;

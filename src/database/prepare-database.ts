@@ -6,6 +6,7 @@ import { DataSource, DataSourceOptions } from 'typeorm';
 import type { DatabaseConfig } from '../config/database.config';
 import { RedisConfig, redisConfigured } from '../config/redis.config';
 import { clearAppNamespace } from '../redis/redis-namespace';
+import { dropAppTables } from './clear-database';
 import { isConnectionError } from './db-errors';
 import { detectGalera, withClusterLock } from './galera';
 import { seedSampleProductIfEmpty } from './sample-data';
@@ -93,7 +94,7 @@ export async function untilReachable<T>(connect: () => Promise<T>): Promise<T> {
 }
 
 /**
- * Drops every table, then migrates and seeds from scratch (`npm run db:reset`); with Redis,
+ * Drops every table (but the cluster lock's, which it holds a lease in), then migrates and seeds from scratch (`npm run db:reset`); with Redis,
  * then clears the app's namespace there (queues, product cache). The new database has a new
  * identity, so Redis state left by the old one could not be used anyway; clearing it frees
  * the memory and leaves no delayed job of the old database to run.
@@ -107,7 +108,7 @@ export async function resetDatabase(
   const dataSource = await new DataSource(options).initialize();
   try {
     await withStartupLock(dataSource, db, await detectGalera(dataSource, db), async () => {
-      await dataSource.dropDatabase();
+      await dropAppTables(dataSource);
       await dataSource.runMigrations({ transaction: 'each' });
       await seedSampleProductIfEmpty(dataSource);
     });
