@@ -61,7 +61,10 @@ export class RateLimitModule {}
 
 /**
  * Opts a route in: over the limit it answers 429 TOO_MANY_REQUESTS with Retry-After (seconds)
- * before anything else runs. Keys are per route (the guard's key names the handler).
+ * before anything else runs. Keys are per route (the guard's key names the handler). Used by
+ * POST /api/holds, POST /api/orders and the admin controller; never by the payment webhook,
+ * which a provider delivers from a few addresses (in bursts when it redelivers), where a 429
+ * would only delay payments, and which its signature already guards.
  */
 export function RateLimited() {
   return applyDecorators(UseGuards(ThrottlerGuard), ApiErrors(RATE_LIMIT_ERRORS));

@@ -60,6 +60,15 @@ describe('Abuse limits and security headers (e2e)', () => {
         // Payment providers redeliver in bursts from a few addresses; signatures guard this route.
         await sendWebhook(t.http, { event_id: `evt_${i}`, order_id: 999_999, status: 'paid' }).expect(404);
       }
+      // A parallel burst from the same address as the refused holds: not counted at all.
+      const deliveries = await Promise.all(
+        Array.from({ length: LIMIT * 4 }, (_, i) =>
+          sendWebhook(t.http, { event_id: `evt_burst_${i}`, order_id: 999_999, status: 'paid' }),
+        ),
+      );
+      expect(new Set(deliveries.map((response) => response.status))).toEqual(new Set([404]));
+      expect(deliveries.every((response) => response.headers['x-ratelimit-limit'] === undefined)).toBe(true);
+      await t.http.post('/api/holds').send({ product_id: product.id, quantity: 1 }).expect(429);
     });
 
     it('should send helmet security headers on answers and refusals', async () => {

@@ -1,5 +1,6 @@
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
+import { ThrottlerGuard } from '@nestjs/throttler';
 import { getMetadataStorage } from 'class-validator';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -99,6 +100,27 @@ describe('Documentation stays true (e2e)', () => {
         .filter((route) => route.url.startsWith('/api/'))
         .map((route) => `${route.method} ${route.url}`);
       expect(documentedRoutes().sort()).toEqual(served.sort());
+    });
+
+    it('should say which routes the rate limit covers, as the app applies it: never the webhook', () => {
+      const limited = controllerRoutes(t)
+        .filter((route) => route.guards.includes(ThrottlerGuard))
+        .map((route) => `${route.method} ${route.url}`);
+      expect(limited).toEqual(expect.arrayContaining(['POST /api/holds', 'POST /api/orders']));
+      expect(limited).not.toContain('POST /api/payments/webhook');
+      // The admin routes are named together, as `/api/admin/*`.
+      const named = (text: string) =>
+        limited.every((route) => text.includes(route.includes(' /api/admin/') ? '/api/admin/*' : route));
+      const readmeRow = tableAfter(read('README.md'), '## Configuration').find((row) =>
+        row[0].includes('`RATE_LIMIT_PER_MINUTE`'),
+      )![2];
+      const errorRow = tableAfter(read('docs/api.md'), '## Error codes').find((row) =>
+        row[1].includes('TOO_MANY_REQUESTS'),
+      )![2];
+      for (const text of [readmeRow, errorRow]) {
+        expect({ text, namesEveryLimitedRoute: named(text) }).toEqual({ text, namesEveryLimitedRoute: true });
+        expect(text).toMatch(/never (on )?the payment webhook/);
+      }
     });
 
     it('should only curl routes that are served', () => {

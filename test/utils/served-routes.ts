@@ -1,10 +1,11 @@
 import { RequestMethod } from '@nestjs/common';
-import { METHOD_METADATA, PATH_METADATA } from '@nestjs/common/constants';
+import { GUARDS_METADATA, METHOD_METADATA, PATH_METADATA } from '@nestjs/common/constants';
 import { ModulesContainer } from '@nestjs/core';
 import type { FastifyInstance, HTTPMethods } from 'fastify';
 import type { TestApp } from './test-app';
 
-export type Route = { method: string; url: string };
+/** A served route and the guards on it (its controller's, then its handler's). */
+export type Route = { method: string; url: string; guards: unknown[] };
 
 /** The routes the app's controllers declare, as Fastify actually serves them (with or without the /api prefix). */
 export function controllerRoutes(t: TestApp): Route[] {
@@ -24,7 +25,10 @@ export function controllerRoutes(t: TestApp): Route[] {
           fastify.hasRoute({ method: method as HTTPMethods, url: candidate }),
         );
         expect({ method, path, served: Boolean(url) }).toEqual({ method, path, served: true });
-        routes.push({ method, url: url! });
+        const guards = [controller, handler].flatMap(
+          (target) => (Reflect.getMetadata(GUARDS_METADATA, target) as unknown[] | undefined) ?? [],
+        );
+        routes.push({ method, url: url!, guards });
       }
     }
   }

@@ -97,7 +97,7 @@ export const IDEMPOTENCY_ERRORS: ErrorCodesByStatus = {
   422: ['IDEMPOTENCY_KEY_REUSED'],
 };
 
-/** The rate-limited POST routes. */
+/** The rate-limited routes (holds, orders, admin; see RateLimited). */
 export const RATE_LIMIT_ERRORS: ErrorCodesByStatus = { 429: ['TOO_MANY_REQUESTS'] };
 
 /** Documents each error status with the `code` values it carries and an example per code. */
