@@ -1,6 +1,7 @@
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { DocumentBuilder, OpenAPIObject, SwaggerModule } from '@nestjs/swagger';
 import { ADMIN_BEARER } from '../admin/admin.docs';
+import { METRICS_BEARER } from '../metrics/metrics-auth.guard';
 
 export const DOCS_PATH = 'api/docs';
 export const DOCS_JSON_PATH = 'api/docs-json';
@@ -38,6 +39,14 @@ export function setupSwagger(app: NestFastifyApplication): OpenAPIObject {
         description: 'One of the tokens in ADMIN_API_TOKEN (comma-separated, each >= 32 characters)',
       },
       ADMIN_BEARER,
+    )
+    .addBearerAuth(
+      {
+        type: 'http',
+        scheme: 'bearer',
+        description: 'One of the tokens in METRICS_TOKEN, when it is set (GET /metrics is open otherwise)',
+      },
+      METRICS_BEARER,
     )
     .build();
   const document = SwaggerModule.createDocument(app, config, {

@@ -1,10 +1,10 @@
-import { adminTokensOf, type Env } from './env.validation';
+import { bearerTokensOf, type Env } from './env.validation';
 
 /** The 'admin' section of the configuration, from the validated environment (see loadConfig). */
 export function adminConfig(env: Env) {
   return {
     /** Empty: the admin API is disabled. */
-    tokens: adminTokensOf(env.ADMIN_API_TOKEN),
+    tokens: bearerTokensOf(env.ADMIN_API_TOKEN),
   };
 }
 

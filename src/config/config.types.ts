@@ -2,6 +2,7 @@ import type { AdminConfig } from './admin.config';
 import type { AppConfig } from './app.config';
 import type { CacheConfig } from './cache.config';
 import type { DatabaseConfig } from './database.config';
+import type { MetricsConfig } from './metrics.config';
 import type { PaymentsConfig } from './payments.config';
 import type { RedisConfig } from './redis.config';
 import type { StreamConfig } from './stream.config';
@@ -15,4 +16,5 @@ export interface AllConfig {
   cache: CacheConfig;
   admin: AdminConfig;
   stream: StreamConfig;
+  metrics: MetricsConfig;
 }

@@ -4,6 +4,7 @@ import { cacheConfig } from './cache.config';
 import type { AllConfig } from './config.types';
 import { databaseConfig } from './database.config';
 import { validateEnv } from './env.validation';
+import { metricsConfig } from './metrics.config';
 import { paymentsConfig } from './payments.config';
 import { redisConfig } from './redis.config';
 import { streamConfig } from './stream.config';
@@ -23,5 +24,6 @@ export function loadConfig(raw: Record<string, unknown> = process.env): AllConfi
     cache: cacheConfig(env),
     admin: adminConfig(env),
     stream: streamConfig(env),
+    metrics: metricsConfig(env),
   };
 }

@@ -1,4 +1,4 @@
-import { adminTokensOf, validateEnv } from './env.validation';
+import { bearerTokensOf, validateEnv } from './env.validation';
 
 describe(validateEnv.name, () => {
   it('should apply the documented defaults: embedded SQLite, no Redis, the sweeper every second', () => {
@@ -153,13 +153,13 @@ describe(validateEnv.name, () => {
     const token = (fill: string) => fill.repeat(32);
 
     it('should accept one token or several comma-separated ones of at least 32 characters', () => {
-      expect(adminTokensOf(validateEnv({ ADMIN_API_TOKEN: token('a') }).ADMIN_API_TOKEN)).toEqual([
+      expect(bearerTokensOf(validateEnv({ ADMIN_API_TOKEN: token('a') }).ADMIN_API_TOKEN)).toEqual([
         token('a'),
       ]);
       expect(
-        adminTokensOf(validateEnv({ ADMIN_API_TOKEN: `${token('a')}, ${token('b')}` }).ADMIN_API_TOKEN),
+        bearerTokensOf(validateEnv({ ADMIN_API_TOKEN: `${token('a')}, ${token('b')}` }).ADMIN_API_TOKEN),
       ).toEqual([token('a'), token('b')]);
-      expect(adminTokensOf(validateEnv({ ADMIN_API_TOKEN: '' }).ADMIN_API_TOKEN)).toEqual([]);
+      expect(bearerTokensOf(validateEnv({ ADMIN_API_TOKEN: '' }).ADMIN_API_TOKEN)).toEqual([]);
     });
 
     it('should refuse a short, empty or spaced token without quoting any token', () => {
@@ -184,6 +184,23 @@ describe(validateEnv.name, () => {
       expect(() =>
         validateEnv({ NODE_ENV: 'production', PAYMENT_WEBHOOK_SECRET: 'whsec_production_secret' }),
       ).not.toThrow();
+    });
+  });
+
+  describe('METRICS_TOKEN', () => {
+    it('should leave /metrics open when unset or empty, and take tokens of at least 32 characters', () => {
+      expect(validateEnv({}).METRICS_TOKEN).toBeUndefined();
+      expect(validateEnv({ METRICS_TOKEN: '' }).METRICS_TOKEN).toBeUndefined();
+      expect(bearerTokensOf(validateEnv({ METRICS_TOKEN: 'm'.repeat(32) }).METRICS_TOKEN)).toEqual([
+        'm'.repeat(32),
+      ]);
+    });
+
+    it('should refuse a short or spaced token without quoting it', () => {
+      for (const raw of ['prometheus-scrape', `${'x'.repeat(20)} ${'y'.repeat(20)}`]) {
+        expect(() => validateEnv({ METRICS_TOKEN: raw })).toThrow(/METRICS_TOKEN: token 1/);
+        expect(() => validateEnv({ METRICS_TOKEN: raw })).not.toThrow(raw);
+      }
     });
   });
 

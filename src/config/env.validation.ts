@@ -217,6 +217,16 @@ export class EnvironmentVariables {
   @IsString()
   ADMIN_API_TOKEN?: string;
 
+  /**
+   * Bearer token(s) that GET /metrics requires, comma-separated to rotate (each at least 32
+   * characters, as the admin's). Unset or empty: /metrics is open, for a Prometheus on a
+   * private network.
+   */
+  @Transform(emptyToUndefined)
+  @IsOptional()
+  @IsString()
+  METRICS_TOKEN?: string;
+
   /** Signed webhooks older than this are refused (Stripe's default tolerance). */
   @IsInt()
   @Min(1)
@@ -310,7 +320,8 @@ export function validateEnv(raw: Record<string, unknown>): Env {
         'ALLOW_UNSIGNED_WEBHOOKS=true accepts them anyway, for a staging environment',
     );
   }
-  problems.push(...adminTokenProblems(env.ADMIN_API_TOKEN));
+  problems.push(...tokenProblems('ADMIN_API_TOKEN', env.ADMIN_API_TOKEN));
+  problems.push(...tokenProblems('METRICS_TOKEN', env.METRICS_TOKEN));
   if (problems.length > 0) {
     throw new Error(`Invalid configuration:\n  - ${problems.join('\n  - ')}`);
   }
@@ -333,22 +344,22 @@ export const ADMIN_TOKEN_MIN_LENGTH = 32;
 /** Printable ASCII without spaces or commas (the separator), as an Authorization header carries it. */
 const ADMIN_TOKEN_PATTERN = /^[\x21-\x2b\x2d-\x7e]+$/;
 
-/** ADMIN_API_TOKEN's tokens: comma-separated, surrounding spaces ignored; none when unset. */
-export function adminTokensOf(raw: string | undefined): string[] {
+/** A bearer-token setting's tokens (ADMIN_API_TOKEN, METRICS_TOKEN): comma-separated, surrounding spaces ignored; none when unset. */
+export function bearerTokensOf(raw: string | undefined): string[] {
   if (raw === undefined || raw.trim() === '') return [];
   return raw.split(',').map((token) => token.trim());
 }
 
-/** Problems with ADMIN_API_TOKEN, without ever quoting a token (they are secrets). */
-function adminTokenProblems(raw: string | undefined): string[] {
-  return adminTokensOf(raw).flatMap((token, index) => {
+/** Problems with a bearer-token setting, without ever quoting a token (they are secrets). */
+function tokenProblems(name: 'ADMIN_API_TOKEN' | 'METRICS_TOKEN', raw: string | undefined): string[] {
+  return bearerTokensOf(raw).flatMap((token, index) => {
     if (token.length < ADMIN_TOKEN_MIN_LENGTH) {
       return [
-        `ADMIN_API_TOKEN: token ${index + 1} is ${token.length} characters; each must be at least ${ADMIN_TOKEN_MIN_LENGTH}`,
+        `${name}: token ${index + 1} is ${token.length} characters; each must be at least ${ADMIN_TOKEN_MIN_LENGTH}`,
       ];
     }
     if (!ADMIN_TOKEN_PATTERN.test(token)) {
-      return [`ADMIN_API_TOKEN: token ${index + 1} must be printable ASCII without spaces`];
+      return [`${name}: token ${index + 1} must be printable ASCII without spaces`];
     }
     return [];
   });

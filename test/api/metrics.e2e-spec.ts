@@ -152,6 +152,45 @@ describe('GET /metrics (e2e)', () => {
   });
 });
 
+describe('GET /metrics with METRICS_TOKEN (e2e)', () => {
+  const TOKEN = 'prometheus-scrape-token-0123456789abcdef';
+  let t: TestApp;
+
+  beforeAll(async () => {
+    t = await createTestApp({ METRICS_TOKEN: TOKEN });
+  });
+
+  afterAll(async () => {
+    await t.close();
+  });
+
+  it('should refuse a scrape without the bearer token with 401 and the envelope', async () => {
+    for (const authorization of [undefined, `Bearer ${TOKEN}x`, `Basic ${TOKEN}`, TOKEN, 'Bearer ']) {
+      const request = t.http.get('/metrics');
+      if (authorization !== undefined) request.set('Authorization', authorization);
+      const refused = await request.expect(401);
+      expect({ authorization, body: refused.body }).toEqual({
+        authorization,
+        body: {
+          status: 'error',
+          code: 'UNAUTHORIZED',
+          message: 'A valid metrics token is required: Authorization: Bearer <METRICS_TOKEN>',
+        },
+      });
+      expect(refused.headers['www-authenticate']).toBe('Bearer realm="metrics"');
+      expect(refused.text).not.toContain('flash_sale_');
+    }
+  });
+
+  it('should serve the metrics to the bearer of the token, as Prometheus sends it', async () => {
+    const scraped = await t.http.get('/metrics').set('Authorization', `Bearer ${TOKEN}`).expect(200);
+    expect(scraped.headers['content-type']).toMatch(/^text\/plain/);
+    expect(scraped.text).toContain('flash_sale_');
+    // The rest of the API is not behind it.
+    await t.http.get('/api/products').expect(200);
+  });
+});
+
 /** The value of one series in Prometheus' text format (0 when absent): labels must match exactly. */
 function value(text: string, name: string, labels: Record<string, string> = {}): number {
   for (const line of text.split('\n')) {
