@@ -9,22 +9,20 @@ import type { IdempotentRequest } from '../idempotency/idempotency.rules';
 import { IdempotencyService } from '../idempotency/idempotency.service';
 import type { Product } from '../products/product.entity';
 import { InsufficientStockError, ProductNotFoundError } from '../products/product.errors';
-import { ProductCache } from '../products/cache/product-cache';
-import { ProductDetails, ProductsRepository } from '../products/products.repository';
+import { ProductDetails, ProductsService } from '../products/products.service';
+import { LockedProduct, ProductStock } from '../products/stock/product-stock';
 import { AdminProductsRepository, AdminProductView } from './admin-products.repository';
 import { AdminProductResponseDto } from './dto/admin-product-response.dto';
 import { endsAfterStart, MAX_TOTAL_STOCK } from './dto/admin-validators';
 import type { AdjustStockDto } from './dto/adjust-stock.dto';
 import type { CreateProductDto } from './dto/create-product.dto';
 import { UPDATABLE_FIELDS, UpdateProductDto } from './dto/update-product.dto';
-import { StockMovementsRepository } from './stock-movements.repository';
-
-const INITIAL_STOCK_REASON = 'initial stock';
 
 /**
  * The operator's use cases. Every change is one transaction under the product's row lock (the
- * lock holds take), so it is exact against concurrent holds, releases and cancellations; the
- * product cache is invalidated after the commit and before the answer, so the next read shows it.
+ * lock holds take, through ProductStock), so it is exact against concurrent holds, releases and
+ * cancellations; ProductStock.afterCommit runs after the commit and before the answer, so the
+ * next read and the live streams show it.
  */
 @Injectable()
 export class AdminProductsService {
@@ -32,17 +30,16 @@ export class AdminProductsService {
 
   constructor(
     private readonly unitOfWork: UnitOfWork,
-    private readonly products: ProductsRepository,
+    private readonly products: ProductsService,
+    private readonly stock: ProductStock,
     private readonly views: AdminProductsRepository,
-    private readonly movements: StockMovementsRepository,
-    private readonly productCache: ProductCache,
     private readonly idempotency: IdempotencyService,
   ) {}
 
   async create(body: CreateProductDto): Promise<AdminProductView> {
     const view = await this.unitOfWork.run(async (manager) => {
       const now = new Date();
-      const id = await this.products.insert(manager, {
+      const id = await this.products.create(manager, {
         name: body.name,
         price: normalizeDecimal(body.price),
         totalStock: body.total_stock,
@@ -51,19 +48,10 @@ export class AdminProductsService {
         maxPerCustomer: body.max_per_customer ?? null,
         createdAt: now,
       });
-      if (body.total_stock > 0) {
-        await this.movements.record(manager, {
-          productId: id,
-          delta: body.total_stock,
-          reason: INITIAL_STOCK_REASON,
-          totalStock: body.total_stock,
-          availableStock: body.total_stock,
-          createdAt: now,
-        });
-      }
+      await this.stock.recordInitialStock(manager, id, body.total_stock, now);
       return this.viewOf(manager, id);
     });
-    await this.productCache.invalidate(view.product.id);
+    await this.stock.afterCommit(view.product.id);
     this.logger.log({ event: 'product.created', product_id: view.product.id, ...settingsOf(view.product) });
     return view;
   }
@@ -82,7 +70,7 @@ export class AdminProductsService {
       throw new ValidationFailedError({ body: [`send at least one of ${UPDATABLE_FIELDS.join(', ')}`] });
     }
     const view = await this.unitOfWork.run(async (manager) => {
-      const product = await this.lock(manager, id);
+      const { product, now } = await this.lock(manager, id);
       const details = detailsOf(body);
       // The window as it will be: one bound may come from the body and the other from the row.
       const startsAt = details.saleStartsAt !== undefined ? details.saleStartsAt : product.saleStartsAt;
@@ -90,10 +78,10 @@ export class AdminProductsService {
       if (!endsAfterStart(startsAt, endsAt)) {
         throw new ValidationFailedError({ sale_ends_at: ['sale_ends_at must be after sale_starts_at'] });
       }
-      await this.products.updateDetails(manager, id, details, new Date());
+      await this.products.updateDetails(manager, id, details, now);
       return this.viewOf(manager, id);
     });
-    await this.productCache.invalidate(id);
+    await this.stock.afterCommit(id);
     this.logger.log({
       event: 'product.updated',
       product_id: id,
@@ -119,7 +107,7 @@ export class AdminProductsService {
           body: success(AdminProductResponseDto.from(result)),
         }))
       : await this.unitOfWork.run(work);
-    await this.productCache.invalidate(id);
+    await this.stock.afterCommit(id);
     this.logger.log({
       event: 'stock.adjusted',
       product_id: id,
@@ -136,7 +124,8 @@ export class AdminProductsService {
     id: number,
     { delta, reason }: AdjustStockDto,
   ): Promise<AdminProductView> {
-    const product = await this.lock(manager, id);
+    const locked = await this.lock(manager, id);
+    const { product } = locked;
     if (delta < 0 && product.availableStock < -delta) {
       throw new InsufficientStockError(-delta, product.availableStock);
     }
@@ -145,24 +134,15 @@ export class AdminProductsService {
         delta: [`total_stock would be ${product.totalStock + delta}; at most ${MAX_TOTAL_STOCK}`],
       });
     }
-    const now = new Date();
-    await this.products.adjustStock(manager, id, delta, now);
-    await this.movements.record(manager, {
-      productId: id,
-      delta,
-      reason: reason ?? null,
-      totalStock: product.totalStock + delta,
-      availableStock: product.availableStock + delta,
-      createdAt: now,
-    });
+    await this.stock.adjust(manager, locked, delta, { reason: reason ?? null });
     return this.viewOf(manager, id);
   }
 
   /** The row lock every hold batch, release and cancellation of this product takes first. */
-  private async lock(manager: EntityManager, id: number): Promise<Product> {
-    const product = await this.products.lockById(manager, id);
-    if (!product) throw new ProductNotFoundError(id);
-    return product;
+  private async lock(manager: EntityManager, id: number): Promise<LockedProduct> {
+    const locked = await this.stock.lock(manager, id);
+    if (!locked) throw new ProductNotFoundError(id);
+    return locked;
   }
 
   private async viewOf(manager: EntityManager, id: number): Promise<AdminProductView> {

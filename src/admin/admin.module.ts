@@ -5,12 +5,11 @@ import { AdminAuthGuard } from './admin-auth.guard';
 import { AdminProductsController } from './admin-products.controller';
 import { AdminProductsRepository } from './admin-products.repository';
 import { AdminProductsService } from './admin-products.service';
-import { StockMovementsRepository } from './stock-movements.repository';
 
 /** The operator API under /api/admin. Depends on the core features; nothing depends on it. */
 @Module({
   imports: [ProductsModule, IdempotencyModule],
   controllers: [AdminProductsController],
-  providers: [AdminProductsService, AdminProductsRepository, StockMovementsRepository, AdminAuthGuard],
+  providers: [AdminProductsService, AdminProductsRepository, AdminAuthGuard],
 })
 export class AdminModule {}

@@ -1,4 +1,4 @@
-import { StockMovement } from '../admin/stock-movement.entity';
+import { StockMovement } from '../products/stock/stock-movement.entity';
 import { Hold } from '../holds/hold.entity';
 import { IdempotencyRecord } from '../idempotency/idempotency-record.entity';
 import { Order } from '../orders/order.entity';

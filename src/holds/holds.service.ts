@@ -14,8 +14,7 @@ import { IdempotencyService } from '../idempotency/idempotency.service';
 import { SaleMetrics } from '../metrics/sale-metrics';
 import type { Product } from '../products/product.entity';
 import { InsufficientStockError, ProductNotFoundError } from '../products/product.errors';
-import { ProductCache } from '../products/cache/product-cache';
-import { ProductsRepository } from '../products/products.repository';
+import { ProductStock } from '../products/stock/product-stock';
 import { hasSaleRules, saleWindowRefusal } from '../products/sale.rules';
 import { createdHoldAnswer } from './dto/hold-response.dto';
 import { Hold } from './hold.entity';
@@ -54,10 +53,9 @@ export class HoldsService {
 
   constructor(
     private readonly unitOfWork: UnitOfWork,
-    private readonly products: ProductsRepository,
+    private readonly stock: ProductStock,
     private readonly holds: HoldsRepository,
     private readonly expiry: HoldExpiryScheduler,
-    private readonly productCache: ProductCache,
     private readonly metrics: SaleMetrics,
     private readonly idempotency: IdempotencyService,
     config: ConfigService<AllConfig, true>,
@@ -172,12 +170,12 @@ export class HoldsService {
     productId: number,
     requests: readonly HoldRequest[],
   ): Promise<ReservationResult[]> {
-    const locked = await this.products.lockByIdWithClock(manager, productId);
+    const locked = await this.stock.lock(manager, productId);
     if (!locked) throw new ProductNotFoundError(productId);
     // The database's clock, read by the lock's own statement: the hold's TTL starts once the
     // lock is ours (its full TTL however long it queued), and every process that later
     // releases or orders it decides by the same clock, whatever the skew between hosts.
-    const { row: product, now } = locked;
+    const { product, now } = locked;
     // Most products have no window and no limit: no count, just the stock.
     const allocations: LimitedAllocation[] = hasSaleRules(product)
       ? await this.allocateUnderSaleRules(manager, product, requests, now)
@@ -189,7 +187,7 @@ export class HoldsService {
     let holds: Hold[] = [];
     if (granted.length > 0) {
       const total = granted.reduce((sum, request) => sum + request.quantity, 0);
-      await this.products.reserveStock(manager, productId, total, now);
+      await this.stock.take(manager, locked, total);
       holds = await this.holds.insertForLockedProduct(
         manager,
         productId,
@@ -246,7 +244,7 @@ export class HoldsService {
     if (holds.length === 0) return;
     await Promise.all([
       // Before answering, so a read that starts after this answer sees the new stock.
-      this.productCache.invalidate(productId),
+      this.stock.afterCommit(productId),
       // After commit, so a job can never run before its hold exists.
       this.expiry.schedule(holds),
     ]);
@@ -304,7 +302,7 @@ export class HoldsService {
   ): Promise<Hold[]> {
     const released = await this.unitOfWork.run(async (manager) => {
       // The database's clock as of the product lock decides which holds have expired.
-      const product = await this.products.lockByIdWithClock(manager, productId);
+      const product = await this.stock.lock(manager, productId);
       if (!product) return [];
       const { now } = product;
       const locked = await this.holds.lockForRelease(manager, holdIds, { skipLocked: source === 'sweeper' });
@@ -317,7 +315,7 @@ export class HoldsService {
         throw new Error(`Release of holds ${ids.join(',')} changed ${changed} rows`);
       }
       const quantity = releasable.reduce((sum, hold) => sum + hold.quantity, 0);
-      await this.products.returnStock(manager, productId, quantity, now);
+      await this.stock.giveBack(manager, product, quantity);
       return releasable.map((hold) => Object.assign(hold, { releasedAt: now }));
     });
     for (const hold of released) {
@@ -331,7 +329,7 @@ export class HoldsService {
     }
     if (released.length > 0) {
       this.metrics.holdReleased(source, released.length);
-      await this.productCache.invalidate(productId);
+      await this.stock.afterCommit(productId);
     }
     return released;
   }

@@ -1,8 +1,7 @@
 import { Injectable, Logger, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
 import { Gauge, register } from 'prom-client';
 import { withTimeout } from '../common/with-timeout';
-import { UnitOfWork } from '../database/unit-of-work';
-import { ProductsRepository, StockLevel } from '../products/products.repository';
+import { ProductsService, StockLevel } from '../products/products.service';
 
 export const STOCK_GAUGES = {
   available: 'flash_sale_product_available_stock',
@@ -23,10 +22,7 @@ export class StockGauges implements OnModuleInit, OnModuleDestroy {
   private readonly logger = new Logger(StockGauges.name);
   private snapshot: Promise<StockLevel[]> | undefined;
 
-  constructor(
-    private readonly unitOfWork: UnitOfWork,
-    private readonly products: ProductsRepository,
-  ) {}
+  constructor(private readonly products: ProductsService) {}
 
   onModuleInit(): void {
     const read = () => this.levels();
@@ -63,10 +59,7 @@ export class StockGauges implements OnModuleInit, OnModuleDestroy {
 
   private async query(): Promise<StockLevel[]> {
     try {
-      const levels = this.unitOfWork.read((manager) =>
-        this.products.findStockLevels(manager, MAX_PRODUCTS_IN_METRICS),
-      );
-      return await withTimeout(levels, QUERY_TIMEOUT_MS);
+      return await withTimeout(this.products.findStockLevels(MAX_PRODUCTS_IN_METRICS), QUERY_TIMEOUT_MS);
     } catch (error) {
       this.logger.debug({ event: 'metrics.stock_unavailable', reason: (error as Error).message });
       return [];

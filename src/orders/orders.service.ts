@@ -11,7 +11,7 @@ import { HoldsRepository } from '../holds/holds.repository';
 import type { IdempotentRequest } from '../idempotency/idempotency.rules';
 import { IdempotencyService } from '../idempotency/idempotency.service';
 import { ProductNotFoundError } from '../products/product.errors';
-import { ProductsRepository } from '../products/products.repository';
+import { ProductsService } from '../products/products.service';
 import type { PageRequest } from '../common/http/pagination.dto';
 import { createdOrderAnswer } from './dto/order-response.dto';
 import { Order } from './order.entity';
@@ -25,7 +25,7 @@ export class OrdersService {
   constructor(
     private readonly unitOfWork: UnitOfWork,
     private readonly holds: HoldsRepository,
-    private readonly products: ProductsRepository,
+    private readonly products: ProductsService,
     private readonly orders: OrdersRepository,
     private readonly metrics: SaleMetrics,
     private readonly idempotency: IdempotencyService,
@@ -73,7 +73,7 @@ export class OrdersService {
     assertCanBeOrdered(hold, now);
     if (!(await this.holds.markUsed(manager, holdId, now))) throw new HoldAlreadyUsedError(holdId);
     // A plain read: the price is not contended, and a locking read would queue behind hot holds.
-    const product = await this.products.findById(manager, hold.productId);
+    const product = await this.products.findWithin(manager, hold.productId);
     if (!product) throw new ProductNotFoundError(hold.productId);
     const order = await this.orders.insertPending(manager, {
       holdId,

@@ -3,8 +3,7 @@ import { ConfigService } from '@nestjs/config';
 import type { AllConfig } from '../config/config.types';
 import { UnitOfWork } from '../database/unit-of-work';
 import { SaleMetrics } from '../metrics/sale-metrics';
-import { ProductCache } from '../products/cache/product-cache';
-import { ProductsRepository } from '../products/products.repository';
+import { ProductStock } from '../products/stock/product-stock';
 import type { Order } from './order.entity';
 import { OrdersRepository } from './orders.repository';
 
@@ -27,9 +26,8 @@ export class UnpaidOrdersService {
 
   constructor(
     private readonly unitOfWork: UnitOfWork,
-    private readonly products: ProductsRepository,
+    private readonly stock: ProductStock,
     private readonly orders: OrdersRepository,
-    private readonly productCache: ProductCache,
     private readonly metrics: SaleMetrics,
     config: ConfigService<AllConfig, true>,
   ) {
@@ -59,8 +57,8 @@ export class UnpaidOrdersService {
   async cancelOverdue(productId: number, orderIds: readonly number[]): Promise<Order[]> {
     if (!this.enabled || orderIds.length === 0) return [];
     const cancelled = await this.unitOfWork.run(async (manager) => {
-      // The database's clock as of the product lock, read in the same statement.
-      const product = await this.products.lockByIdWithClock(manager, productId);
+      // The database's clock as of the product lock.
+      const product = await this.stock.lock(manager, productId);
       if (!product) return [];
       const { now } = product;
       const cutoff = this.cutoff(now);
@@ -76,7 +74,7 @@ export class UnpaidOrdersService {
         throw new Error(`Payment timeout of orders ${ids.join(',')} changed ${changed} rows`);
       }
       const quantity = overdue.reduce((sum, order) => sum + order.quantity, 0);
-      await this.products.returnStock(manager, productId, quantity, now);
+      await this.stock.giveBack(manager, product, quantity);
       return overdue.map((order) =>
         Object.assign(order, {
           status: 'cancelled' as const,
@@ -99,7 +97,7 @@ export class UnpaidOrdersService {
     }
     this.metrics.orderCancelled('payment_timeout', cancelled.length);
     // After commit: readers (and the live stream) see the units back on sale.
-    await this.productCache.invalidate(productId);
+    await this.stock.afterCommit(productId);
     return cancelled;
   }
 

@@ -10,8 +10,7 @@ import { OrderNotFoundError } from '../orders/order.errors';
 import { canSettle, settledCancelReason, settledStatus } from '../orders/order-status';
 import { SaleMetrics } from '../metrics/sale-metrics';
 import { OrdersRepository } from '../orders/orders.repository';
-import { ProductCache } from '../products/cache/product-cache';
-import { ProductsRepository } from '../products/products.repository';
+import { ProductStock } from '../products/stock/product-stock';
 import { StripeEventDto } from './stripe/stripe-event.dto';
 import { chargeMatchesOrder, toMinorUnits } from './minor-units';
 import { EventPayloadMismatchError, LivemodeMismatchError } from './payment.errors';
@@ -42,10 +41,9 @@ export class PaymentsService {
 
   constructor(
     private readonly unitOfWork: UnitOfWork,
-    private readonly products: ProductsRepository,
+    private readonly stock: ProductStock,
     private readonly orders: OrdersRepository,
     private readonly events: PaymentEventsRepository,
-    private readonly productCache: ProductCache,
     private readonly metrics: SaleMetrics,
     config: ConfigService<AllConfig, true>,
   ) {
@@ -99,7 +97,7 @@ export class PaymentsService {
     }
     // A cancellation gave units back: after commit, before answering, like every stock change.
     if (outcome.kind === 'processed' && outcome.order?.status === 'cancelled') {
-      await this.productCache.invalidate(outcome.order.productId);
+      await this.stock.afterCommit(outcome.order.productId);
     }
     this.report(notice, outcome);
     return outcome;
@@ -116,7 +114,7 @@ export class PaymentsService {
     if (!order) throw new OrderNotFoundError(orderId);
 
     // Fixed lock order, product before order: a failed payment gives stock back.
-    if (status === 'failed') await this.products.lockById(manager, order.productId);
+    const product = status === 'failed' ? await this.stock.lock(manager, order.productId) : null;
     const locked = (await this.orders.lockById(manager, orderId))!;
 
     const seen = await this.events.findByEventId(manager, eventId);
@@ -149,7 +147,8 @@ export class PaymentsService {
       throw new Error(`Settlement of order ${orderId} by ${eventId} changed no row`);
     }
     if (next === 'cancelled') {
-      await this.products.returnStock(manager, locked.productId, locked.quantity, now);
+      // The product was locked above (a `failed` status is what cancels), and exists (foreign key).
+      await this.stock.giveBack(manager, product!, locked.quantity);
     }
     await this.events.insert(manager, { ...record, outcome: 'applied', reason: null });
     return {

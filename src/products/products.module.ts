@@ -12,10 +12,13 @@ import { PRODUCT_CACHE_STORE, ProductCacheStore } from './cache/product-cache.st
 import { ProductsController } from './products.controller';
 import { ProductsRepository } from './products.repository';
 import { ProductsService } from './products.service';
+import { ProductStock } from './stock/product-stock';
+import { StockMovement } from './stock/stock-movement.entity';
+import { StockMovementsRepository } from './stock/stock-movements.repository';
 
 @Module({
   imports: [
-    TypeOrmModule.forFeature([Product]),
+    TypeOrmModule.forFeature([Product, StockMovement]),
     ProductCacheStoreModule,
     // Not global: only the product routes may use this cache.
     CacheModule.registerAsync({
@@ -28,9 +31,17 @@ import { ProductsService } from './products.service';
     }),
   ],
   controllers: [ProductsController],
-  providers: [ProductsService, ProductsRepository, ProductCache, ProductCacheInterceptor, ProductChanges],
-  // ProductCache: services that change stock invalidate after their commit (which also
-  // notifies ProductChanges). ProductsService and ProductChanges: the live stock streams.
-  exports: [ProductsRepository, ProductCache, ProductsService, ProductChanges],
+  providers: [
+    ProductsService,
+    ProductsRepository,
+    ProductStock,
+    StockMovementsRepository,
+    ProductCache,
+    ProductCacheInterceptor,
+    ProductChanges,
+  ],
+  // ProductStock: every stock change (and its after-commit step). ProductsService: reads and
+  // product details. ProductChanges: the live stock streams. ProductCache: the health check.
+  exports: [ProductStock, ProductsService, ProductChanges, ProductCache],
 })
 export class ProductsModule {}

@@ -1,4 +1,4 @@
-import { StockMovement } from '../../src/admin/stock-movement.entity';
+import { StockMovement } from '../../src/products/stock/stock-movement.entity';
 import { auditStock } from '../../src/database/stock-audit';
 import { LOG_DESTINATION } from '../../src/observability/logging.module';
 import { createProduct, reloadProduct } from '../factories/product.factory';

@@ -4,7 +4,6 @@ import type { ConfigService } from '@nestjs/config';
 import { createCache } from 'cache-manager';
 import { Keyv } from 'keyv';
 import { DatabaseIdentity } from '../../database/database-identity';
-import type { ProductChanges } from '../changes/product-changes';
 import { ProductCache } from './product-cache';
 import { CACHE_COMMAND_TIMEOUT_MS, createProductCacheStore, ProductCacheStore } from './product-cache.store';
 
@@ -41,12 +40,8 @@ function setup({ ttlSeconds = 60, ready = (): boolean => true } = {}) {
   };
   const cache = createCache({ stores: [keyv] }) as unknown as Cache;
   const config = { getOrThrow: () => ttlSeconds } as unknown as ConfigService;
-  const published: number[] = [];
-  const changes = {
-    publish: (productId: number) => published.push(productId),
-  } as unknown as ProductChanges;
-  const sut = new ProductCache(cache, store, new DatabaseIdentity('db1'), config as never, changes);
-  return { sut, flaky, published };
+  const sut = new ProductCache(cache, store, new DatabaseIdentity('db1'), config as never);
+  return { sut, flaky };
 }
 
 /** Whether `promise` has settled by now (after the microtasks already queued have run). */
@@ -131,20 +126,6 @@ describe(ProductCache.name, () => {
     ({ sut } = setup({ ttlSeconds: 0 }));
     expect(await sut.read(1)).toEqual({ kind: 'bypass' });
     await expect(sut.invalidate(1)).resolves.toBeUndefined();
-  });
-
-  it('should announce every invalidation as a product change, with the cache off or its store failing', async () => {
-    let flaky: FlakyStore;
-    let published: number[];
-    ({ sut, published } = setup({ ttlSeconds: 0 }));
-    await sut.invalidate(3);
-    expect(published).toEqual([3]);
-    await sut.onModuleDestroy();
-
-    ({ sut, flaky, published } = setup());
-    flaky.mode = 'fail';
-    await sut.invalidate(4);
-    expect(published).toEqual([4]);
   });
 
   it('should bypass a product whose invalidation failed until a retry lands, then cache it again', async () => {

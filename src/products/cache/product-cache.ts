@@ -6,7 +6,6 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { withTimeout } from '../../common/with-timeout';
 import type { AllConfig } from '../../config/config.types';
 import { DatabaseIdentity } from '../../database/database-identity';
-import { ProductChanges } from '../changes/product-changes';
 import { CACHE_COMMAND_TIMEOUT_MS, PRODUCT_CACHE_STORE, ProductCacheStore } from './product-cache.store';
 
 /** Generations outlive entries by far; losing one is harmless (the next read starts a new one). */
@@ -79,7 +78,6 @@ export class ProductCache implements OnModuleDestroy {
     @Inject(PRODUCT_CACHE_STORE) private readonly store: ProductCacheStore,
     private readonly database: DatabaseIdentity,
     config: ConfigService<AllConfig, true>,
-    private readonly changes: ProductChanges,
   ) {
     this.ttlMs = config.getOrThrow('cache.productTtlSeconds', { infer: true }) * 1000;
     this.enabled = this.ttlMs > 0;
@@ -125,13 +123,10 @@ export class ProductCache implements OnModuleDestroy {
   /**
    * Call after the commit that changed the product's stock, before answering. If the
    * store cannot take it now, this process stops using the cache for the product and
-   * retries every second until the new generation is written.
-   *
-   * Also the one "product changed after commit" notification (live stock streams listen to
-   * it), so every path that changes a product and invalidates it notifies too.
+   * retries every second until the new generation is written. Only invalidates: the live
+   * stock streams hear of the change from ProductStock.afterCommit, which calls this.
    */
   async invalidate(productId: number): Promise<void> {
-    this.changes.publish(productId);
     if (!this.enabled) return;
     if (await this.renewGeneration(productId)) return;
     // Logged once per product and outage: during one, every hold would repeat it.

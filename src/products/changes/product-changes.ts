@@ -10,8 +10,8 @@ import { RedisProductChangesChannel } from './redis-product-changes.channel';
 
 /**
  * "A product's stock or sale fields changed, after the commit": the one notification every
- * change makes, through ProductCache.invalidate, which every stock change (holds, releases by
- * job or sweeper, cancelled orders, admin changes) already calls after its commit.
+ * change makes, through ProductStock.afterCommit, which every stock change (holds, releases by
+ * job or sweeper, cancelled orders, admin changes) calls after its commit.
  *
  * In this process it is delivered at once. With Redis (one server or a cluster) it is also
  * published on one channel under REDIS_PREFIX and the database's identity, so the other

@@ -1,7 +1,10 @@
 import { Column, Entity, PrimaryGeneratedColumn } from 'typeorm';
-import { timestampColumn } from '../database/columns';
+import { timestampColumn } from '../../database/columns';
 
-/** One change of a product's stock made by an operator (initial stock, restock, removal). */
+/**
+ * One line of the stock ledger: a change of a product's stock that is kept for the record (today an
+ * operator's initial stock, restock or removal). Written by ProductStock only.
+ */
 @Entity('stock_movements')
 export class StockMovement {
   @PrimaryGeneratedColumn()

@@ -4,6 +4,7 @@ import { StockMovement } from './stock-movement.entity';
 
 export type NewStockMovement = Omit<StockMovement, 'id'>;
 
+/** The stock ledger's table. Written only by ProductStock, in the transaction that moved the stock. */
 @Injectable()
 export class StockMovementsRepository {
   /** In the transaction that moved the stock, so the log and the stock never disagree. */
