@@ -1,8 +1,8 @@
 /**
- * `npm test` runs four projects: unit specs next to the code (pure rules, no I/O), e2e specs
- * against the real MariaDB and Redis of this machine (the scale-out mode), cluster (Galera and
- * Redis Cluster), and e2e-embedded: test/api/ again, plus test/embedded/, in the zero-setup mode
- * (a SQLite file per suite, no Redis).
+ * `npm test` runs five projects: unit specs next to the code (pure rules, no I/O), medium
+ * (services on the real MariaDB, no HTTP), e2e specs against the real MariaDB and Redis of this
+ * machine (the scale-out mode), cluster (Galera and Redis Cluster), and e2e-embedded: test/api/
+ * again, plus test/embedded/, in the zero-setup mode (a SQLite file per suite, no Redis).
  */
 const tsJest = ['ts-jest', { tsconfig: 'tsconfig.json' }];
 
@@ -27,7 +27,8 @@ const e2eTransform = {
  * - faults/: outages, process faults, shutdown, load shedding;
  * - processes/: several processes or app instances on one database, operator scripts, start-up;
  * - contracts/: what others read: the docs, OpenAPI, the Grafana dashboard, error and log shapes;
- * - cluster/: the scale-out mode on Galera and Redis Cluster (a project of its own).
+ * - cluster/: the scale-out mode on Galera and Redis Cluster (a project of its own);
+ * - medium/: services called directly on the real database, no HTTP (a project of its own).
  */
 const scaleOutFolders = ['api', 'scale-out', 'faults', 'processes', 'contracts'];
 const embeddedFolders = ['api', 'embedded'];
@@ -54,6 +55,16 @@ module.exports = {
       displayName: 'e2e',
       rootDir: '.',
       testMatch: specsIn(scaleOutFolders),
+      ...e2eTransform,
+      testEnvironment: 'node',
+      globalSetup: '<rootDir>/test/utils/global-setup.ts',
+    },
+    {
+      // Services called directly, without HTTP, on a MariaDB database of the suite's own
+      // (test/utils/test-module.ts): rules easier to reach there than through the API.
+      displayName: 'medium',
+      rootDir: '.',
+      testMatch: ['<rootDir>/test/medium/**/*.medium-spec.ts'],
       ...e2eTransform,
       testEnvironment: 'node',
       globalSetup: '<rootDir>/test/utils/global-setup.ts',
