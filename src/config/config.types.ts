@@ -1,5 +1,6 @@
 import type { AdminConfig } from './admin.config';
 import type { AppConfig } from './app.config';
+import type { BuyerAuthConfig } from './buyer-auth.config';
 import type { CacheConfig } from './cache.config';
 import type { DatabaseConfig } from './database.config';
 import type { MetricsConfig } from './metrics.config';
@@ -17,4 +18,5 @@ export interface AllConfig {
   admin: AdminConfig;
   stream: StreamConfig;
   metrics: MetricsConfig;
+  buyerAuth: BuyerAuthConfig;
 }

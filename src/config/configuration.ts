@@ -1,5 +1,6 @@
 import { adminConfig } from './admin.config';
 import { appConfig } from './app.config';
+import { buyerAuthConfig } from './buyer-auth.config';
 import { cacheConfig } from './cache.config';
 import type { AllConfig } from './config.types';
 import { databaseConfig } from './database.config';
@@ -25,5 +26,6 @@ export function loadConfig(raw: Record<string, unknown> = process.env): AllConfi
     admin: adminConfig(env),
     stream: streamConfig(env),
     metrics: metricsConfig(env),
+    buyerAuth: buyerAuthConfig(env),
   };
 }

@@ -13,6 +13,7 @@ import {
   validateSync,
 } from 'class-validator';
 import { TRUST_PROXY_PATTERN } from './trust-proxy';
+import { BUYER_AUTH_MODES, type BuyerAuthMode, buyerAuthProblems } from './buyer-auth.config';
 
 export const DB_TYPES = ['mysql', 'mariadb', 'sqlite'] as const;
 export type DbType = (typeof DB_TYPES)[number];
@@ -271,6 +272,43 @@ export class EnvironmentVariables {
   @Max(1_000_000)
   RATE_LIMIT_PER_MINUTE: number = 600;
 
+  /**
+   * Who the buyer is: off = the body's customer_id (trusted callers, development); jwt = the
+   * `sub` of a signed token the shop's login issued (see src/config/buyer-auth.config.ts).
+   */
+  @IsIn(BUYER_AUTH_MODES)
+  BUYER_AUTH: BuyerAuthMode = 'off';
+
+  /** The identity provider's JWKS endpoint (RS256, ES256, EdDSA keys), one of the three key sources. */
+  @Transform(emptyToUndefined)
+  @IsOptional()
+  @IsString()
+  BUYER_JWT_JWKS_URL?: string;
+
+  /** A PEM public key (SPKI): RS256, ES256 (P-256) or EdDSA (Ed25519) by the key's type. */
+  @Transform(emptyToUndefined)
+  @IsOptional()
+  @IsString()
+  BUYER_JWT_PUBLIC_KEY?: string;
+
+  /** An HS256 shared secret of at least 32 characters. */
+  @Transform(emptyToUndefined)
+  @IsOptional()
+  @IsString()
+  BUYER_JWT_SECRET?: string;
+
+  /** When set, a token's `iss` must equal it. */
+  @Transform(emptyToUndefined)
+  @IsOptional()
+  @IsString()
+  BUYER_JWT_ISSUER?: string;
+
+  /** When set, a token's `aud` must contain it (leave unset for Cognito access tokens: they carry none). */
+  @Transform(emptyToUndefined)
+  @IsOptional()
+  @IsString()
+  BUYER_JWT_AUDIENCE?: string;
+
   /** Which proxies' X-Forwarded-For to believe: false, true, a hop count, or their addresses/CIDRs (comma-separated). */
   @IsString()
   @Matches(TRUST_PROXY_PATTERN, {
@@ -322,6 +360,7 @@ export function validateEnv(raw: Record<string, unknown>): Env {
   }
   problems.push(...tokenProblems('ADMIN_API_TOKEN', env.ADMIN_API_TOKEN));
   problems.push(...tokenProblems('METRICS_TOKEN', env.METRICS_TOKEN));
+  problems.push(...buyerAuthProblems(env));
   if (problems.length > 0) {
     throw new Error(`Invalid configuration:\n  - ${problems.join('\n  - ')}`);
   }
