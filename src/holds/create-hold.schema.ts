@@ -1,4 +1,4 @@
-import { CUSTOMER_ID_PATTERN } from '../common/customer-id';
+import { CUSTOMER_ID_MAX_LENGTH, CUSTOMER_ID_PATTERN } from '../common/customer-id';
 
 /**
  * POST /api/holds's body: this schema is both what Fastify validates (see ValidatedBody)
@@ -17,10 +17,11 @@ export const CREATE_HOLD_BODY = {
       type: 'string',
       nullable: true,
       pattern: CUSTOMER_ID_PATTERN.source,
-      maxLength: 64,
+      maxLength: CUSTOMER_ID_MAX_LENGTH,
       description:
-        "The storefront's reference for the buyer, sent by the storefront's backend (not the browser). Required when the " +
-        'product has max_per_customer; compared exactly (case-sensitive).',
+        "The buyer: 1 to 255 printable ASCII characters, compared exactly. With BUYER_AUTH=off, the storefront's reference for the " +
+        "buyer, sent by the storefront's backend (not the browser), required when the product has max_per_customer. With " +
+        "BUYER_AUTH=jwt, leave it out (the token's sub is used) or send the token's sub (anything else is 403 CUSTOMER_MISMATCH).",
     },
   },
 };

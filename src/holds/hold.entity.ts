@@ -13,7 +13,7 @@ export class Hold {
   quantity: number;
 
   /** The storefront's reference for the buyer (binary collation: compared exactly); null when not given. */
-  @Column({ name: 'customer_id', type: 'varchar', length: 64, nullable: true })
+  @Column({ name: 'customer_id', type: 'varchar', length: 255, nullable: true })
   customerId: string | null;
 
   @Column({ name: 'hold_expires_at', ...timestampColumn })

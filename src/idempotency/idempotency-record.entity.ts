@@ -12,7 +12,7 @@ export class IdempotencyRecord {
   scope: IdempotencyScope;
 
   /** The body's customer_id, or '' when it carried none: keys are unique per route and customer. */
-  @Column({ name: 'customer_id', type: 'varchar', length: 64, default: '' })
+  @Column({ name: 'customer_id', type: 'varchar', length: 255, default: '' })
   customerId: string;
 
   @Column({ name: 'idempotency_key', type: 'varchar', length: 255 })
