@@ -2,6 +2,7 @@ import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { DocumentBuilder, OpenAPIObject, SwaggerModule } from '@nestjs/swagger';
 import { ADMIN_BEARER } from '../admin/admin.docs';
 import { METRICS_BEARER } from '../metrics/metrics-auth.guard';
+import { BUYER_BEARER } from '../buyers/buyer-auth.docs';
 
 export const DOCS_PATH = 'api/docs';
 export const DOCS_JSON_PATH = 'api/docs-json';
@@ -47,6 +48,16 @@ export function setupSwagger(app: NestFastifyApplication): OpenAPIObject {
         description: 'One of the tokens in METRICS_TOKEN, when it is set (GET /metrics is open otherwise)',
       },
       METRICS_BEARER,
+    )
+    .addBearerAuth(
+      {
+        type: 'http',
+        scheme: 'bearer',
+        bearerFormat: 'JWT',
+        description:
+          "With BUYER_AUTH=jwt: the shop login's token (JWT) for the buyer's holds and orders; its sub is the buyer. Not used with BUYER_AUTH=off",
+      },
+      BUYER_BEARER,
     )
     .build();
   const document = SwaggerModule.createDocument(app, config, {

@@ -34,6 +34,14 @@ export function assertCanBeOrdered(hold: HoldState, now: Date): void {
   if (isExpired(hold, now)) throw new HoldExpiredError(hold.id);
 }
 
+/**
+ * Whether a reader may see a hold (or the order made of it): `ownerId` null reads any (BUYER_AUTH=off
+ * or an operator); a verified buyer reads only their own, so a hold with no customer is nobody's.
+ */
+export function isVisibleTo(hold: Pick<Hold, 'customerId'>, ownerId: string | null): boolean {
+  return ownerId === null || hold.customerId === ownerId;
+}
+
 /** Only an active hold whose time is up gives its stock back; a used or released one never does. */
 export function isReleasable(hold: HoldState, now: Date): boolean {
   return !hold.usedAt && !hold.releasedAt && isExpired(hold, now);

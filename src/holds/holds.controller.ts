@@ -1,5 +1,7 @@
 import { Body, Controller, Get, HttpCode, HttpStatus, Param, Post, Query } from '@nestjs/common';
 import { ApiOperation, ApiParam, ApiTags } from '@nestjs/swagger';
+import type { Buyer } from '../buyers/buyer';
+import { BuyerAuthenticated, CurrentBuyer } from '../buyers/buyer-auth.guard';
 import { ApiErrors, ApiSuccess, BODY_ERRORS, IDEMPOTENCY_ERRORS } from '../common/http/api-responses';
 import { ValidatedBody } from '../common/http/body-schema';
 import { page, success } from '../common/http/envelope';
@@ -40,6 +42,7 @@ export class HoldsController {
 
   @Post()
   @HttpCode(HttpStatus.CREATED)
+  @BuyerAuthenticated()
   @RateLimited()
   @Idempotent('holds')
   @ApiIdempotencyKey()
@@ -62,22 +65,29 @@ export class HoldsController {
     BODY_ERRORS,
     {
       404: ['PRODUCT_NOT_FOUND'],
+      403: ['CUSTOMER_MISMATCH'],
       409: ['INSUFFICIENT_STOCK', 'SALE_NOT_STARTED', 'SALE_ENDED', 'CUSTOMER_LIMIT_EXCEEDED'],
     },
     IDEMPOTENCY_ERRORS,
   )
-  async create(@Body() body: CreateHoldBody, @IdempotencyKey() idempotency?: IdempotentRequest) {
-    const hold = await this.holds.create(
-      body.product_id,
-      body.quantity,
-      idempotency,
-      body.customer_id ?? null,
-    );
+  async create(
+    @Body() body: CreateHoldBody,
+    @CurrentBuyer() buyer: Buyer | null,
+    @IdempotencyKey() idempotency?: IdempotentRequest,
+  ) {
+    // A verified buyer holds for themselves (BuyerAuthGuard refused a body naming anyone else).
+    const customerId = buyer?.id ?? body.customer_id ?? null;
+    const hold = await this.holds.create(body.product_id, body.quantity, idempotency, customerId);
     return createdHoldAnswer(hold);
   }
 
   @Get()
-  @ApiOperation({ summary: 'List holds, newest first' })
+  @BuyerAuthenticated()
+  @ApiOperation({
+    summary: 'List holds, newest first',
+    description:
+      "With BUYER_AUTH=jwt, the caller's own holds only; with BUYER_AUTH=off, every hold with customer_id null.",
+  })
   @ApiSuccess({
     type: HoldResponseDto,
     list: true,
@@ -85,16 +95,20 @@ export class HoldsController {
     examples: { page: { status: 'success', data: [HOLD], meta: { page: 1, per_page: 50, total: 1 } } },
   })
   @ApiErrors({ 422: ['VALIDATION_FAILED'], 503: ['SERVICE_UNAVAILABLE'] })
-  async list(@Query() query: PaginationQueryDto) {
-    const { holds, total, now } = await this.holds.findPage(toPageRequest(query));
+  async list(@Query() query: PaginationQueryDto, @CurrentBuyer() buyer: Buyer | null) {
+    const { holds, total, now } = await this.holds.findPage(toPageRequest(query), buyer?.id ?? null);
     return page(
-      holds.map((hold) => HoldResponseDto.from(hold, now)),
+      holds.map((hold) => HoldResponseDto.from(hold, now, buyer !== null)),
       { page: query.page, per_page: query.per_page, total },
     );
   }
 
   @Get(':id')
-  @ApiOperation({ summary: 'One hold with its status (active, used or expired)' })
+  @BuyerAuthenticated()
+  @ApiOperation({
+    summary: 'One hold with its status (active, used or expired)',
+    description: "With BUYER_AUTH=jwt, another buyer's hold is 404 HOLD_NOT_FOUND.",
+  })
   @ApiParam({ name: 'id', schema: { type: 'integer', minimum: 1 }, example: 1 })
   @ApiSuccess({
     type: HoldResponseDto,
@@ -102,8 +116,8 @@ export class HoldsController {
     examples: { hold: { status: 'success', data: HOLD } },
   })
   @ApiErrors({ 400: ['INVALID_ID'], 404: ['HOLD_NOT_FOUND'], 503: ['SERVICE_UNAVAILABLE'] })
-  async get(@Param('id', ParseIdPipe) id: number) {
-    const { hold, now } = await this.holds.findOne(id);
-    return success(HoldResponseDto.from(hold, now));
+  async get(@Param('id', ParseIdPipe) id: number, @CurrentBuyer() buyer: Buyer | null) {
+    const { hold, now } = await this.holds.findOne(id, buyer?.id ?? null);
+    return success(HoldResponseDto.from(hold, now, buyer !== null));
   }
 }

@@ -15,10 +15,18 @@ export class HoldsRepository {
     return manager.getRepository(Hold).findOneBy({ id });
   }
 
-  findPage(manager: EntityManager, { page, perPage }: PageRequest): Promise<[Hold[], number]> {
-    return manager
-      .getRepository(Hold)
-      .findAndCount({ order: { id: 'DESC' }, skip: (page - 1) * perPage, take: perPage });
+  /** A page of holds, newest first: every hold, or one customer's (served by IDX_holds_customer_product). */
+  findPage(
+    manager: EntityManager,
+    { page, perPage }: PageRequest,
+    customerId: string | null = null,
+  ): Promise<[Hold[], number]> {
+    return manager.getRepository(Hold).findAndCount({
+      where: customerId === null ? {} : { customerId },
+      order: { id: 'DESC' },
+      skip: (page - 1) * perPage,
+      take: perPage,
+    });
   }
 
   /**

@@ -26,6 +26,7 @@ import {
   expiresAt,
   HoldRequest,
   isReleasable,
+  isVisibleTo,
   notYetDueForMs,
   LimitedAllocation,
 } from './hold.rules';
@@ -339,17 +340,28 @@ export class HoldsService {
     return this.reservations.queued(productId);
   }
 
-  /** The hold, and the database's time of the read: its `status` is computed with that clock too. */
-  async findOne(id: number): Promise<{ hold: Hold; now: Date }> {
+  /**
+   * The hold, and the database's time of the read: its `status` is computed with that clock
+   * too. `ownerId`: a verified buyer sees only their own holds (another's is not found, so
+   * its existence is not revealed); null reads any hold.
+   */
+  async findOne(id: number, ownerId: string | null = null): Promise<{ hold: Hold; now: Date }> {
     const found = await this.unitOfWork.read((manager) => this.holds.findByIdsWithClock(manager, [id]));
-    if (!found || found.rows.length === 0) throw new HoldNotFoundError(id);
-    return { hold: found.rows[0], now: found.now };
+    const hold = found?.rows[0];
+    if (!found || !hold || !isVisibleTo(hold, ownerId)) throw new HoldNotFoundError(id);
+    return { hold, now: found.now };
   }
 
-  /** A page of holds, their total, and the database's time of the read (for their `status`). */
-  findPage(request: PageRequest): Promise<{ holds: Hold[]; total: number; now: Date }> {
+  /**
+   * A page of holds (only `ownerId`'s when given), their total, and the database's time of
+   * the read (for their `status`).
+   */
+  findPage(
+    request: PageRequest,
+    ownerId: string | null = null,
+  ): Promise<{ holds: Hold[]; total: number; now: Date }> {
     return this.unitOfWork.read(async (manager) => {
-      const [holds, total] = await this.holds.findPage(manager, request);
+      const [holds, total] = await this.holds.findPage(manager, request, ownerId);
       return { holds, total, now: await databaseNow(manager) };
     });
   }

@@ -12,6 +12,7 @@ import {
 import { Reflector } from '@nestjs/core';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { catchError, from, Observable, of, throwError } from 'rxjs';
+import type { Buyer } from '../buyers/buyer';
 import { isCustomerId } from '../common/customer-id';
 import { IdempotencyKeyInUseError } from './idempotency.errors';
 import { IdempotencyService } from './idempotency.service';
@@ -27,7 +28,8 @@ import {
 
 const IDEMPOTENCY_SCOPE = Symbol('IDEMPOTENCY_SCOPE');
 
-type RequestWithKey = FastifyRequest & { idempotency?: IdempotentRequest };
+/** `buyer`: the verified buyer that BuyerAuthGuard (which runs before interceptors) set, if any. */
+type RequestWithKey = FastifyRequest & { idempotency?: IdempotentRequest; buyer?: Buyer | null };
 
 /**
  * The HTTP side of Idempotency-Key: validates the header, answers a repeat from the stored
@@ -65,7 +67,8 @@ export class IdempotencyInterceptor implements NestInterceptor {
     const reply = context.switchToHttp().getResponse<FastifyReply>();
     const idempotent: IdempotentRequest = {
       scope,
-      customerId: customerScopeOf(request.body),
+      // A verified buyer's keys are theirs whatever the body says (BUYER_AUTH=jwt).
+      customerId: request.buyer?.id ?? customerScopeOf(request.body),
       key,
       fingerprint: fingerprintOf(requestOf(request)),
     };

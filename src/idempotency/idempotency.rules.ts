@@ -17,8 +17,9 @@ const VALID_KEY = /^[\x20-\x7e]{1,255}$/;
 export interface IdempotentRequest {
   scope: IdempotencyScope;
   /**
-   * The body's `customer_id` when it carries a valid one, else '': keys are unique per route
-   * and customer, so two customers' keys never meet (one can never replay the other's answer).
+   * The verified buyer's id (BUYER_AUTH=jwt), else the body's `customer_id` when it carries a
+   * valid one, else '': keys are unique per route and customer, so two customers' keys never
+   * meet (one can never replay the other's answer).
    */
   customerId: string;
   key: string;

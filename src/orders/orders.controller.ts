@@ -1,5 +1,7 @@
 import { Body, Controller, Get, HttpCode, HttpStatus, Param, Post, Query } from '@nestjs/common';
 import { ApiBody, ApiOperation, ApiParam, ApiTags } from '@nestjs/swagger';
+import type { Buyer } from '../buyers/buyer';
+import { BuyerAuthenticated, CurrentBuyer } from '../buyers/buyer-auth.guard';
 import { ApiErrors, ApiSuccess, BODY_ERRORS, IDEMPOTENCY_ERRORS } from '../common/http/api-responses';
 import { page, success } from '../common/http/envelope';
 import { PaginationQueryDto, toPageRequest } from '../common/http/pagination.dto';
@@ -45,12 +47,14 @@ export class OrdersController {
 
   @Post()
   @HttpCode(HttpStatus.CREATED)
+  @BuyerAuthenticated()
   @RateLimited()
   @Idempotent('orders')
   @ApiIdempotencyKey()
   @ApiOperation({
     summary: 'Turn an active hold into a pending order',
-    description: 'The hold must exist, must not be expired or released, and can be used once.',
+    description:
+      "The hold must exist, must not be expired or released, and can be used once. With BUYER_AUTH=jwt, another buyer's hold is 404 HOLD_NOT_FOUND.",
   })
   @ApiBody({ type: CreateOrderDto, examples: { 'order hold 1': { value: { hold_id: 1 } } } })
   @ApiSuccess({
@@ -64,12 +68,21 @@ export class OrdersController {
     { 404: ['HOLD_NOT_FOUND'], 409: ['HOLD_EXPIRED', 'HOLD_RELEASED', 'HOLD_ALREADY_USED'] },
     IDEMPOTENCY_ERRORS,
   )
-  async create(@Body() body: CreateOrderDto, @IdempotencyKey() idempotency?: IdempotentRequest) {
-    return createdOrderAnswer(await this.orders.createFromHold(body.hold_id, idempotency));
+  async create(
+    @Body() body: CreateOrderDto,
+    @CurrentBuyer() buyer: Buyer | null,
+    @IdempotencyKey() idempotency?: IdempotentRequest,
+  ) {
+    return createdOrderAnswer(await this.orders.createFromHold(body.hold_id, idempotency, buyer?.id ?? null));
   }
 
   @Get()
-  @ApiOperation({ summary: 'List orders, newest first' })
+  @BuyerAuthenticated()
+  @ApiOperation({
+    summary: 'List orders, newest first',
+    description:
+      "With BUYER_AUTH=jwt, the caller's own orders only; with BUYER_AUTH=off, every order with customer_id null.",
+  })
   @ApiSuccess({
     type: OrderResponseDto,
     list: true,
@@ -77,13 +90,20 @@ export class OrdersController {
     examples: { page: { status: 'success', data: [ORDER], meta: { page: 1, per_page: 50, total: 1 } } },
   })
   @ApiErrors({ 422: ['VALIDATION_FAILED'], 503: ['SERVICE_UNAVAILABLE'] })
-  async list(@Query() query: PaginationQueryDto) {
-    const [orders, total] = await this.orders.findPage(toPageRequest(query));
-    return page(orders.map(OrderResponseDto.from), { page: query.page, per_page: query.per_page, total });
+  async list(@Query() query: PaginationQueryDto, @CurrentBuyer() buyer: Buyer | null) {
+    const [orders, total] = await this.orders.findPage(toPageRequest(query), buyer?.id ?? null);
+    return page(
+      orders.map((order) => OrderResponseDto.from(order, buyer !== null)),
+      { page: query.page, per_page: query.per_page, total },
+    );
   }
 
   @Get(':id')
-  @ApiOperation({ summary: 'One order' })
+  @BuyerAuthenticated()
+  @ApiOperation({
+    summary: 'One order',
+    description: "With BUYER_AUTH=jwt, another buyer's order is 404 ORDER_NOT_FOUND.",
+  })
   @ApiParam({ name: 'id', schema: { type: 'integer', minimum: 1 }, example: 1 })
   @ApiSuccess({
     type: OrderResponseDto,
@@ -95,7 +115,7 @@ export class OrdersController {
     },
   })
   @ApiErrors({ 400: ['INVALID_ID'], 404: ['ORDER_NOT_FOUND'], 503: ['SERVICE_UNAVAILABLE'] })
-  async get(@Param('id', ParseIdPipe) id: number) {
-    return success(OrderResponseDto.from(await this.orders.findOne(id)));
+  async get(@Param('id', ParseIdPipe) id: number, @CurrentBuyer() buyer: Buyer | null) {
+    return success(OrderResponseDto.from(await this.orders.findOne(id, buyer?.id ?? null), buyer !== null));
   }
 }

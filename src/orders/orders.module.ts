@@ -1,5 +1,6 @@
 import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
+import { BuyersModule } from '../buyers/buyers.module';
 import { HoldsModule } from '../holds/holds.module';
 import { IdempotencyModule } from '../idempotency/idempotency.module';
 import { SaleMetricsModule } from '../metrics/sale-metrics.module';
@@ -17,6 +18,7 @@ import { UnpaidOrdersService } from './unpaid-orders.service';
     ProductsModule,
     SaleMetricsModule,
     IdempotencyModule,
+    BuyersModule,
   ],
   controllers: [OrdersController],
   providers: [OrdersService, OrdersRepository, UnpaidOrdersService],

@@ -18,10 +18,18 @@ export class OrdersRepository {
     return manager.getRepository(Order).findOneBy({ id });
   }
 
-  findPage(manager: EntityManager, { page, perPage }: PageRequest): Promise<[Order[], number]> {
-    return manager
-      .getRepository(Order)
-      .findAndCount({ order: { id: 'DESC' }, skip: (page - 1) * perPage, take: perPage });
+  /** A page of orders, newest first: every order, or one customer's (served by IDX_orders_customer_product). */
+  findPage(
+    manager: EntityManager,
+    { page, perPage }: PageRequest,
+    customerId: string | null = null,
+  ): Promise<[Order[], number]> {
+    return manager.getRepository(Order).findAndCount({
+      where: customerId === null ? {} : { customerId },
+      order: { id: 'DESC' },
+      skip: (page - 1) * perPage,
+      take: perPage,
+    });
   }
 
   async insertPending(manager: EntityManager, row: NewOrder): Promise<Order> {

@@ -6,7 +6,7 @@ import { UnitOfWork } from '../database/unit-of-work';
 import { SaleMetrics } from '../metrics/sale-metrics';
 import type { Hold } from '../holds/hold.entity';
 import { HoldAlreadyUsedError, HoldNotFoundError } from '../holds/hold.errors';
-import { assertCanBeOrdered } from '../holds/hold.rules';
+import { assertCanBeOrdered, isVisibleTo } from '../holds/hold.rules';
 import { HoldsRepository } from '../holds/holds.repository';
 import type { IdempotentRequest } from '../idempotency/idempotency.rules';
 import { IdempotencyService } from '../idempotency/idempotency.service';
@@ -35,16 +35,21 @@ export class OrdersService {
    * Turns an active hold into a pending order. The hold's row lock serialises this against
    * a second order for the same hold and against the expiry release; the clock is checked
    * under that lock, so a hold is either used or released, never both. With an
-   * Idempotency-Key the answer is stored in the same transaction as the order.
+   * Idempotency-Key the answer is stored in the same transaction as the order. `ownerId`: a
+   * verified buyer may order only their own hold (another's is not found); null, any hold.
    */
-  async createFromHold(holdId: number, idempotency?: IdempotentRequest): Promise<Order> {
+  async createFromHold(
+    holdId: number,
+    idempotency?: IdempotentRequest,
+    ownerId: string | null = null,
+  ): Promise<Order> {
     const created = idempotency
       ? this.idempotency.execute(
           idempotency,
-          (manager) => this.createInTransaction(manager, holdId),
+          (manager) => this.createInTransaction(manager, holdId, ownerId),
           ({ order }) => ({ status: 201, body: createdOrderAnswer(order) }),
         )
-      : this.unitOfWork.run((manager) => this.createInTransaction(manager, holdId));
+      : this.unitOfWork.run((manager) => this.createInTransaction(manager, holdId, ownerId));
     const { order } = await created.catch((error: unknown) => {
       // UNIQUE(hold_id) is the last line of defence if the lock were ever bypassed.
       throw isUniqueViolation(error) ? new HoldAlreadyUsedError(holdId) : error;
@@ -65,9 +70,10 @@ export class OrdersService {
   private async createInTransaction(
     manager: EntityManager,
     holdId: number,
+    ownerId: string | null,
   ): Promise<{ order: Order; hold: Hold }> {
     const locked = await this.holds.lockByIdWithClock(manager, holdId);
-    if (!locked) throw new HoldNotFoundError(holdId);
+    if (!locked || !isVisibleTo(locked.row, ownerId)) throw new HoldNotFoundError(holdId);
     // Expired or not by the database's clock as of the lock, like the release it races.
     const { row: hold, now } = locked;
     assertCanBeOrdered(hold, now);
@@ -86,13 +92,15 @@ export class OrdersService {
     return { order, hold };
   }
 
-  async findOne(id: number): Promise<Order> {
+  /** `ownerId`: a verified buyer sees only their own orders (another's is not found); null, any. */
+  async findOne(id: number, ownerId: string | null = null): Promise<Order> {
     const order = await this.unitOfWork.read((manager) => this.orders.findById(manager, id));
-    if (!order) throw new OrderNotFoundError(id);
+    if (!order || !isVisibleTo(order, ownerId)) throw new OrderNotFoundError(id);
     return order;
   }
 
-  findPage(request: PageRequest): Promise<[Order[], number]> {
-    return this.unitOfWork.read((manager) => this.orders.findPage(manager, request));
+  /** A page of orders, only `ownerId`'s when given. */
+  findPage(request: PageRequest, ownerId: string | null = null): Promise<[Order[], number]> {
+    return this.unitOfWork.read((manager) => this.orders.findPage(manager, request, ownerId));
   }
 }

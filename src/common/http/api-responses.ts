@@ -46,7 +46,10 @@ const EXAMPLE_MESSAGES: Record<string, string> = {
   SALE_ENDED: 'The sale of product 1 ended at 2026-11-27T10:00:00.000Z',
   CUSTOMER_LIMIT_EXCEEDED:
     'Customer limit exceeded: at most 2 units per customer, 0 left for this customer, requested 1',
-  UNAUTHORIZED: 'A valid admin token is required: Authorization: Bearer <ADMIN_API_TOKEN>',
+  // Admin routes and buyer routes (BUYER_AUTH=jwt) both answer it, each with its own message.
+  UNAUTHORIZED: 'A valid bearer token is required: Authorization: Bearer <token>',
+  INVALID_TOKEN: 'Invalid buyer token: "exp" claim timestamp check failed',
+  CUSTOMER_MISMATCH: "customer_id must be the token's subject (sub), or be left out",
   ADMIN_DISABLED: 'The admin API is disabled: set ADMIN_API_TOKEN to enable it',
   HOLD_EXPIRED: 'Hold 1 has expired',
   HOLD_RELEASED: 'Hold 1 has been released and its stock returned',

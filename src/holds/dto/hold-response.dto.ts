@@ -61,7 +61,8 @@ export class HoldResponseDto {
   @ApiProperty({
     type: 'string',
     nullable: true,
-    description: 'The customer reference the hold was taken for',
+    description:
+      'The customer the hold was taken for, shown to its verified buyer (BUYER_AUTH=jwt); null in reads with BUYER_AUTH=off, where anyone may read',
     example: null,
   })
   customer_id: string | null;
@@ -85,12 +86,16 @@ export class HoldResponseDto {
   @ApiProperty({ ...AT, example: '2026-11-26T12:00:00.000Z' })
   created_at: string;
 
-  static from(hold: Hold, now: Date): HoldResponseDto {
+  /**
+   * `revealCustomer`: the reader is the hold's own verified buyer. Otherwise (BUYER_AUTH=off,
+   * anyone may read) customer_id is null: no anonymous read reveals a buyer's id.
+   */
+  static from(hold: Hold, now: Date, revealCustomer: boolean): HoldResponseDto {
     return {
       id: hold.id,
       product_id: hold.productId,
       quantity: hold.quantity,
-      customer_id: hold.customerId,
+      customer_id: revealCustomer ? hold.customerId : null,
       status: holdStatus(hold, now),
       hold_expires_at: hold.holdExpiresAt.toISOString(),
       released_at: hold.releasedAt?.toISOString() ?? null,

@@ -21,7 +21,8 @@ export class OrderResponseDto {
   @ApiProperty({
     type: 'string',
     nullable: true,
-    description: "The hold's customer reference",
+    description:
+      "The hold's customer: in the POST's answer and to its verified buyer (BUYER_AUTH=jwt); null in reads with BUYER_AUTH=off, where anyone may read",
     example: null,
   })
   customer_id: string | null;
@@ -56,13 +57,17 @@ export class OrderResponseDto {
   @ApiProperty(AT)
   updated_at: string;
 
-  static from(order: Order): OrderResponseDto {
+  /**
+   * `revealCustomer`: the reader is the order's own verified buyer, or its creator (the POST's
+   * answer). Otherwise customer_id is null: no anonymous read reveals a buyer's id.
+   */
+  static from(order: Order, revealCustomer: boolean): OrderResponseDto {
     return {
       id: order.id,
       hold_id: order.holdId,
       product_id: order.productId,
       quantity: order.quantity,
-      customer_id: order.customerId,
+      customer_id: revealCustomer ? order.customerId : null,
       amount: order.amount,
       status: order.status,
       cancel_reason: order.cancelReason,
@@ -75,5 +80,5 @@ export class OrderResponseDto {
 
 /** The 201 body of POST /api/orders: what the route answers and what an Idempotency-Key stores. */
 export function createdOrderAnswer(order: Order): SuccessEnvelope<OrderResponseDto> {
-  return success(OrderResponseDto.from(order));
+  return success(OrderResponseDto.from(order, true));
 }
