@@ -1,5 +1,12 @@
 import type { IncomingMessage } from 'node:http';
-import { accessLogLevel, isQuietPath, pinoOptions, requestIdFor, shouldPrettyPrint } from './logger-options';
+import {
+  accessLogLevel,
+  isQuietPath,
+  pinoOptions,
+  redactedUrl,
+  requestIdFor,
+  shouldPrettyPrint,
+} from './logger-options';
 
 const request = (headers: Record<string, string | string[]> = {}, url = '/api/holds') =>
   ({ headers, method: 'POST', url, originalUrl: url }) as unknown as IncomingMessage;
@@ -53,5 +60,29 @@ describe(pinoOptions.name, () => {
   it('should use pino-pretty only when asked', () => {
     expect(pinoOptions({ level: 'info', pretty: false }).transport).toBeUndefined();
     expect(pinoOptions({ level: 'debug', pretty: true }).transport).toMatchObject({ target: 'pino-pretty' });
+  });
+});
+
+describe(redactedUrl.name, () => {
+  it('should hide customer_id query values, however they are spelled, and keep the rest', () => {
+    expect(redactedUrl('/api/admin/orders?status=pending&customer_id=jane%40example.com&page=2')).toBe(
+      '/api/admin/orders?status=pending&customer_id=[redacted]&page=2',
+    );
+    expect(redactedUrl('/api/admin/orders?CUSTOMER_ID=auth0|64f&customer%5Fid=x')).toBe(
+      '/api/admin/orders?CUSTOMER_ID=[redacted]&customer%5Fid=[redacted]',
+    );
+    expect(redactedUrl('/api/holds?page=1&per_page=50')).toBe('/api/holds?page=1&per_page=50');
+    expect(redactedUrl('/api/products?my_customer_id=1')).toBe('/api/products?my_customer_id=1');
+  });
+
+  it("should hide a waiting room ticket id in its path, not the queue's public routes", () => {
+    expect(redactedUrl('/api/products/7/queue/tkt_9f8e7d')).toBe('/api/products/7/queue/[redacted]');
+    expect(redactedUrl('/api/products/7/queue/tkt_9f8e7d/stream?x=1')).toBe(
+      '/api/products/7/queue/[redacted]/stream?x=1',
+    );
+    expect(redactedUrl('/api/products/7/queue/draw')).toBe('/api/products/7/queue/draw');
+    expect(redactedUrl('/api/products/7/queue/challenge?x=1')).toBe('/api/products/7/queue/challenge?x=1');
+    expect(redactedUrl('/api/products/7/queue')).toBe('/api/products/7/queue');
+    expect(redactedUrl('/api/products/7/queue/drawn')).toBe('/api/products/7/queue/[redacted]');
   });
 });

@@ -56,3 +56,18 @@ export function isQuietPath(url: string): boolean {
   const query = url.indexOf('?');
   return QUIET_PATHS.has(query === -1 ? url : url.slice(0, query));
 }
+
+/** A waiting room ticket's own routes: `/api/products/:id/queue/:ticket_id...` (not its public draw or challenge). */
+const TICKET_PATH = /^(\/api\/products\/[^/?]+\/queue\/)(?!(?:draw|challenge)(?:[/?]|$))([^/?]+)/;
+/** customer_id in a query string (the admin lists filter on it), as sent or percent-encoded. */
+const CUSTOMER_ID_QUERY = /([?&](?:customer_id|customer%5Fid)=)[^&#]*/gi;
+
+/**
+ * The URL as an access line may show it: a buyer's id (`customer_id=` in the query) and a
+ * waiting room ticket id (a bearer secret in the path) replaced by `[redacted]`. Headers,
+ * where tokens travel, are never logged at all.
+ */
+export function redactedUrl(url: string): string {
+  const redactedPath = url.replace(TICKET_PATH, '$1[redacted]');
+  return redactedPath.includes('=') ? redactedPath.replace(CUSTOMER_ID_QUERY, '$1[redacted]') : redactedPath;
+}

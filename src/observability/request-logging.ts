@@ -4,14 +4,15 @@ import type { FastifyInstance } from 'fastify';
 import { PinoLogger } from 'nestjs-pino';
 import { storage, Store } from 'nestjs-pino/storage';
 import type { Logger } from 'pino';
-import { accessLogLevel, isQuietPath } from './logger-options';
+import { accessLogLevel, isQuietPath, redactedUrl } from './logger-options';
 
 /**
  * Request logging with Fastify's own hooks instead of nestjs-pino's pino-http middleware:
  * that middleware runs through @fastify/middie, which measured as a large share of a cached
  * read's CPU. Same result: every line written while a request is served (the services'
  * `hold.created` ...) carries its `reqId` through nestjs-pino's AsyncLocalStorage, and one
- * access line per request gives method, path, status and duration, never headers or bodies.
+ * access line per request gives method, path, status and duration, never headers or bodies
+ * (tokens), and the path with buyers' ids and ticket ids redacted (see redactedUrl).
  */
 @Injectable()
 export class RequestLogging implements OnModuleInit {
@@ -40,7 +41,7 @@ export class RequestLogging implements OnModuleInit {
         const log = loggers.get(request) ?? root;
         log[accessLogLevel(reply.statusCode)](
           {
-            req: { method: request.method, url: request.url },
+            req: { method: request.method, url: redactedUrl(request.url) },
             res: { status_code: reply.statusCode },
             responseTime: Math.round(reply.elapsedTime * 10) / 10,
           },
