@@ -11,7 +11,7 @@ const tsJest = ['ts-jest', { tsconfig: 'tsconfig.json' }];
  * ESM only. Node >= 20.19 loads it with require(); Jest's module loader on Node 20 cannot,
  * so the e2e project compiles that one package to CommonJS.
  */
-const esmOnlyPackages = ['content-disposition', '@apidevtools/json-schema-ref-parser'];
+const esmOnlyPackages = ['content-disposition', '@apidevtools/json-schema-ref-parser', 'jose'];
 const esmToCommonJs = ['ts-jest', { tsconfig: { allowJs: true, module: 'commonjs' }, diagnostics: false }];
 const e2eTransform = {
   transform: { '^.+\\.ts$': tsJest, [`node_modules/(${esmOnlyPackages.join('|')})/.+\\.js$`]: esmToCommonJs },

@@ -23,6 +23,7 @@ const NOT_SETTINGS: Record<string, string> = {
   UTC_TIMESTAMP: 'the MySQL function that reads the database clock',
   TEST_LOGS: 'read by the test utilities only, never by the app',
   GALERA_DIR: 'where scripts/galera-cluster.sh keeps its local nodes, never read by the app',
+  POOL_ID: "a placeholder in Amazon Cognito's JWKS URL (docs/api.md, Authenticating buyers)",
 };
 
 /** The rows of the first Markdown table after `heading`, as arrays of cells. */

@@ -32,6 +32,8 @@ const README_ERROR_CODES = [
   'TOO_MANY_REQUESTS',
   'SERVICE_UNAVAILABLE',
   'UNAUTHORIZED',
+  'INVALID_TOKEN',
+  'CUSTOMER_MISMATCH',
   'ADMIN_DISABLED',
   'SERVICE_BUSY',
 ];
@@ -129,6 +131,7 @@ describe('OpenAPI document and Swagger UI (e2e)', () => {
       'CUSTOMER_LIMIT_EXCEEDED',
       'IDEMPOTENCY_KEY_IN_USE',
     ]);
+    expect(codesAt(operation('post', '/api/holds'), '403')).toEqual(['CUSTOMER_MISMATCH']);
     expect(codesAt(operation('post', '/api/orders'), '409')).toEqual([
       'HOLD_EXPIRED',
       'HOLD_RELEASED',
@@ -158,9 +161,14 @@ describe('OpenAPI document and Swagger UI (e2e)', () => {
     expect(operation('post', '/api/payments/webhook').responses['429']).toBeUndefined();
   });
 
-  it('should require the admin bearer token on every admin route, and only there', () => {
+  it('should require the admin bearer token on every admin route, the buyer token on the buyer routes, and nothing elsewhere', () => {
     const bearer = document.components?.securitySchemes?.['admin-token'];
     expect(bearer).toMatchObject({ type: 'http', scheme: 'bearer' });
+    expect(document.components?.securitySchemes?.['buyer-token']).toMatchObject({
+      type: 'http',
+      scheme: 'bearer',
+      bearerFormat: 'JWT',
+    });
     const admin = operations().filter(({ path }) => path.startsWith('/api/admin/'));
     expect(admin.map(({ method, path }) => `${method.toUpperCase()} ${path}`).sort()).toEqual([
       'GET /api/admin/products',
@@ -169,8 +177,17 @@ describe('OpenAPI document and Swagger UI (e2e)', () => {
       'POST /api/admin/products',
       'POST /api/admin/products/{id}/stock',
     ]);
+    const buyerRoutes = [
+      'post /api/holds',
+      'get /api/holds',
+      'get /api/holds/{id}',
+      'post /api/orders',
+      'get /api/orders',
+      'get /api/orders/{id}',
+    ];
     for (const { path, method, operation: op } of operations()) {
       const secured = path.startsWith('/api/admin/');
+      const buyer = buyerRoutes.includes(`${method} ${path}`);
       expect({ path, method, security: op.security }).toEqual({
         path,
         method,
@@ -179,8 +196,14 @@ describe('OpenAPI document and Swagger UI (e2e)', () => {
           ? [{ 'admin-token': [] }]
           : path === '/metrics'
             ? [{ 'metrics-token': [] }]
-            : undefined,
+            : buyer
+              ? [{ 'buyer-token': [] }]
+              : undefined,
       });
+      if (buyer) {
+        expect(codesAt(op, '401')).toEqual(['UNAUTHORIZED', 'INVALID_TOKEN']);
+        expect(op.responses['401']).toMatchObject({ headers: { 'WWW-Authenticate': expect.any(Object) } });
+      }
       if (!secured) continue;
       expect(codesAt(op, '401')).toEqual(['UNAUTHORIZED']);
       expect(op.responses['401']).toMatchObject({ headers: { 'WWW-Authenticate': expect.any(Object) } });
