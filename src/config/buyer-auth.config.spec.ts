@@ -2,11 +2,18 @@ import { generateKeyPairSync } from 'node:crypto';
 import { buyerAuthConfig, isLoopback } from './buyer-auth.config';
 import { validateEnv } from './env.validation';
 
-const pem = (type: Parameters<typeof generateKeyPairSync>[0], options: object = {}) =>
-  (generateKeyPairSync as (t: string, o: object) => { publicKey: { export(o: object): string } })(
-    type,
-    options,
-  ).publicKey.export({ type: 'spki', format: 'pem' });
+type KeyPairOf = (
+  type: string,
+  options: object,
+) => { publicKey: { export(options: object): string | Buffer } };
+/** A public key of this type as PEM (node's overloads are per type; one signature serves every type here). */
+const pem = (type: string, options: object = {}) =>
+  String(
+    (generateKeyPairSync as unknown as KeyPairOf)(type, options).publicKey.export({
+      type: 'spki',
+      format: 'pem',
+    }),
+  );
 const JWKS = 'https://shop.eu.auth0.com/.well-known/jwks.json';
 const SECRET = 's'.repeat(32);
 
