@@ -8,16 +8,21 @@ const SERVER_ARGS = ['--save', '', '--appendonly', 'no', '--daemonize', 'no', '-
 /**
  * A throwaway redis-server child process on a spare port, so a test can take Redis away
  * and bring it back without touching the shared Redis on 6379 that other suites use.
- * Nothing is persisted: a restart comes back empty, as after a crash without persistence.
+ * Nothing is persisted by itself: a restart comes back empty, as after a crash without
+ * persistence, unless `dataDir` is given and save() ran before the stop (then the restart
+ * loads what was saved, as a Redis with snapshots would).
  */
 export class RedisServer {
   private child: ChildProcess | undefined;
 
-  private constructor(readonly port: number) {}
+  private constructor(
+    readonly port: number,
+    private readonly dataDir?: string,
+  ) {}
 
   /** Picks a free port; call start() to run the server on it. */
-  static async onSparePort(): Promise<RedisServer> {
-    return new RedisServer(await sparePort());
+  static async onSparePort(options: { dataDir?: string } = {}): Promise<RedisServer> {
+    return new RedisServer(await sparePort(), options.dataDir);
   }
 
   get running(): boolean {
@@ -27,7 +32,10 @@ export class RedisServer {
   /** Starts (or restarts, on the same port) and resolves once it answers PING. */
   async start(): Promise<void> {
     if (this.child) return;
-    const child = spawn('redis-server', ['--port', String(this.port), ...SERVER_ARGS], { stdio: 'ignore' });
+    const snapshot = this.dataDir ? ['--dir', this.dataDir, '--dbfilename', 'dump.rdb'] : [];
+    const child = spawn('redis-server', ['--port', String(this.port), ...SERVER_ARGS, ...snapshot], {
+      stdio: 'ignore',
+    });
     this.child = child;
     child.once('exit', () => {
       if (this.child === child) this.child = undefined;
@@ -44,6 +52,26 @@ export class RedisServer {
       child.once('exit', () => resolve());
       child.kill('SIGKILL');
     });
+  }
+
+  /** Writes the dataset to `dataDir` (SAVE), so the next start loads it. */
+  async save(): Promise<void> {
+    const client = new Redis({
+      port: this.port,
+      host: '127.0.0.1',
+      lazyConnect: true,
+      connectTimeout: 2_000,
+      commandTimeout: 10_000,
+      maxRetriesPerRequest: 0,
+      retryStrategy: () => null,
+    });
+    client.on('error', () => undefined);
+    try {
+      await client.connect();
+      await client.save();
+    } finally {
+      client.disconnect();
+    }
   }
 
   private async waitUntilAnswering(timeoutMs = 10_000): Promise<void> {

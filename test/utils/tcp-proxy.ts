@@ -34,6 +34,14 @@ export class TcpProxy {
     return this.port;
   }
 
+  /** Drops every open connection, mid-query or mid-transaction, and goes on accepting new ones. */
+  dropConnections(): number {
+    const dropped = this.sockets.size;
+    for (const socket of this.sockets) socket.destroy();
+    this.sockets.clear();
+    return dropped;
+  }
+
   /** Drops every open connection and stops accepting new ones (connection refused). */
   async stop(): Promise<void> {
     for (const socket of this.sockets) socket.destroy();

@@ -1,6 +1,7 @@
 import Stripe from 'stripe';
 import type TestAgent from 'supertest/lib/agent';
-import { TEST_WEBHOOK_SECRET } from './test-app';
+// test-settings, not test-app: bench/chaos signs with this file without loading the app.
+import { TEST_WEBHOOK_SECRET } from './test-settings';
 
 // Only the offline signing helper is used; no request ever goes to Stripe.
 const stripe = new Stripe('sk_test_offline');
