@@ -1,10 +1,9 @@
 import type { Connection, RowDataPacket } from 'mysql2/promise';
+import { JOB_HEAD_START_MS } from '../../src/expiry/working/expired-holds.sweeper';
 import type { Ledger } from './workload';
 import type { Nemesis } from './nemesis';
 import { EXPLAINS_503, TIMING } from './topology';
 
-/** The periodic sweep's head start for delayed jobs (src/expiry/expired-holds.sweeper.ts, JOB_HEAD_START_MS). */
-const JOB_HEAD_START_MS = 2_000;
 /**
  * Scheduling delay allowed on top of the documented bounds: on a 2-core machine running the
  * five processes, the database, Redis and this driver, a sweep tick or a query can wait for
