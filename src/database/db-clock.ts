@@ -24,7 +24,10 @@ export function parseDatabaseTime(value: Date | string): Date {
   return value instanceof Date ? value : new Date(`${value.replace(' ', 'T')}Z`);
 }
 
-/** The database's clock on its own. Where a statement runs anyway (a row lock), use `getOneWithClock`. */
+/**
+ * The database's clock on its own statement: after a locking read on MySQL/MariaDB, the time
+ * the lock is held (see `getOneWithClock`).
+ */
 export async function databaseNow(manager: EntityManager): Promise<Date> {
   const [row] = await manager.query<Array<{ now: Date | string }>>(
     `SELECT ${databaseClockSql(manager.connection.options)} AS now`,
@@ -33,9 +36,12 @@ export async function databaseNow(manager: EntityManager): Promise<Date> {
 }
 
 /**
- * `query.getOne()` with the database's clock read in the same statement (a locking read
- * then tells the time the lock was granted), so deciding by the database's clock costs no
- * extra round trip. Null when no row matched.
+ * `query.getOne()` with the database's clock read in the same statement, so deciding by the
+ * database's clock costs no extra round trip. Null when no row matched. On MySQL/MariaDB that
+ * clock is the statement's start: for a locking read that may wait, it is the time the wait
+ * began, not the time the lock was granted (on SQLite the unit's mutex was taken before).
+ * Where the wait matters (a product's stock lock: the hold's TTL, the sale window), read the
+ * clock with `databaseNow` after the lock instead.
  */
 export async function getOneWithClock<T extends ObjectLiteral>(
   query: SelectQueryBuilder<T>,

@@ -105,7 +105,13 @@ export class HoldsRepository {
     return { rows: entities, now: parseDatabaseTime(raw[0].db_now) };
   }
 
-  /** Locks the hold and reads the database's clock when the lock was granted, in one statement. */
+  /**
+   * Locks the hold and reads the database's clock in one statement: on MySQL/MariaDB the time
+   * the statement started, so a wait for the hold's lock (behind a release or another order of
+   * the same hold, both short) makes the clock early by that wait: a hold that expires during
+   * it may still be ordered, a grace of at most that wait. Never both used and released: the
+   * release decides under the same lock and a guarded UPDATE.
+   */
   lockByIdWithClock(manager: EntityManager, id: number): Promise<{ row: Hold; now: Date } | null> {
     return getOneWithClock(
       lockForUpdate(manager.getRepository(Hold).createQueryBuilder('hold')).where('hold.id = :id', { id }),

@@ -173,9 +173,10 @@ export class HoldsService {
   ): Promise<ReservationResult[]> {
     const locked = await this.stock.lock(manager, productId);
     if (!locked) throw new ProductNotFoundError(productId);
-    // The database's clock, read by the lock's own statement: the hold's TTL starts once the
-    // lock is ours (its full TTL however long it queued), and every process that later
-    // releases or orders it decides by the same clock, whatever the skew between hosts.
+    // The database's clock, read once the lock is ours: the hold gets its full TTL however long
+    // the batch queued for the lock, a sale window that closed during that wait refuses it, and
+    // every process that later releases or orders it decides by the same clock, whatever the
+    // skew between hosts.
     const { product, now } = locked;
     // Most products have no window and no limit: no count, just the stock.
     const allocations: LimitedAllocation[] = hasSaleRules(product)

@@ -1,9 +1,9 @@
 import { Injectable } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
 import type { PageRequest } from '../common/http/pagination.dto';
-import { getOneWithClock } from '../database/db-clock';
+import { databaseNow, getOneWithClock } from '../database/db-clock';
 import { execute, sqlDateTime } from '../database/raw-sql';
-import { lockForUpdate } from '../database/row-lock';
+import { lockForUpdate, serialisesUnitsOfWork } from '../database/row-lock';
 import { Product } from './product.entity';
 
 export type ProductDetails = Partial<
@@ -58,15 +58,23 @@ export class ProductsRepository {
   }
 
   /**
-   * `lockById`, and the database's clock when the lock was granted, in the same statement:
-   * the time every stock change under this lock decides and stamps with.
+   * `lockById`, then the database's clock once the lock is held: the time every stock change
+   * under this lock decides and stamps with. On MySQL/MariaDB that takes a second statement:
+   * UTC_TIMESTAMP in the locking SELECT is the statement's start, before any wait for the lock,
+   * so a batch that queued 2 s behind another transaction would decide 2 s in the past. One
+   * round trip per lock (per batch of holds), not per hold. On SQLite the unit holds the
+   * process's one write lock (UnitOfWork's mutex) before its first statement, so the locking
+   * statement's own clock is already after the wait.
    */
-  lockByIdWithClock(manager: EntityManager, id: number): Promise<{ row: Product; now: Date } | null> {
-    return getOneWithClock(
-      lockForUpdate(manager.getRepository(Product).createQueryBuilder('product')).where('product.id = :id', {
-        id,
-      }),
-    );
+  async lockByIdWithClock(manager: EntityManager, id: number): Promise<{ row: Product; now: Date } | null> {
+    if (serialisesUnitsOfWork(manager.connection.options)) {
+      return getOneWithClock(
+        manager.getRepository(Product).createQueryBuilder('product').where('product.id = :id', { id }),
+      );
+    }
+    const row = await this.lockById(manager, id);
+    if (!row) return null;
+    return { row, now: await databaseNow(manager) };
   }
 
   /** Guarded: never lets available_stock go negative, even if a caller skipped the check. */
