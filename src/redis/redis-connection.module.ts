@@ -4,6 +4,7 @@ import { withTimeout } from '../common/with-timeout';
 import type { AllConfig } from '../config/config.types';
 import { redisConfigured } from '../config/redis.config';
 import { createIoRedisClient, IoRedisClient, isClientUp } from './ioredis-client';
+import { RedisAvailability, watchDuplicates } from './redis-availability';
 
 /** The process's Redis command connection (one server or a cluster); null in embedded mode (no Redis). */
 export const REDIS_CLIENT = Symbol('REDIS_CLIENT');
@@ -32,9 +33,9 @@ function createRedisClient(config: ConfigService<AllConfig, true>): IoRedisClien
     maxRetriesPerRequest: null,
     maxReconnectDelayMs: RECONNECT_MAX_DELAY_MS,
   });
-  // Without a listener ioredis prints every failed reconnect. Outages are logged once each by
-  // the product cache's store (cache.redis_unavailable / cache.redis_available).
-  redis.on('error', () => undefined);
+  // The cache, the queue and /health share it; BullMQ's Worker duplicates it for its blocking reads.
+  new RedisAvailability('commands').watch(redis);
+  watchDuplicates(redis, 'queue-worker');
   return redis;
 }
 

@@ -7,6 +7,7 @@ import { ApiErrors, RATE_LIMIT_ERRORS } from '../common/http/api-responses';
 import type { AllConfig } from '../config/config.types';
 import { redisConfigured } from '../config/redis.config';
 import { createIoRedisClient } from '../redis/ioredis-client';
+import { RedisAvailability } from '../redis/redis-availability';
 import { RATE_LIMIT_STORE_TIMEOUT_MS, RedisRateLimitStorage } from './redis-rate-limit.storage';
 
 const MINUTE_MS = 60_000;
@@ -43,11 +44,13 @@ class RateLimitMetricsModule {}
           skipIf: () => limit === 0,
           ...(shared && {
             storage: new RedisRateLimitStorage(
-              createIoRedisClient(redis, {
-                maxRetriesPerRequest: 0,
-                commandTimeoutMs: RATE_LIMIT_STORE_TIMEOUT_MS,
-                maxReconnectDelayMs: 1_000,
-              }),
+              new RedisAvailability('rate-limit').watch(
+                createIoRedisClient(redis, {
+                  maxRetriesPerRequest: 0,
+                  commandTimeoutMs: RATE_LIMIT_STORE_TIMEOUT_MS,
+                  maxReconnectDelayMs: 1_000,
+                }),
+              ),
               `${redis.prefix}:rate-limit`,
               uncounted,
             ),

@@ -30,7 +30,7 @@ export class BullHoldExpiryScheduler extends HoldExpiryScheduler {
     private readonly database: DatabaseIdentity,
   ) {
     super();
-    // Without a listener BullMQ prints every failed reconnect; the product cache's store logs the outage once.
+    // Without a listener BullMQ prints every failed reconnect; each connection's RedisAvailability logs the outage once (redis.unavailable).
     queue.on('error', (error: Error) => this.logger.debug({ event: 'queue.error', reason: error.message }));
   }
 

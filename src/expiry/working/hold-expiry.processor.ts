@@ -59,7 +59,7 @@ export class HoldExpiryProcessor extends WorkerHost implements OnModuleDestroy {
     });
   }
 
-  /** Connection errors repeat on every reconnect attempt; the product cache's store logs the outage once. */
+  /** Connection errors repeat on every reconnect attempt; each connection's RedisAvailability logs the outage once (redis.unavailable). */
   @OnWorkerEvent('error')
   onError(error: Error): void {
     const level = isConnectionProblem(error) ? 'debug' : 'warn';

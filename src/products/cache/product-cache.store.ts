@@ -1,4 +1,3 @@
-import { Logger } from '@nestjs/common';
 import { Keyv } from 'keyv';
 import type { RedisConfig } from '../../config/redis.config';
 import { IoRedisClient, isClientUp } from '../../redis/ioredis-client';
@@ -56,19 +55,6 @@ export function createProductCacheStore(client: IoRedisClient | null, prefix: st
  * ProductCache bounds every call itself.
  */
 function redisStore(client: IoRedisClient, prefix: string): ProductCacheStore {
-  const logger = new Logger('ProductCacheStore');
-  // The client emits an error per reconnect attempt; log the transitions only.
-  let available = true;
-  client.on('error', (error: Error) => {
-    if (!available) return;
-    available = false;
-    logger.warn({ event: 'cache.redis_unavailable', message: error.message });
-  });
-  client.on('ready', () => {
-    if (available) return;
-    available = true;
-    logger.log({ event: 'cache.redis_available' });
-  });
   const namespace = productCacheNamespace(prefix);
   // Its own namespace, apart from the BullMQ queues under the same REDIS_PREFIX.
   const store = new IoRedisKeyvStore(client, namespace);

@@ -8,6 +8,7 @@ import {
   IoRedisClient,
   knownNodes,
 } from '../../redis/ioredis-client';
+import { RedisAvailability } from '../../redis/redis-availability';
 import type { ProductChange } from './product-change';
 
 /** Reconnect quickly once Redis is back, so the resync comes within about a second. */
@@ -62,6 +63,8 @@ export class RedisProductChangesChannel {
   private readonly logger = new Logger('ProductChanges');
   private readonly name: string;
   private readonly publisher: IoRedisClient;
+  /** One for the successive subscriber connections: an outage is reported once, not per attempt. */
+  private readonly subscriberAvailability = new RedisAvailability('subscriber');
   private subscriber: Redis | undefined;
   private started = false;
   private closed = false;
@@ -89,7 +92,7 @@ export class RedisProductChangesChannel {
       commandTimeoutMs: PUBLISH_TIMEOUT_MS,
       maxReconnectDelayMs: MAX_RECONNECT_DELAY_MS,
     });
-    this.publisher.on('error', () => undefined);
+    new RedisAvailability('publisher').watch(this.publisher);
   }
 
   publish(productId: number): void {
@@ -162,7 +165,7 @@ export class RedisProductChangesChannel {
       connectionName: subscriberConnectionName(hostname(), process.pid),
     });
     this.subscriber = subscriber;
-    subscriber.on('error', () => undefined);
+    this.subscriberAvailability.watch(subscriber);
     subscriber.on('message', (_channel: string, message: string) => this.onMessage(message));
     subscriber.once('ready', () => void this.subscribe(subscriber));
     subscriber.once('end', () => this.onSubscriberEnd(subscriber));
