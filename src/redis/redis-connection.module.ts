@@ -62,11 +62,12 @@ export class RedisConnectionModule implements OnApplicationShutdown {
   /**
    * The Worker has stopped by now (HoldExpiryProcessor.onModuleDestroy), a Queue never closes
    * a connection it was given, and the cache's store leaves it to this module. quit() lets
-   * pending replies arrive; it fails at once when Redis is down (no offline queue) and is
-   * bounded when Redis hangs.
+   * pending replies arrive; it is bounded when Redis hangs, and skipped while Redis is
+   * unreachable (nothing is pending then, and nothing would answer).
    */
   async onApplicationShutdown(): Promise<void> {
     if (!this.redis) return;
+    if (!isClientUp(this.redis)) return this.redis.disconnect();
     await withTimeout(this.redis.quit(), QUIT_TIMEOUT_MS).catch(() => this.redis!.disconnect());
   }
 }

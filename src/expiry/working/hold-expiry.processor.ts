@@ -1,9 +1,11 @@
 import { OnWorkerEvent, Processor, WorkerHost } from '@nestjs/bullmq';
-import { Logger, OnModuleDestroy } from '@nestjs/common';
+import { Inject, Logger, OnModuleDestroy } from '@nestjs/common';
 import { DelayedError, type Job } from 'bullmq';
 import { HoldsService } from '../../holds/holds.service';
 import { HOLD_EXPIRY_QUEUE, HoldExpiryJobData, holdIdsOf } from '../scheduling/hold-expiry.jobs';
 import { withTimeout } from '../../common/with-timeout';
+import { IoRedisClient, isClientUp } from '../../redis/ioredis-client';
+import { QUEUE_REDIS } from '../scheduling/queue-connection.module';
 
 /** How long shutdown waits for the jobs in hand before leaving them to BullMQ's stalled-job recovery. */
 const DRAIN_TIMEOUT_MS = 10_000;
@@ -28,7 +30,10 @@ const EARLY_JOB_MARGIN_MS = 5;
 export class HoldExpiryProcessor extends WorkerHost implements OnModuleDestroy {
   private readonly logger = new Logger(HoldExpiryProcessor.name);
 
-  constructor(private readonly holds: HoldsService) {
+  constructor(
+    private readonly holds: HoldsService,
+    @Inject(QUEUE_REDIS) private readonly redis: IoRedisClient,
+  ) {
     super();
   }
 
@@ -68,17 +73,59 @@ export class HoldExpiryProcessor extends WorkerHost implements OnModuleDestroy {
 
   /**
    * Before the database pools close (onApplicationShutdown): stop taking jobs and let the
-   * ones in hand finish. Bounded, because BullMQ's close can wait for Redis forever.
+   * ones in hand finish. Bounded, because BullMQ's close can wait for Redis forever; and not
+   * at all while Redis is unreachable: a job in hand could not be acknowledged anyway (BullMQ
+   * retries it as stalled), and a graceful close would wait for Redis until the deadline.
    */
   async onModuleDestroy(): Promise<void> {
-    await withTimeout(this.worker.close(), DRAIN_TIMEOUT_MS).catch(async (error: Error) => {
-      this.logger.warn({ event: 'worker.close_timeout', reason: error.message });
-      // Force: stop without the jobs in hand (BullMQ retries them as stalled) and drop the
-      // connections, so @nestjs/bullmq's own close, which follows unbounded, has nothing to wait for.
-      await withTimeout(this.worker.close(true), FORCE_CLOSE_TIMEOUT_MS).catch(() => undefined);
-      await withTimeout(this.worker.disconnect(), FORCE_CLOSE_TIMEOUT_MS).catch(() => undefined);
-    });
+    if (!isClientUp(this.redis)) return this.forceClose('redis_unavailable');
+    // BullMQ remembers its first close: @nestjs/bullmq's own close, which follows unbounded,
+    // awaits this same promise, so it must be one that ends.
+    const closed = this.worker.close();
+    const lost = untilConnectionLost(this.redis);
+    try {
+      const outcome = await withTimeout(
+        Promise.race([closed.then(() => 'closed' as const), lost.promise]),
+        DRAIN_TIMEOUT_MS,
+      ).catch(() => 'timeout' as const);
+      if (outcome !== 'closed') await this.dropConnections(outcome);
+    } finally {
+      lost.cancel();
+    }
   }
+
+  /** Redis is down already: stop without the jobs in hand and without a word to Redis. */
+  private async forceClose(reason: 'redis_unavailable'): Promise<void> {
+    this.logger.warn({ event: 'worker.close_forced', reason });
+    await withTimeout(this.worker.close(true), FORCE_CLOSE_TIMEOUT_MS).catch(() => undefined);
+    await withTimeout(this.worker.disconnect(), FORCE_CLOSE_TIMEOUT_MS).catch(() => undefined);
+  }
+
+  /**
+   * The drain timed out or Redis went away during it: drop the connections, so the close in
+   * progress (and BullMQ's retry of the jobs in hand as stalled) ends instead of waiting.
+   */
+  private async dropConnections(reason: 'timeout' | 'redis_unavailable'): Promise<void> {
+    this.logger.warn({
+      event: reason === 'timeout' ? 'worker.close_timeout' : 'worker.close_forced',
+      reason,
+    });
+    await withTimeout(this.worker.disconnect(), FORCE_CLOSE_TIMEOUT_MS).catch(() => undefined);
+  }
+}
+
+/** Resolves once the connection is lost (Redis stopped, or unreachable); cancel() stops listening. */
+function untilConnectionLost(redis: IoRedisClient): {
+  promise: Promise<'redis_unavailable'>;
+  cancel(): void;
+} {
+  let cancel = () => undefined as void;
+  const promise = new Promise<'redis_unavailable'>((resolve) => {
+    const lost = () => resolve('redis_unavailable');
+    redis.once('close', lost);
+    cancel = () => void redis.off('close', lost);
+  });
+  return { promise, cancel };
 }
 
 function isConnectionProblem(error: Error): boolean {
