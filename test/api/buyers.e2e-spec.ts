@@ -1,5 +1,7 @@
 import type { Response } from 'supertest';
 import { JWKS_FETCH_OPTIONS } from '../../src/buyers/buyer-token.verifier';
+import { LOG_DESTINATION } from '../../src/observability/logging.module';
+import { LogCapture } from '../utils/log-capture';
 import { createProduct } from '../factories/product.factory';
 import {
   hs256Token,
@@ -11,6 +13,7 @@ import {
   tokenFor,
   unsignedToken,
 } from '../utils/identity-provider';
+import { sparePort } from '../utils/ports';
 import { createTestApp, TestApp } from '../utils/test-app';
 
 /** The six buyer routes of issue 23, with what each needs to get past authentication. */
@@ -67,6 +70,7 @@ describe('Verified buyers, BUYER_AUTH=jwt with a JWKS endpoint (e2e)', () => {
   let jwks: JwksServer;
   let es256: SigningKey;
   let rs256: SigningKey;
+  const logs = new LogCapture();
 
   beforeAll(async () => {
     [es256, rs256] = await Promise.all([signingKey('ES256'), signingKey('RS256')]);
@@ -77,11 +81,17 @@ describe('Verified buyers, BUYER_AUTH=jwt with a JWKS endpoint (e2e)', () => {
         BUYER_JWT_JWKS_URL: jwks.url,
         BUYER_JWT_ISSUER: TEST_ISSUER,
         BUYER_JWT_AUDIENCE: TEST_AUDIENCE,
+        // Every line the app can write, refusals' debug lines included.
+        LOG_LEVEL: 'debug',
       }),
-      // No 30 s cooldown between fetches: the rotation below is seen at once.
       {
         customize: (builder) =>
-          builder.overrideProvider(JWKS_FETCH_OPTIONS).useValue({ cooldownDuration: 0 }),
+          builder
+            // No 30 s cooldown between fetches: the rotation below is seen at once.
+            .overrideProvider(JWKS_FETCH_OPTIONS)
+            .useValue({ cooldownDuration: 0 })
+            .overrideProvider(LOG_DESTINATION)
+            .useValue(logs),
       },
     );
   });
@@ -287,6 +297,13 @@ describe('Verified buyers, BUYER_AUTH=jwt with a JWKS endpoint (e2e)', () => {
       await hold(await tokenFor(es256, 'rotating-buyer-2'), { product_id: product.id, quantity: 1 }),
     );
   });
+
+  it('should never write a token into the logs, whatever was refused or granted', async () => {
+    await logs.waitFor((line) => line.msg === 'request completed');
+    expect(logs.lines.some((line) => line.event === 'buyer_auth.token_refused')).toBe(true);
+    // Every JWT starts with eyJ (base64url of '{"'), whatever its key or claims.
+    expect(JSON.stringify(logs.lines)).not.toContain('eyJ');
+  });
 });
 
 describe('Verified buyers, BUYER_AUTH=jwt with a PEM public key or an HS256 secret (e2e)', () => {
@@ -354,6 +371,22 @@ describe('Verified buyers, BUYER_AUTH=jwt with a PEM public key or an HS256 secr
         expectInvalidToken(await t.http.post('/api/holds').set(bearer(token)).send(body));
       }
       expectUnauthorized(await t.http.get('/api/orders'));
+    } finally {
+      await t.close();
+    }
+  });
+
+  it("should answer 503 SERVICE_UNAVAILABLE, not 401, while the identity provider's JWKS cannot be fetched", async () => {
+    const key = await signingKey('ES256');
+    const nowhere = `http://127.0.0.1:${await sparePort()}/.well-known/jwks.json`;
+    const t = await createTestApp(buyerSettings({ BUYER_AUTH: 'jwt', BUYER_JWT_JWKS_URL: nowhere }));
+    try {
+      const response = await t.http.get('/api/holds').set(bearer(await tokenFor(key, 'buyer')));
+      expect({
+        status: response.status,
+        code: response.body.code,
+        retryAfter: response.headers['retry-after'],
+      }).toEqual({ status: 503, code: 'SERVICE_UNAVAILABLE', retryAfter: expect.any(String) });
     } finally {
       await t.close();
     }
