@@ -5,6 +5,7 @@ import { waitForAnswer } from '../../test/utils/embedded';
 const START_TIMEOUT_MS = 120_000;
 /** A SIGTERM that has not ended the process by then is followed by SIGKILL. */
 const TERM_GRACE_MS = 30_000;
+const MAX_KEPT_OUTPUT = 8_000_000;
 
 export interface UnexpectedExit {
   process: string;
@@ -21,6 +22,7 @@ export interface UnexpectedExit {
  */
 export class ManagedProcess {
   private run: ChildRun | undefined;
+  private earlierOutput = '';
   private ready = false;
   private stopping = false;
   readonly unexpectedExits: UnexpectedExit[] = [];
@@ -62,6 +64,7 @@ export class ManagedProcess {
     const deadline = Date.now() + START_TIMEOUT_MS;
     for (;;) {
       this.stopping = false;
+      this.earlierOutput = this.output();
       const run = runBuilt(this.entry, {
         ...this.env,
         ...(this.entry === 'main' ? { PORT: String(this.port) } : {}),
@@ -124,7 +127,8 @@ export class ManagedProcess {
     return this.signal('SIGTERM');
   }
 
+  /** Everything its lives wrote (the last MAX_KEPT_OUTPUT characters), for the run's log files. */
   output(): string {
-    return this.run?.output() ?? '';
+    return (this.earlierOutput + (this.run?.output() ?? '')).slice(-MAX_KEPT_OUTPUT);
   }
 }

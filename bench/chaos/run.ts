@@ -213,7 +213,12 @@ async function main(): Promise<number> {
       `chaos-${stamp}${options.smoke ? '-smoke' : ''}${options.cluster ? '-cluster' : ''}.json`,
     );
     writeFileSync(file, `${JSON.stringify(report, null, 2)}\n`);
-    console.log(`\n${formatReport(report)}\n\nchaos: JSON in ${file}`);
+    const logs = join(tmpdir(), 'flash-sale-chaos-logs', stamp);
+    mkdirSync(logs, { recursive: true });
+    for (const process of [...topology.apis, topology.worker]) {
+      writeFileSync(join(logs, `${process.name}.log`), process.output());
+    }
+    console.log(`\n${formatReport(report)}\n\nchaos: JSON in ${file}, the processes' logs in ${logs}`);
     for (const window of nemesis.windows.filter((w) => w.error)) {
       console.error(`chaos: fault ${window.kind} could not be injected: ${window.error}`);
     }
