@@ -57,7 +57,9 @@ export class UnitOfWork {
   /**
    * Runs `work` inside the unit that owns `manager`, as a savepoint: if it throws, only its
    * own writes are undone and the unit may go on (an Idempotency-Key's row then records the
-   * refusal). If the savepoint cannot be rolled back, that error fails the whole unit.
+   * refusal). If the savepoint cannot be rolled back, the whole unit fails: with the work's
+   * error when that was a deadlock (the database rolled the whole transaction back, savepoints
+   * included, so the unit is run again), otherwise with the rollback's.
    */
   async savepoint<T>(manager: EntityManager, work: () => Promise<T>): Promise<T> {
     const queryRunner = manager.queryRunner;
@@ -68,7 +70,13 @@ export class UnitOfWork {
       await queryRunner.commitTransaction();
       return result;
     } catch (error) {
-      await queryRunner.rollbackTransaction();
+      try {
+        await queryRunner.rollbackTransaction();
+      } catch (rollbackError) {
+        // "SAVEPOINT ... does not exist" after a deadlock or a Galera brute-force abort hides
+        // the error that says the unit may simply run again.
+        throw isTransientLockError(error) ? error : rollbackError;
+      }
       throw error;
     }
   }

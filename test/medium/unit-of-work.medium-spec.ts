@@ -76,6 +76,48 @@ describe('UnitOfWork (medium, MariaDB)', () => {
     expect((await retriedOnDeadlock()) - retriedBefore).toBe(1);
   });
 
+  it("should run again the deadlock victim whose deadlock hit inside a savepoint (an Idempotency-Key's work), not fail it", async () => {
+    // Found by `npm run chaos -- --cluster`: a deadlock (or a Galera brute-force abort) rolls
+    // the whole transaction back, savepoints included, so rolling back to the savepoint then
+    // fails ("SAVEPOINT ... does not exist"); that error hid the deadlock from the retry and
+    // the keyed request answered 500.
+    const first = await createProduct(m.dataSource, { totalStock: 10, availableStock: 10 });
+    const second = await createProduct(m.dataSource, { totalStock: 10, availableStock: 10 });
+    const retriedBefore = await retriedOnDeadlock();
+    const attempts = { forward: 0, backward: 0 };
+    const forwardHasFirst = signal();
+    const backwardHasSecond = signal();
+
+    const forward = units.run((manager) =>
+      units.savepoint(manager, async () => {
+        attempts.forward++;
+        await lockAndTakeOne(manager, first.id);
+        if (attempts.forward === 1) {
+          forwardHasFirst.fire();
+          await backwardHasSecond.promise;
+        }
+        await lockAndTakeOne(manager, second.id);
+      }),
+    );
+    const backward = units.run((manager) =>
+      units.savepoint(manager, async () => {
+        attempts.backward++;
+        await lockAndTakeOne(manager, second.id);
+        if (attempts.backward === 1) {
+          backwardHasSecond.fire();
+          await forwardHasFirst.promise;
+        }
+        await lockAndTakeOne(manager, first.id);
+      }),
+    );
+
+    await expect(Promise.all([forward, backward])).resolves.toEqual([undefined, undefined]);
+    expect(attempts.forward + attempts.backward).toBe(3);
+    expect((await reloadProduct(m.dataSource, first.id)).availableStock).toBe(8);
+    expect((await reloadProduct(m.dataSource, second.id)).availableStock).toBe(8);
+    expect((await retriedOnDeadlock()) - retriedBefore).toBe(1);
+  });
+
   it('should roll a failed unit back whole and not run it again when the error is not a lock conflict', async () => {
     const product = await createProduct(m.dataSource, { totalStock: 10, availableStock: 10 });
     let attempts = 0;
