@@ -82,6 +82,8 @@ async function main() {
     SEED_ON_START: 'false',
     HOLD_TTL_SECONDS: '3600',
     RATE_LIMIT_PER_MINUTE: '0',
+    // The fan-out's thousands of stream clients all come from this machine's one address.
+    STREAM_MAX_PER_CLIENT: '1000000',
     PAYMENT_WEBHOOK_SECRET: 'whsec_benchmark_only',
     // The conditions CPU per request is compared in: production's quiet level.
     LOG_LEVEL: process.env.LOG_LEVEL ?? 'warn',

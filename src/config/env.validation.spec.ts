@@ -223,4 +223,20 @@ describe(validateEnv.name, () => {
     expect(() => validateEnv({ STREAM_MIN_INTERVAL_MS: '-5' })).toThrow(/STREAM_MIN_INTERVAL_MS/);
     expect(() => validateEnv({ STREAM_MAX_CONNECTIONS: '0' })).toThrow(/STREAM_MAX_CONNECTIONS/);
   });
+
+  it('should allow 16 streams per client and retry in 2 to 5 s by default, and refuse bad values', () => {
+    expect(validateEnv({})).toMatchObject({
+      STREAM_MAX_PER_CLIENT: 16,
+      STREAM_RETRY_MIN_MS: 2_000,
+      STREAM_RETRY_MAX_MS: 5_000,
+    });
+    expect(
+      validateEnv({ STREAM_MAX_PER_CLIENT: '1', STREAM_RETRY_MIN_MS: '300', STREAM_RETRY_MAX_MS: '300' }),
+    ).toMatchObject({ STREAM_MAX_PER_CLIENT: 1, STREAM_RETRY_MIN_MS: 300, STREAM_RETRY_MAX_MS: 300 });
+    expect(() => validateEnv({ STREAM_MAX_PER_CLIENT: '0' })).toThrow(/STREAM_MAX_PER_CLIENT/);
+    expect(() => validateEnv({ STREAM_RETRY_MIN_MS: '0' })).toThrow(/STREAM_RETRY_MIN_MS/);
+    expect(() => validateEnv({ STREAM_RETRY_MIN_MS: '6000' })).toThrow(
+      /STREAM_RETRY_MIN_MS must not be above STREAM_RETRY_MAX_MS/,
+    );
+  });
 });

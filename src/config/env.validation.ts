@@ -252,11 +252,31 @@ export class EnvironmentVariables {
   @Max(60_000)
   STREAM_MIN_INTERVAL_MS: number = 250;
 
-  /** Open live stock streams per API process; more are refused with 503 SERVICE_BUSY. */
+  /** Open live stock streams per API process; more are refused (a retry for EventSource, else 503 SERVICE_BUSY). */
   @IsInt()
   @Min(1)
   @Max(1_000_000)
   STREAM_MAX_CONNECTIONS: number = 10_000;
+
+  /** Open live stock streams per client address (as TRUST_PROXY decides) per API process; more are refused. */
+  @IsInt()
+  @Min(1)
+  @Max(1_000_000)
+  STREAM_MAX_PER_CLIENT: number = 16;
+
+  /**
+   * The reconnection delay (`retry:`) each stream and each refusal sends, drawn between these two
+   * (ms) so that the clients of a refused or ended stream do not all come back at once.
+   */
+  @IsInt()
+  @Min(100)
+  @Max(600_000)
+  STREAM_RETRY_MIN_MS: number = 2_000;
+
+  @IsInt()
+  @Min(100)
+  @Max(600_000)
+  STREAM_RETRY_MAX_MS: number = 5_000;
 
   @IsIn(LOG_LEVELS)
   LOG_LEVEL: LogLevel = 'info';
@@ -357,6 +377,9 @@ export function validateEnv(raw: Record<string, unknown>): Env {
       'PAYMENT_WEBHOOK_SECRET must be set when NODE_ENV=production (webhooks would be unsigned); ' +
         'ALLOW_UNSIGNED_WEBHOOKS=true accepts them anyway, for a staging environment',
     );
+  }
+  if (env.STREAM_RETRY_MIN_MS > env.STREAM_RETRY_MAX_MS) {
+    problems.push('STREAM_RETRY_MIN_MS must not be above STREAM_RETRY_MAX_MS');
   }
   problems.push(...tokenProblems('ADMIN_API_TOKEN', env.ADMIN_API_TOKEN));
   problems.push(...tokenProblems('METRICS_TOKEN', env.METRICS_TOKEN));

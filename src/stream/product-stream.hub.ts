@@ -13,10 +13,13 @@ import type { ProductChange } from '../products/changes/product-change';
 import { ProductChanges } from '../products/changes/product-changes';
 import { ProductsService } from '../products/products.service';
 import { ProductTopic } from './product-topic';
-import { parseLastEventId } from './stock-event';
+import { MissingProducts } from './missing-products';
+import { busyRefusal, parseLastEventId, StockSnapshot } from './stock-event';
 import { StreamConnection } from './stream-connection';
 import { StreamsBusyError } from './stream.errors';
 import { STREAM_METRICS } from './stream-metrics';
+import { acceptsEventStream, retryDelayMs, RetryRange } from './stream-negotiation';
+import { StreamRefusal, StreamSlots } from './stream-slots';
 
 const HEARTBEAT_INTERVAL_MS = 15_000;
 
@@ -31,9 +34,27 @@ const STREAM_HEADERS = {
   connection: 'keep-alive',
 };
 
+/** What a stream is opened for. */
+export interface StreamRequest {
+  productIds: readonly number[];
+  /**
+   * The one-product route: its product must exist (404 otherwise) and its stream ends if the
+   * product goes. A multi-product stream instead waits for an unknown id to appear.
+   */
+  requiresAll: boolean;
+}
+
+/** What the hub keeps for each open stream. */
+interface StreamOwner {
+  /** The client address (request.ip, as TRUST_PROXY decides) whose slot it holds. */
+  client: string;
+  requiresAll: boolean;
+}
+
 /**
- * This process's live stock streams: the connections (bounded by STREAM_MAX_CONNECTIONS),
- * one ProductTopic per product watched, and the change notifications that drive them.
+ * This process's live stock streams: the connections (bounded by STREAM_MAX_CONNECTIONS, and
+ * STREAM_MAX_PER_CLIENT per client address), one ProductTopic per product watched, and the
+ * change notifications that drive them.
  *
  * Written to the raw response rather than through Nest's @Sse(): @Sse() queues every event
  * for a client that is not reading (and drops it past 4 MB), where a stock stream wants the
@@ -44,10 +65,12 @@ const STREAM_HEADERS = {
 export class ProductStreamHub implements OnModuleInit, OnModuleDestroy {
   private readonly logger = new Logger(ProductStreamHub.name);
   private readonly topics = new Map<number, ProductTopic>();
-  private readonly connections = new Set<StreamConnection>();
+  private readonly connections = new Map<StreamConnection, StreamOwner>();
   private readonly failingReads = new Set<number>();
   private readonly intervalMs: number;
-  private readonly maxConnections: number;
+  private readonly retryRange: RetryRange;
+  private readonly slots: StreamSlots;
+  private readonly missing: MissingProducts;
   private subscription: Subscription | undefined;
   private heartbeat: NodeJS.Timeout | undefined;
   private closing = false;
@@ -61,15 +84,21 @@ export class ProductStreamHub implements OnModuleInit, OnModuleDestroy {
     @InjectMetric(STREAM_METRICS.events) private readonly eventsSent: Counter,
     @InjectMetric(STREAM_METRICS.reads) private readonly reads: Counter,
     @InjectMetric(STREAM_METRICS.resyncs) private readonly resyncs: Counter,
+    @InjectMetric(STREAM_METRICS.refusals) private readonly refusals: Counter,
   ) {
-    this.intervalMs = config.getOrThrow('stream.minIntervalMs', { infer: true });
-    this.maxConnections = config.getOrThrow('stream.maxConnections', { infer: true });
+    const settings = config.getOrThrow('stream', { infer: true });
+    this.intervalMs = settings.minIntervalMs;
+    this.retryRange = settings.retryMs;
+    this.slots = new StreamSlots(settings.maxConnections, settings.maxPerClient);
+    this.missing = new MissingProducts(settings.minIntervalMs);
   }
 
   onModuleInit(): void {
     this.connectionsGauge.set(0);
     this.subscription = this.changes.changes().subscribe((change) => this.onChange(change));
-    this.heartbeat = setInterval(() => this.connections.forEach((c) => c.heartbeat()), HEARTBEAT_INTERVAL_MS);
+    this.heartbeat = setInterval(() => {
+      for (const connection of this.connections.keys()) connection.heartbeat();
+    }, HEARTBEAT_INTERVAL_MS);
     this.heartbeat.unref();
     // Streams never end by themselves, so the server's close (which waits for responses in
     // flight) would wait forever: end them first, before it stops listening (SIGTERM too).
@@ -85,45 +114,52 @@ export class ProductStreamHub implements OnModuleInit, OnModuleDestroy {
   }
 
   /**
-   * Opens a stream of `productIds` on this request: the current state of each at once, then
-   * every change. Refusals (limit reached, unknown product, database away) are thrown before
-   * anything is written, so the error filter answers them as usual.
+   * Opens a stream on this request: the current state of each product at once, then every
+   * change. A refusal that time will lift (limits reached, shutdown, database away) goes to an
+   * EventSource as a 200 event stream that says `retry:` and `busy` and ends, so the browser
+   * comes back by itself; to any other client as the JSON error (503 with Retry-After).
+   * An unknown product on the one-product route is thrown before anything is written (404).
    */
-  async open(productIds: readonly number[], request: FastifyRequest, reply: FastifyReply): Promise<void> {
-    if (this.closing || this.connections.size >= this.maxConnections) throw new StreamsBusyError();
-    const connection = new StreamConnection(
-      productIds,
-      reply.raw,
-      this.intervalMs,
-      parseLastEventId(request.headers['last-event-id']),
-      (events) => this.eventsSent.inc(events),
-    );
+  async open(stream: StreamRequest, request: FastifyRequest, reply: FastifyReply): Promise<void> {
+    // HEAD: the headers a GET would start with, and nothing held (a GET never ends).
+    if (request.method === 'HEAD') return this.answer(reply, '');
+    const client = request.ip;
+    const refused = this.closing ? 'shutdown' : this.slots.take(client);
+    if (refused) return this.refuse(refused, request, reply);
+    const connection = new StreamConnection({
+      productIds: stream.productIds,
+      sink: reply.raw,
+      intervalMs: this.intervalMs,
+      retryMs: retryDelayMs(this.retryRange),
+      lastId: parseLastEventId(request.headers['last-event-id']),
+      onSent: (events) => this.eventsSent.inc(events),
+    });
     // Counted and subscribed before the first read, so no change can fall between the read
-    // and the subscription, and concurrent opens cannot pass the limit together.
-    this.attach(connection);
+    // and the subscription, and concurrent opens cannot pass the limits together.
+    this.attach(connection, { client, requiresAll: stream.requiresAll });
     reply.raw.once('close', () => this.detach(connection));
-    let snapshots;
+    let states: (StockSnapshot | null)[];
     try {
-      snapshots = await Promise.all(
-        productIds.map((id) => this.topics.get(id)!.current(this.changes.isLive())),
-      );
+      states = await this.initialStates(stream.productIds);
     } catch (error) {
       this.detach(connection);
-      throw error;
+      // The read failed (database away; logged once by onReadFailed): the browser comes back.
+      if (reply.raw.destroyed) return;
+      return this.refuse('unavailable', request, reply, error);
     }
-    const missing = productIds.find((_id, index) => snapshots[index] === null);
-    if (missing !== undefined) {
+    const missing = stream.productIds.find((_id, index) => states[index] === null);
+    if (stream.requiresAll && missing !== undefined) {
       this.detach(connection);
       throw new ProductNotFoundError(missing);
     }
     // Detached while reading: the client left (nothing to answer), or shutdown began.
     if (!this.connections.has(connection)) {
       if (reply.raw.destroyed) return;
-      throw new StreamsBusyError();
+      return this.refuse('shutdown', request, reply);
     }
     reply.hijack();
-    reply.raw.writeHead(200, { ...reply.getHeaders(), ...STREAM_HEADERS } as OutgoingHttpHeaders);
-    snapshots.forEach((snapshot) => connection.offer(snapshot!));
+    reply.raw.writeHead(200, this.streamHeaders(reply));
+    for (const state of states) if (state) connection.offer(state);
     connection.start();
   }
 
@@ -136,7 +172,7 @@ export class ProductStreamHub implements OnModuleInit, OnModuleDestroy {
   largestBacklog(): { pendingStates: number; bufferedBytes: number } {
     let pendingStates = 0;
     let bufferedBytes = 0;
-    for (const connection of this.connections) {
+    for (const connection of this.connections.keys()) {
       pendingStates = Math.max(pendingStates, connection.pendingStates);
       bufferedBytes = Math.max(bufferedBytes, connection.bufferedBytes);
     }
@@ -148,7 +184,7 @@ export class ProductStreamHub implements OnModuleInit, OnModuleDestroy {
     if (this.closing) return;
     this.closing = true;
     clearInterval(this.heartbeat);
-    const open = [...this.connections];
+    const open = [...this.connections.keys()];
     if (open.length > 0) this.logger.log({ event: 'stream.shutdown', connections: open.length });
     for (const connection of open) {
       connection.end();
@@ -156,15 +192,48 @@ export class ProductStreamHub implements OnModuleInit, OnModuleDestroy {
     }
   }
 
-  private attach(connection: StreamConnection): void {
-    this.connections.add(connection);
+  /**
+   * Each product's state to start with: none for an id a read found missing this interval (no
+   * read), the topic's trusted state, or a read shared with every other opener.
+   */
+  private initialStates(productIds: readonly number[]): Promise<(StockSnapshot | null)[]> {
+    const live = this.changes.isLive();
+    return Promise.all(
+      productIds.map((id) => (this.missing.has(id) ? null : this.topics.get(id)!.current(live))),
+    );
+  }
+
+  private refuse(reason: StreamRefusal, request: FastifyRequest, reply: FastifyReply, error?: unknown): void {
+    this.refusals.inc({ reason });
+    if (!acceptsEventStream(request.headers.accept)) {
+      if (reason === 'unavailable') throw error;
+      throw new StreamsBusyError(reason);
+    }
+    this.logger.debug({ event: 'stream.refused', reason, client: request.ip });
+    this.answer(reply, busyRefusal(retryDelayMs(this.retryRange)));
+  }
+
+  /** A whole answer with the stream's headers: a refusal, or HEAD's empty one. */
+  private answer(reply: FastifyReply, body: string): void {
+    reply.hijack();
+    reply.raw.writeHead(200, this.streamHeaders(reply));
+    reply.raw.end(body);
+  }
+
+  private streamHeaders(reply: FastifyReply): OutgoingHttpHeaders {
+    return { ...reply.getHeaders(), ...STREAM_HEADERS } as OutgoingHttpHeaders;
+  }
+
+  /** Adds a connection whose slot is taken. */
+  private attach(connection: StreamConnection, owner: StreamOwner): void {
+    this.connections.set(connection, owner);
     this.connectionsGauge.set(this.connections.size);
     for (const productId of connection.productIds) {
       let topic = this.topics.get(productId);
       if (!topic) {
         topic = new ProductTopic(productId, (id) => this.load(id), this.intervalMs, {
           readFailed: (id, error) => this.onReadFailed(id, error),
-          gone: (id) => this.onGone(id),
+          absent: (id, settled) => this.onAbsent(id, settled),
         });
         this.topics.set(productId, topic);
       }
@@ -173,7 +242,10 @@ export class ProductStreamHub implements OnModuleInit, OnModuleDestroy {
   }
 
   private detach(connection: StreamConnection): void {
-    if (!this.connections.delete(connection)) return;
+    const owner = this.connections.get(connection);
+    if (!owner) return;
+    this.connections.delete(connection);
+    this.slots.release(owner.client);
     connection.dispose();
     this.connectionsGauge.set(this.connections.size);
     for (const productId of connection.productIds) {
@@ -190,9 +262,12 @@ export class ProductStreamHub implements OnModuleInit, OnModuleDestroy {
 
   private onChange(change: ProductChange): void {
     if (change.kind === 'changed') {
+      // A product just created or published is read at once, not after the miss expires.
+      this.missing.forget(change.productId);
       this.topics.get(change.productId)?.changed();
       return;
     }
+    this.missing.clear();
     this.resyncs.inc();
     this.logger.log({
       event: 'stream.resync',
@@ -227,15 +302,14 @@ export class ProductStreamHub implements OnModuleInit, OnModuleDestroy {
     });
   }
 
-  private onGone(productId: number): void {
+  private onAbsent(productId: number, settled: boolean): void {
+    if (settled) this.missing.add(productId);
     const topic = this.topics.get(productId);
     if (!topic) return;
-    this.logger.log({
-      event: 'stream.product_gone',
-      product_id: productId,
-      connections: topic.connections.size,
-    });
-    for (const connection of [...topic.connections]) {
+    const ending = [...topic.connections].filter((c) => this.connections.get(c)?.requiresAll);
+    if (ending.length === 0) return;
+    this.logger.log({ event: 'stream.product_gone', product_id: productId, connections: ending.length });
+    for (const connection of ending) {
       connection.end();
       this.detach(connection);
     }

@@ -8,8 +8,11 @@ export type ProductLoader = (productId: number) => Promise<ProductResponseDto | 
 export interface TopicEvents {
   /** A read failed (database away): it is retried, the streams stay open. */
   readFailed(productId: number, error: unknown): void;
-  /** The product no longer exists: its streams end. */
-  gone(productId: number): void;
+  /**
+   * A read found no such product (never created, or gone). `settled`: no change was announced
+   * while it read, so the answer still holds (a change during the read is read again).
+   */
+  absent(productId: number, settled: boolean): void;
 }
 
 /**
@@ -28,6 +31,8 @@ const RETRY_AFTER_FAILURE_MS = 1_000;
 export class ProductTopic {
   readonly connections = new Set<StreamConnection>();
   private snapshot: StockSnapshot | undefined;
+  /** The last version given out, kept when the product goes away so versions never go back. */
+  private version = 0;
   private reading: Promise<StockSnapshot | null> | undefined;
   private dirty = false;
   private forced = false;
@@ -108,11 +113,14 @@ export class ProductTopic {
 
   private settle(data: ProductResponseDto | null, force: boolean): StockSnapshot | null {
     if (!data) {
-      this.events.gone(this.productId);
+      // Read afresh by the next connection; a product that comes (back) is delivered in full.
+      this.snapshot = undefined;
+      if (!this.closed) this.events.absent(this.productId, !this.dirty);
       return null;
     }
-    const snapshot = snapshotOf(data, nextVersion(this.snapshot?.version ?? 0, Date.now()));
+    const snapshot = snapshotOf(data, nextVersion(this.version, Date.now()));
     if (this.snapshot && snapshot.json === this.snapshot.json && !force) return this.snapshot;
+    this.version = snapshot.version;
     this.snapshot = snapshot;
     const now = performance.now();
     for (const connection of this.connections) connection.offer(snapshot, now);

@@ -9,11 +9,19 @@ export interface StockSnapshot {
   json: string;
 }
 
-/** Retry delay the browser's EventSource waits before reconnecting. */
-export const RETRY_MS = 2_000;
-
 /** Written once, first: tells EventSource how long to wait before reconnecting. */
-export const STREAM_PREAMBLE = `retry: ${RETRY_MS}\n\n`;
+export function streamPreamble(retryMs: number): string {
+  return `retry: ${retryMs}\n\n`;
+}
+
+/**
+ * A refused stream, whole: the delay, one `busy` event, then the server ends the response.
+ * EventSource reconnects by itself after `retryMs`, where any answer but a 200 event stream
+ * (a 503 included) would make it give up for good.
+ */
+export function busyRefusal(retryMs: number): string {
+  return `${streamPreamble(retryMs)}event: busy\ndata: {"code":"SERVICE_BUSY"}\n\n`;
+}
 
 /** A comment line: ignored by EventSource, keeps proxies and load balancers from closing an idle stream. */
 export const HEARTBEAT = ': heartbeat\n\n';

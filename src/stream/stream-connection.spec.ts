@@ -71,7 +71,15 @@ describe(StreamConnection.name, () => {
   function setup(intervalMs = 250, lastId = 0) {
     const sink = new FakeSink();
     let sent = 0;
-    const sut = new StreamConnection([1], sink, intervalMs, lastId, (events) => (sent += events), clock);
+    const sut = new StreamConnection({
+      productIds: [1],
+      sink,
+      intervalMs,
+      retryMs: 3_210,
+      lastId,
+      onSent: (events) => (sent += events),
+      clock,
+    });
     return { sut, sink, sent: () => sent };
   }
 
@@ -79,7 +87,7 @@ describe(StreamConnection.name, () => {
     const { sut, sink } = setup();
     sut.offer(state(100, 10));
     sut.start();
-    expect(sink.chunks[0]).toBe('retry: 2000\n\n');
+    expect(sink.chunks[0]).toBe('retry: 3210\n\n');
     expect(sink.chunks[1]).toBe(
       'id: 10\nevent: stock\ndata: {"id":1,"name":"P","total_stock":100,"available_stock":100,"price":"1.00","sale_starts_at":null,"sale_ends_at":null,"max_per_customer":null}\n\n',
     );
@@ -138,7 +146,7 @@ describe(StreamConnection.name, () => {
     other.sink.full = true;
     other.sut.heartbeat();
     other.sut.heartbeat();
-    expect(other.sink.chunks).toEqual(['retry: 2000\n\n', ': heartbeat\n\n', ': heartbeat\n\n']);
+    expect(other.sink.chunks).toEqual(['retry: 3210\n\n', ': heartbeat\n\n', ': heartbeat\n\n']);
     other.sut.end();
     expect(other.sink.ended).toBe(true);
   });

@@ -1,4 +1,4 @@
-import { formatStockEvent, HEARTBEAT, STREAM_PREAMBLE, StockSnapshot } from './stock-event';
+import { formatStockEvent, HEARTBEAT, StockSnapshot, streamPreamble } from './stock-event';
 
 /** What a connection writes to: the HTTP response (a Writable), or a fake in unit tests. */
 export interface EventSink {
@@ -9,6 +9,18 @@ export interface EventSink {
 }
 
 export type Clock = () => number;
+
+export interface StreamConnectionOptions {
+  productIds: readonly number[];
+  sink: EventSink;
+  intervalMs: number;
+  /** The `retry:` this stream starts with (how long EventSource waits after it ends). */
+  retryMs: number;
+  /** The Last-Event-ID the client sent back (0 if none): ids keep growing past it. */
+  lastId: number;
+  onSent: (events: number) => void;
+  clock?: Clock;
+}
 
 /**
  * One client's stream. Latest state wins: for each product it keeps at most one event not
@@ -27,20 +39,29 @@ export class StreamConnection {
   private waitingForDrain = false;
   private timer: NodeJS.Timeout | undefined;
 
-  constructor(
-    readonly productIds: readonly number[],
-    private readonly sink: EventSink,
-    private readonly intervalMs: number,
-    private lastId: number,
-    private readonly onSent: (events: number) => void,
-    private readonly clock: Clock = () => performance.now(),
-  ) {}
+  readonly productIds: readonly number[];
+  private readonly sink: EventSink;
+  private readonly intervalMs: number;
+  private readonly retryMs: number;
+  private lastId: number;
+  private readonly onSent: (events: number) => void;
+  private readonly clock: Clock;
+
+  constructor(options: StreamConnectionOptions) {
+    this.productIds = options.productIds;
+    this.sink = options.sink;
+    this.intervalMs = options.intervalMs;
+    this.retryMs = options.retryMs;
+    this.lastId = options.lastId;
+    this.onSent = options.onSent;
+    this.clock = options.clock ?? (() => performance.now());
+  }
 
   /** Writes the preamble and every state offered so far (each product's first event goes at once). */
   start(): void {
     if (this.closed || this.started) return;
     this.started = true;
-    this.waitingForDrain = !this.sink.write(STREAM_PREAMBLE);
+    this.waitingForDrain = !this.sink.write(streamPreamble(this.retryMs));
     if (this.waitingForDrain) this.sink.once('drain', () => this.onDrain());
     this.flush();
   }

@@ -5,6 +5,7 @@ export const STREAM_METRICS = {
   events: 'flash_sale_stream_events_sent_total',
   reads: 'flash_sale_stream_product_reads_total',
   resyncs: 'flash_sale_stream_resyncs_total',
+  refusals: 'flash_sale_stream_refusals_total',
 } as const;
 
 export const STREAM_METRIC_PROVIDERS = [
@@ -17,5 +18,10 @@ export const STREAM_METRIC_PROVIDERS = [
   makeCounterProvider({
     name: STREAM_METRICS.resyncs,
     help: 'Times every watched product was read again because change notifications may have been lost (Redis returned)',
+  }),
+  makeCounterProvider({
+    name: STREAM_METRICS.refusals,
+    help: 'Streams refused, by reason: server_limit, client_limit, shutdown, unavailable (database away)',
+    labelNames: ['reason'],
   }),
 ];

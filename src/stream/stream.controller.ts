@@ -14,11 +14,8 @@ export class StreamController {
   /** Several products on one connection: browsers open at most 6 HTTP/1.1 connections per host. */
   @Get('stream')
   @ApiStockStream(
-    `Live stock of up to ${MAX_STREAM_PRODUCTS} products on one stream`,
-    ['PRODUCT_NOT_FOUND'],
-    {
-      422: ['VALIDATION_FAILED'],
-    },
+    `Live stock of up to ${MAX_STREAM_PRODUCTS} products on one stream (an id without a product is watched until it has one)`,
+    { 422: ['VALIDATION_FAILED'] },
   )
   @ApiQuery({ name: 'ids', description: 'Comma-separated product ids', example: '1,2,3' })
   streamMany(
@@ -26,12 +23,13 @@ export class StreamController {
     @Req() request: FastifyRequest,
     @Res() reply: FastifyReply,
   ): Promise<void> {
-    return this.hub.open(parseStreamIds(ids), request, reply);
+    return this.hub.open({ productIds: parseStreamIds(ids), requiresAll: false }, request, reply);
   }
 
   @Get(':id/stream')
-  @ApiStockStream('Live stock of one product (Server-Sent Events)', ['PRODUCT_NOT_FOUND'], {
+  @ApiStockStream('Live stock of one product (Server-Sent Events)', {
     400: ['INVALID_ID'],
+    404: ['PRODUCT_NOT_FOUND'],
   })
   @ApiParam({ name: 'id', schema: { type: 'integer', minimum: 1 }, example: 1 })
   stream(
@@ -39,6 +37,6 @@ export class StreamController {
     @Req() request: FastifyRequest,
     @Res() reply: FastifyReply,
   ): Promise<void> {
-    return this.hub.open([id], request, reply);
+    return this.hub.open({ productIds: [id], requiresAll: true }, request, reply);
   }
 }

@@ -1,7 +1,8 @@
 import { ProductStreamHub } from '../../src/stream/product-stream.hub';
 import { createProduct, reloadProduct } from '../factories/product.factory';
 import { betweenUnits } from '../utils/embedded';
-import { idsIncrease, openClients, SseClient } from '../utils/sse-client';
+import { countProductQueries } from '../utils/query-counter';
+import { head, idsIncrease, openClients, SseClient } from '../utils/sse-client';
 import { createTestApp, TestApp } from '../utils/test-app';
 import { sendWebhook } from '../utils/webhook';
 
@@ -14,7 +15,8 @@ describe('Live stock streams (e2e)', () => {
   const clients: SseClient[] = [];
 
   beforeAll(async () => {
-    t = await createTestApp({ ADMIN_API_TOKEN: ADMIN_TOKEN });
+    // Every test client comes from 127.0.0.1: the per-client limit has its own suite below.
+    t = await createTestApp({ ADMIN_API_TOKEN: ADMIN_TOKEN, STREAM_MAX_PER_CLIENT: '1000' });
   });
 
   afterEach(() => {
@@ -56,10 +58,30 @@ describe('Live stock streams (e2e)', () => {
     expect(client.headers['x-accel-buffering']).toBe('no');
     expect(client.headers['content-encoding']).toBeUndefined();
     expect(client.headers['x-request-id']).toBeDefined();
-    expect(client.retry).toBe(2000);
+    // The default 2 to 5 s, drawn per stream so that the clients of a process that stops spread out.
+    expect(client.retry).toBeGreaterThanOrEqual(2_000);
+    expect(client.retry).toBeLessThanOrEqual(5_000);
     const read = await t.http.get(`/api/products/${product.id}`).expect(200);
     expect(client.events[0]).toMatchObject({ event: 'stock', data: read.body.data });
     expect(client.events[0].id).toBeGreaterThan(0);
+  });
+
+  it('should answer HEAD at once with the stream headers, holding no slot and reading nothing', async () => {
+    const product = await createProduct(t.dataSource);
+    const reads = countProductQueries(t.dataSource, product.id);
+    try {
+      for (const url of [streamUrl(product.id), `${t.url}/api/products/stream?ids=${product.id}`]) {
+        const answer = await head(url);
+        expect(answer.status).toBe(200);
+        expect(answer.headers['content-type']).toBe('text/event-stream; charset=utf-8');
+        expect(answer.headers['cache-control']).toBe('no-cache');
+        expect(t.app.get(ProductStreamHub).size).toBe(0);
+      }
+      expect(reads.count).toBe(0);
+      expect((await head(streamUrl('abc'))).status).toBe(400);
+    } finally {
+      reads.stop();
+    }
   });
 
   it('should refuse an unknown product with 404 and a bad id with 400 before any stream starts', async () => {
@@ -181,8 +203,10 @@ describe('Live stock streams (e2e)', () => {
   it('should serve several products on one stream (the sale board) with each product first at once', async () => {
     const first = await createProduct(t.dataSource, { totalStock: 5, availableStock: 5 });
     const second = await createProduct(t.dataSource, { totalStock: 7, availableStock: 7 });
-    const client = open(`${t.url}/api/products/stream?ids=${first.id},${second.id}`);
+    // An id no product has yet is watched too: a multi-product stream waits for it.
+    const client = open(`${t.url}/api/products/stream?ids=${first.id},987654,${second.id}`);
     await client.waitFor((c) => c.events.length === 2, 5_000, 'one event per product');
+    expect(client.status).toBe(200);
     expect(client.events.map((e) => e.data.id).sort()).toEqual([first.id, second.id].sort());
 
     await t.http.post('/api/holds').send({ product_id: second.id, quantity: 3 }).expect(201);
@@ -229,14 +253,14 @@ describe('Live stock streams: limits and shutdown (e2e)', () => {
   let t: TestApp;
 
   beforeAll(async () => {
-    t = await createTestApp({ STREAM_MAX_CONNECTIONS: '2' });
+    t = await createTestApp({ STREAM_MAX_CONNECTIONS: '2', STREAM_MAX_PER_CLIENT: '1000' });
   });
 
   afterAll(async () => {
     await t.close();
   });
 
-  it('should answer 503 SERVICE_BUSY with Retry-After beyond STREAM_MAX_CONNECTIONS, and accept again once one left', async () => {
+  it('should refuse an EventSource beyond STREAM_MAX_CONNECTIONS with a retry it follows, others with 503, and accept again once one left', async () => {
     const product = await createProduct(t.dataSource);
     const url = `${t.url}/api/products/${product.id}/stream`;
     const [a, b] = await openClients(url, 2);
@@ -244,11 +268,16 @@ describe('Live stock streams: limits and shutdown (e2e)', () => {
       [a, b].map((client) => client.waitFor((c) => c.events.length === 1, 5_000, 'the first event')),
     );
 
+    // EventSource gives up for good on anything but a 200 event stream: it is told when to come back.
     const refused = new SseClient(url);
     await refused.closed;
-    expect(refused.status).toBe(503);
-    expect(refused.headers['retry-after']).toBeDefined();
-    expect(JSON.parse(refused.body)).toMatchObject({ status: 'error', code: 'SERVICE_BUSY' });
+    expectBusyRefusal(refused);
+    const refusedJson = new SseClient(url, { accept: 'application/json' });
+    await refusedJson.closed;
+    expect(refusedJson.status).toBe(503);
+    expect(refusedJson.headers['retry-after']).toBeDefined();
+    expect(JSON.parse(refusedJson.body)).toMatchObject({ status: 'error', code: 'SERVICE_BUSY' });
+    expect(t.app.get(ProductStreamHub).size).toBe(2);
 
     a.close();
     await a.closed;
@@ -265,5 +294,162 @@ describe('Live stock streams: limits and shutdown (e2e)', () => {
     await Promise.all([b.closed, again!.closed]);
     expect(b.ended && again!.ended).toBe(true);
     t = { close: () => Promise.resolve() } as unknown as TestApp;
+  });
+});
+
+/** A refusal an EventSource retries: 200, the stream's type, `retry:` in 2 to 5 s, one `busy` event, the end. */
+function expectBusyRefusal(client: SseClient): void {
+  expect(client.status).toBe(200);
+  expect(client.headers['content-type']).toBe('text/event-stream; charset=utf-8');
+  expect(client.retry).toBeGreaterThanOrEqual(2_000);
+  expect(client.retry).toBeLessThanOrEqual(5_000);
+  expect(client.events).toEqual([expect.objectContaining({ event: 'busy', data: { code: 'SERVICE_BUSY' } })]);
+  expect(client.ended).toBe(true);
+}
+
+describe('Live stock streams: the per-client limit (e2e)', () => {
+  let t: TestApp;
+  const clients: SseClient[] = [];
+
+  beforeAll(async () => {
+    // Behind a proxy: X-Forwarded-For names the client, as it would for buyers behind a load balancer.
+    // (process.env keeps an earlier suite's settings: each suite names the limits it relies on.)
+    t = await createTestApp({
+      STREAM_MAX_CONNECTIONS: '10000',
+      STREAM_MAX_PER_CLIENT: '2',
+      TRUST_PROXY: 'true',
+    });
+  });
+
+  afterEach(() => {
+    clients.splice(0).forEach((client) => client.close());
+  });
+
+  afterAll(async () => {
+    await t.close();
+  });
+
+  function openAs(address: string, url: string, accept = 'text/event-stream'): SseClient {
+    const client = new SseClient(url, { 'x-forwarded-for': address, accept });
+    clients.push(client);
+    return client;
+  }
+
+  it('should refuse a client address past STREAM_MAX_PER_CLIENT while other clients still get streams', async () => {
+    const product = await createProduct(t.dataSource);
+    const url = `${t.url}/api/products/stream?ids=${product.id}`;
+    const mine = [openAs('203.0.113.7', url), openAs('203.0.113.7', url)];
+    await Promise.all(
+      mine.map((c) => c.waitFor((client) => client.events.length === 1, 5_000, 'the first event')),
+    );
+    expect(mine.map((c) => c.events[0].event)).toEqual(['stock', 'stock']);
+
+    const third = openAs('203.0.113.7', url);
+    await third.closed;
+    expectBusyRefusal(third);
+    const thirdJson = openAs('203.0.113.7', url, 'application/json');
+    await thirdJson.closed;
+    expect(thirdJson.status).toBe(503);
+    expect(thirdJson.headers['retry-after']).toBeDefined();
+    expect(JSON.parse(thirdJson.body)).toMatchObject({ status: 'error', code: 'SERVICE_BUSY' });
+
+    const someoneElse = openAs('198.51.100.20', url);
+    await someoneElse.waitFor((c) => c.events.length === 1, 5_000, "another client's first event");
+    expect(someoneElse.events[0]).toMatchObject({ event: 'stock', data: { id: product.id } });
+
+    // A slot given back is this client's again.
+    mine[0].close();
+    await mine[0].closed;
+    let again: SseClient | undefined;
+    for (let attempt = 0; attempt < 50 && !again?.events.some((e) => e.event === 'stock'); attempt++) {
+      again = openAs('203.0.113.7', url);
+      await again.waitFor((c) => c.events.length > 0 || c.ended, 5_000, 'an answer');
+    }
+    expect(again?.last?.data.id).toBe(product.id);
+    expect(t.app.get(ProductStreamHub).size).toBe(3);
+  });
+});
+
+describe('Live stock streams: ids without a product (e2e)', () => {
+  let t: TestApp;
+  const clients: SseClient[] = [];
+  const ADMIN = { Authorization: `Bearer ${ADMIN_TOKEN}` };
+
+  beforeAll(async () => {
+    // A long interval makes the miss outlive the test: what is measured is reads, never time.
+    t = await createTestApp({
+      ADMIN_API_TOKEN: ADMIN_TOKEN,
+      STREAM_MIN_INTERVAL_MS: '60000',
+      STREAM_MAX_CONNECTIONS: '10000',
+      STREAM_MAX_PER_CLIENT: '1000',
+    });
+  });
+
+  afterEach(() => {
+    clients.splice(0).forEach((client) => client.close());
+  });
+
+  afterAll(async () => {
+    await t.close();
+  });
+
+  function open(ids: number[]): SseClient {
+    const client = new SseClient(`${t.url}/api/products/stream?ids=${ids.join(',')}`);
+    clients.push(client);
+    return client;
+  }
+
+  async function noStreams(): Promise<void> {
+    const hub = t.app.get(ProductStreamHub);
+    for (let attempt = 0; attempt < 200 && hub.size > 0; attempt++) {
+      await new Promise((resolve) => setTimeout(resolve, 25));
+    }
+    expect(hub.size).toBe(0);
+  }
+
+  it('should read an unknown id once for every stream that asks for it, and deliver the product the moment it is created', async () => {
+    const known = await createProduct(t.dataSource);
+    // The id the next product will get (one suite, one database, nothing else inserting).
+    const next = known.id + 1;
+    const reads = countProductQueries(t.dataSource, next);
+    try {
+      const first = open([known.id, next]);
+      await first.waitFor((c) => c.events.length === 1, 5_000, 'the known product');
+      expect(first.status).toBe(200);
+      expect(first.last?.data.id).toBe(known.id);
+      const readsForTheMiss = reads.count;
+      expect(readsForTheMiss).toBeGreaterThan(0);
+
+      // Gone and back, from other pages: a new topic each time, and still no read for the miss.
+      first.close();
+      await noStreams();
+      for (let page = 0; page < 3; page++) {
+        const again = open([next, known.id]);
+        await again.waitFor((c) => c.events.length === 1, 5_000, 'the known product');
+        if (page < 2) {
+          again.close();
+          await noStreams();
+        }
+      }
+      const single = new SseClient(`${t.url}/api/products/${next}/stream`);
+      await single.closed;
+      expect(single.status).toBe(404);
+      expect(reads.count).toBe(readsForTheMiss);
+
+      const watching = clients[clients.length - 1];
+      const created = await t.http
+        .post('/api/admin/products')
+        .set(ADMIN)
+        .send({ name: 'Late arrival', price: '5.00', total_stock: 12 })
+        .expect(201);
+      expect(created.body.data.id).toBe(next);
+      await watching.waitFor((c) => c.last?.data.id === next, 5_000, 'the new product');
+      expect(watching.last?.data).toMatchObject({ id: next, name: 'Late arrival', available_stock: 12 });
+      const fresh = open([next]);
+      await fresh.waitFor((c) => c.events.length === 1, 5_000, 'the new product on a new stream');
+      expect(fresh.last?.data.available_stock).toBe(12);
+    } finally {
+      reads.stop();
+    }
   });
 });

@@ -44,6 +44,8 @@ describe('Live stock streams across API processes on a Redis Cluster (real proce
       REDIS_CLUSTER_NODES,
       REDIS_PREFIX: databaseName,
       RATE_LIMIT_PER_MINUTE: '0',
+      // Every test client comes from 127.0.0.1.
+      STREAM_MAX_PER_CLIENT: '1000',
       SEED_ON_START: 'false',
       PAYMENT_WEBHOOK_SECRET: CLUSTER_WEBHOOK_SECRET,
     });

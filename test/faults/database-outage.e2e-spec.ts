@@ -1,6 +1,7 @@
 import type { Connection } from 'mysql2/promise';
 import { createProduct, reloadProduct } from '../factories/product.factory';
 import { pollUntil } from '../utils/poll';
+import { SseClient } from '../utils/sse-client';
 import { createTestApp, TestApp } from '../utils/test-app';
 import { TcpProxy } from '../utils/tcp-proxy';
 import { TEST_DB, withServerConnection } from '../utils/test-env';
@@ -38,6 +39,39 @@ describe('Database outage (e2e)', () => {
     await proxy.start(proxy.port);
     await expect(waitForStatus(() => t.http.get(`/api/products/${productId}`), 200)).resolves.toBe(200);
     await t.http.post('/api/holds').send({ product_id: productId, quantity: 1 }).expect(201);
+  });
+
+  it('should tell an EventSource opening a stream while the database is away to retry, and stream once it is back', async () => {
+    const product = await createProduct(t.dataSource, { totalStock: 9, availableStock: 9 });
+    const url = `${t.url}/api/products/stream?ids=${product.id}`;
+    await proxy.stop();
+
+    // A 5xx would make EventSource give up for good: a 200 event stream says when to come back.
+    const refused = new SseClient(url);
+    await refused.closed;
+    expect(refused.status).toBe(200);
+    expect(refused.headers['content-type']).toBe('text/event-stream; charset=utf-8');
+    expect(refused.retry).toBeGreaterThanOrEqual(2_000);
+    expect(refused.retry).toBeLessThanOrEqual(5_000);
+    expect(refused.events).toEqual([
+      expect.objectContaining({ event: 'busy', data: { code: 'SERVICE_BUSY' } }),
+    ]);
+    // A client that does not take an event stream gets the JSON 503, as on any route.
+    const plain = new SseClient(`${t.url}/api/products/${product.id}/stream`, { accept: 'application/json' });
+    await plain.closed;
+    expect(plain.status).toBe(503);
+    expect(plain.headers['retry-after']).toBeDefined();
+    expect(JSON.parse(plain.body)).toMatchObject({ status: 'error', code: 'SERVICE_UNAVAILABLE' });
+
+    await proxy.start(proxy.port);
+    await expect(waitForStatus(() => t.http.get(`/api/products/${product.id}`), 200)).resolves.toBe(200);
+    const again = new SseClient(url);
+    try {
+      await again.waitFor((c) => c.last !== undefined, 10_000, 'the first event');
+      expect(again.last?.data).toMatchObject({ id: product.id, available_stock: 9 });
+    } finally {
+      again.close();
+    }
   });
 
   it('should answer 503 quickly when connections drop mid-query, and recover by itself once the database restarts', async () => {

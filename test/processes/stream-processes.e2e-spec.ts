@@ -60,8 +60,11 @@ describe('Live stock streams across API processes (e2e, real processes)', () => 
     // A only serves (no worker, no sweeper); B releases expired holds with its sweeper every
     // second. Started together: the startup lock lets one of them create the schema.
     [a, b] = await Promise.all([
-      startApi(scaleOutEnv(databaseName, { WORKER_ENABLED: 'false' })),
-      startApi(scaleOutEnv(databaseName, { HOLD_SWEEP_INTERVAL_SECONDS: '1' })),
+      // Every test client comes from 127.0.0.1: STREAM_MAX_PER_CLIENT is raised to let 100 watch.
+      startApi(scaleOutEnv(databaseName, { WORKER_ENABLED: 'false', STREAM_MAX_PER_CLIENT: '1000' })),
+      startApi(
+        scaleOutEnv(databaseName, { HOLD_SWEEP_INTERVAL_SECONDS: '1', STREAM_MAX_PER_CLIENT: '1000' }),
+      ),
     ]);
     runs.push(a.run, b.run);
     db = await openDatabase(databaseName);
@@ -202,6 +205,7 @@ describe('Live stock streams while Redis goes away and comes back (e2e, real pro
     const env = scaleOutEnv(databaseName, {
       REDIS_PORT: String(redis.port),
       HOLD_SWEEP_INTERVAL_SECONDS: '3600',
+      STREAM_MAX_PER_CLIENT: '1000',
     });
     const [a, b] = await Promise.all([startApi({ ...env, WORKER_ENABLED: 'false' }), startApi(env)]);
     runs.push(a.run, b.run);

@@ -53,9 +53,15 @@ export class SseClient {
     this.opened.catch(() => undefined);
   }
 
+  /** The `busy` events received (a refused stream sends one, then ends). */
+  get busy(): StockEvent[] {
+    return this.events.filter((event) => event.event === 'busy');
+  }
+
   /** The last stock event received, if any. */
   get last(): StockEvent | undefined {
-    return this.events[this.events.length - 1];
+    const stock = this.events.filter((event) => event.event === 'stock');
+    return stock[stock.length - 1];
   }
 
   /** Resolves once `predicate` holds (checked after each chunk), or rejects at the deadline. */
@@ -139,4 +145,34 @@ export async function openClients(url: string, count: number): Promise<SseClient
 /** Whether every client's ids strictly increase. */
 export function idsIncrease(client: SseClient): boolean {
   return client.events.every((event, index) => index === 0 || event.id > client.events[index - 1].id);
+}
+
+/** A HEAD request: its status and headers, or a rejection if no answer came within `timeoutMs`. */
+export function head(
+  url: string,
+  timeoutMs = 5_000,
+): Promise<{ status: number; headers: IncomingHttpHeaders }> {
+  return new Promise((resolve, reject) => {
+    const request = http.request(url, {
+      method: 'HEAD',
+      agent: false,
+      headers: { accept: 'text/event-stream' },
+    });
+    const timer = setTimeout(() => {
+      request.destroy();
+      reject(new Error(`HEAD ${url}: no answer within ${timeoutMs} ms`));
+    }, timeoutMs);
+    request.once('error', (error) => {
+      clearTimeout(timer);
+      reject(error);
+    });
+    request.once('response', (response) => {
+      response.resume();
+      response.once('end', () => {
+        clearTimeout(timer);
+        resolve({ status: response.statusCode ?? 0, headers: response.headers });
+      });
+    });
+    request.end();
+  });
 }
