@@ -35,6 +35,10 @@ import { SALE_METRICS, SaleMetrics } from './sale-metrics';
       name: SALE_METRICS.sweepProductFailures,
       help: 'Products whose expired holds the sweeper could not release (skipped for that run)',
     }),
+    makeCounterProvider({
+      name: SALE_METRICS.orderTimeoutProductFailures,
+      help: 'Products whose overdue unpaid orders the payment timeout could not cancel (skipped for that run)',
+    }),
     SaleMetrics,
   ],
   exports: [SaleMetrics],

@@ -12,6 +12,7 @@ export const SALE_METRICS = {
   ordersCancelled: 'flash_sale_orders_cancelled_total',
   payments: 'flash_sale_payments_total',
   sweepProductFailures: 'flash_sale_sweep_product_failures_total',
+  orderTimeoutProductFailures: 'flash_sale_order_timeout_product_failures_total',
 } as const;
 
 export type PaymentOutcome =
@@ -31,6 +32,8 @@ export class SaleMetrics {
     @InjectMetric(SALE_METRICS.ordersCancelled) private readonly ordersCancelled: Counter<'reason'>,
     @InjectMetric(SALE_METRICS.payments) private readonly payments: Counter<'outcome'>,
     @InjectMetric(SALE_METRICS.sweepProductFailures) private readonly sweepProductFailures: Counter,
+    @InjectMetric(SALE_METRICS.orderTimeoutProductFailures)
+    private readonly orderTimeoutProductFailures: Counter,
   ) {}
 
   holdCreated(): void {
@@ -62,5 +65,10 @@ export class SaleMetrics {
   /** A product's expired holds could not be released; the sweeper skipped it for that run. */
   sweepProductFailed(): void {
     this.sweepProductFailures.inc();
+  }
+
+  /** A product's overdue unpaid orders could not be cancelled; the payment-timeout pass skipped it for that run. */
+  orderTimeoutProductFailed(): void {
+    this.orderTimeoutProductFailures.inc();
   }
 }

@@ -71,20 +71,25 @@ export class OrdersRepository {
   /**
    * Pending orders at least `ageMs` old by the database's clock, oldest first, without
    * locking: candidates for the payment timeout, re-checked under the locks. Served by
-   * IDX_orders_status_created.
+   * IDX_orders_status_created. `excludedProductIds`: products the pass skips in this run.
    */
   async findPendingOlderThan(
     manager: EntityManager,
     ageMs: number,
     limit: number,
+    excludedProductIds: readonly number[] = [],
   ): Promise<Array<{ id: number; productId: number }>> {
     const cutoff = databaseClockSql(manager.connection.options, ageMs);
-    const rows = await manager
+    const query = manager
       .getRepository(Order)
       .createQueryBuilder('order')
       .select('order.id', 'id')
       .addSelect('order.product_id', 'productId')
-      .where(`order.status = 'pending' AND order.created_at <= ${cutoff}`)
+      .where(`order.status = 'pending' AND order.created_at <= ${cutoff}`);
+    if (excludedProductIds.length > 0) {
+      query.andWhere('order.product_id NOT IN (:...excluded)', { excluded: excludedProductIds });
+    }
+    const rows = await query
       .orderBy('order.created_at', 'ASC')
       .limit(limit)
       .getRawMany<{ id: number | string; productId: number | string }>();

@@ -38,12 +38,15 @@ export class UnpaidOrdersService {
     return this.timeoutMs > 0;
   }
 
-  /** Candidates, oldest first, unlocked: cancelOverdue re-checks each under its locks. */
-  findOverdue(limit: number): Promise<OverdueOrderRef[]> {
+  /**
+   * Candidates, oldest first, unlocked: cancelOverdue re-checks each under its locks.
+   * `excludedProductIds`: products the caller skips (their cancellation failed in this pass).
+   */
+  findOverdue(limit: number, excludedProductIds: readonly number[] = []): Promise<OverdueOrderRef[]> {
     if (!this.enabled) return Promise.resolve([]);
     // Aged by the database's clock, in the query itself.
     return this.unitOfWork.read((manager) =>
-      this.orders.findPendingOlderThan(manager, this.timeoutMs, limit),
+      this.orders.findPendingOlderThan(manager, this.timeoutMs, limit, excludedProductIds),
     );
   }
 
