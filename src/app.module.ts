@@ -6,7 +6,8 @@ import type { AllConfig } from './config/config.types';
 import { loadConfig } from './config/configuration';
 import { redisConfigured } from './config/redis.config';
 import { DatabaseModule } from './database/database.module';
-import { ExpiryModule } from './expiry/expiry.module';
+import { HoldExpiryQueueModule } from './expiry/scheduling/hold-expiry-queue.module';
+import { HoldExpiryWorkersModule } from './expiry/working/hold-expiry-workers.module';
 import { HealthModule } from './health/health.module';
 import { HoldsModule } from './holds/holds.module';
 import { MetricsModule } from './metrics/metrics.module';
@@ -35,6 +36,7 @@ export interface AppModuleOptions {
 export class AppModule {
   static forRoot({ http = true, config = loadConfig() }: AppModuleOptions = {}): DynamicModule {
     const worker = !http || config.app.workerEnabled;
+    const queue = redisConfigured(config.redis);
     return {
       module: AppModule,
       imports: [
@@ -52,7 +54,9 @@ export class AppModule {
         OrdersModule,
         PaymentsModule,
         // No Redis configured: no BullMQ at all, the sweeper alone releases expired holds.
-        ExpiryModule.forRoot({ queue: redisConfigured(config.redis), worker }),
+        ...(queue ? [HoldExpiryQueueModule] : []),
+        // Releasing expired holds and cancelling unpaid orders, only where a worker runs.
+        ...(worker ? [HoldExpiryWorkersModule.forRoot({ queue })] : []),
         // GET /health, GET /metrics, the admin API, the live stock streams and the board exist only where there is HTTP.
         ...(http ? [HealthModule, MetricsModule, AdminModule, StreamModule, BoardModule] : []),
       ],

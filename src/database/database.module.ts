@@ -1,4 +1,4 @@
-import { Global, Module } from '@nestjs/common';
+import { Module } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { makeCounterProvider } from '@willsoto/nestjs-prometheus';
@@ -11,7 +11,10 @@ import { withCausalReads } from './galera';
 import { migrateAndSeed, untilReachable } from './prepare-database';
 import { TRANSACTION_RETRIES_METRIC, UnitOfWork } from './unit-of-work';
 
-@Global()
+/**
+ * The connection (migrated at boot), UnitOfWork and the database's identity. Not global: each
+ * module whose services run transactions or name Redis keys imports it (one instance).
+ */
 @Module({
   imports: [
     TypeOrmModule.forRootAsync({

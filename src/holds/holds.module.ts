@@ -1,6 +1,8 @@
 import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { BuyersModule } from '../buyers/buyers.module';
+import { DatabaseModule } from '../database/database.module';
+import { HoldExpirySchedulingModule } from '../expiry/scheduling/hold-expiry-scheduling.module';
 import { IdempotencyModule } from '../idempotency/idempotency.module';
 import { SaleMetricsModule } from '../metrics/sale-metrics.module';
 import { ProductsModule } from '../products/products.module';
@@ -12,6 +14,9 @@ import { HoldsService } from './holds.service';
 @Module({
   imports: [
     TypeOrmModule.forFeature([Hold]),
+    DatabaseModule,
+    // Scheduling only (the queue and its port): the workers that release holds import this module.
+    HoldExpirySchedulingModule,
     ProductsModule,
     SaleMetricsModule,
     IdempotencyModule,

@@ -1,6 +1,7 @@
 import { Module, OnModuleInit } from '@nestjs/common';
 import { makeHistogramProvider, PrometheusModule } from '@willsoto/nestjs-prometheus';
 import { collectDefaultMetrics, register } from 'prom-client';
+import { DatabaseModule } from '../database/database.module';
 import { ProductsModule } from '../products/products.module';
 import { HTTP_DURATION, HTTP_DURATION_BUCKETS, HttpMetrics } from './http-metrics';
 import { MetricsController } from './metrics.controller';
@@ -19,6 +20,7 @@ import { StockGauges } from './stock-gauges';
       // several apps in one process.
       defaultMetrics: { enabled: false },
     }),
+    DatabaseModule,
     ProductsModule,
   ],
   providers: [

@@ -1,6 +1,7 @@
 import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { BuyersModule } from '../buyers/buyers.module';
+import { DatabaseModule } from '../database/database.module';
 import { HoldsModule } from '../holds/holds.module';
 import { IdempotencyModule } from '../idempotency/idempotency.module';
 import { SaleMetricsModule } from '../metrics/sale-metrics.module';
@@ -14,6 +15,7 @@ import { UnpaidOrdersService } from './unpaid-orders.service';
 @Module({
   imports: [
     TypeOrmModule.forFeature([Order]),
+    DatabaseModule,
     HoldsModule,
     ProductsModule,
     SaleMetricsModule,

@@ -1,5 +1,6 @@
 import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
+import { DatabaseModule } from '../database/database.module';
 import { SaleMetricsModule } from '../metrics/sale-metrics.module';
 import { OrdersModule } from '../orders/orders.module';
 import { ProductsModule } from '../products/products.module';
@@ -10,7 +11,13 @@ import { PaymentsService } from './payments.service';
 import { StripeSignatureGuard } from './stripe/stripe-signature.guard';
 
 @Module({
-  imports: [TypeOrmModule.forFeature([PaymentEvent]), OrdersModule, ProductsModule, SaleMetricsModule],
+  imports: [
+    TypeOrmModule.forFeature([PaymentEvent]),
+    DatabaseModule,
+    OrdersModule,
+    ProductsModule,
+    SaleMetricsModule,
+  ],
   controllers: [PaymentsController],
   providers: [PaymentsService, PaymentEventsRepository, StripeSignatureGuard],
 })

@@ -2,6 +2,7 @@ import { CacheModule } from '@nestjs/cache-manager';
 import { Module } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import { TypeOrmModule } from '@nestjs/typeorm';
+import { DatabaseModule } from '../database/database.module';
 import type { AllConfig } from '../config/config.types';
 import { Product } from './product.entity';
 import { ProductCache } from './cache/product-cache';
@@ -19,6 +20,7 @@ import { StockMovementsRepository } from './stock/stock-movements.repository';
 @Module({
   imports: [
     TypeOrmModule.forFeature([Product, StockMovement]),
+    DatabaseModule,
     ProductCacheStoreModule,
     // Not global: only the product routes may use this cache.
     CacheModule.registerAsync({

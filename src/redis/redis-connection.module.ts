@@ -60,10 +60,11 @@ export class RedisConnectionModule implements OnApplicationShutdown {
   constructor(@Inject(REDIS_CLIENT) private readonly redis: IoRedisClient | null) {}
 
   /**
-   * The Worker has stopped by now (HoldExpiryProcessor.onModuleDestroy), a Queue never closes
-   * a connection it was given, and the cache's store leaves it to this module. quit() lets
-   * pending replies arrive; it is bounded when Redis hangs, and skipped while Redis is
-   * unreachable (nothing is pending then, and nothing would answer).
+   * The Worker has stopped by now (HoldExpiryProcessor.onModuleDestroy), the hold-expiry queue
+   * leaves the connection it was given (BullHoldExpiryScheduler closes the queue only), and the
+   * cache's store leaves it to this module. quit() lets pending replies arrive; it is bounded
+   * when Redis hangs, and skipped while Redis is unreachable (nothing is pending then, and
+   * nothing would answer).
    */
   async onApplicationShutdown(): Promise<void> {
     if (!this.redis) return;

@@ -1,4 +1,4 @@
-import { QUEUE_REDIS } from '../../src/expiry/scheduling/queue-connection.module';
+import { QUEUE_REDIS } from '../../src/expiry/scheduling/hold-expiry-queue.module';
 import { PRODUCT_CACHE_STORE, ProductCacheStore } from '../../src/products/cache/product-cache.store';
 import { createProduct } from '../factories/product.factory';
 import { betweenUnits } from '../utils/embedded';

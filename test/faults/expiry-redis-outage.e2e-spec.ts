@@ -1,5 +1,5 @@
 import Redis from 'ioredis';
-import { QUEUE_REDIS } from '../../src/expiry/scheduling/queue-connection.module';
+import { QUEUE_REDIS } from '../../src/expiry/scheduling/hold-expiry-queue.module';
 import { createProduct, reloadProduct } from '../factories/product.factory';
 import { expiryQueue, jobIdOf, loadHolds } from '../utils/expiry';
 import { pollUntil } from '../utils/poll';

@@ -1,18 +1,17 @@
-import { InjectQueue } from '@nestjs/bullmq';
-import { Inject, Injectable, Logger } from '@nestjs/common';
+import { Logger, OnApplicationShutdown } from '@nestjs/common';
 import type { Queue } from 'bullmq';
 import { DatabaseIdentity } from '../../database/database-identity';
 import { IoRedisClient, isClientUp } from '../../redis/ioredis-client';
 import {
   EXPIRE_HOLD_JOB,
   expiryJobOptions,
-  HOLD_EXPIRY_QUEUE,
   HoldExpiryJobData,
   QUEUE_CALL_TIMEOUT_MS,
 } from './hold-expiry.jobs';
 import { HoldExpiryScheduler, ScheduledHold } from './hold-expiry.scheduler';
-import { QUEUE_REDIS } from './queue-connection.module';
 import { withTimeout } from '../../common/with-timeout';
+
+const QUEUE_CLOSE_TIMEOUT_MS = 1_000;
 
 /**
  * A delayed BullMQ job per batch of holds. Redis is optional for correctness: when it is down
@@ -20,13 +19,12 @@ import { withTimeout } from '../../common/with-timeout';
  * releases the holds. A job is never removed: when it runs, the release re-checks each hold
  * under its locks and leaves the ones that became orders (or were released) alone.
  */
-@Injectable()
-export class BullHoldExpiryScheduler extends HoldExpiryScheduler {
+export class BullHoldExpiryScheduler extends HoldExpiryScheduler implements OnApplicationShutdown {
   private readonly logger = new Logger(HoldExpiryScheduler.name);
 
   constructor(
-    @InjectQueue(HOLD_EXPIRY_QUEUE) private readonly queue: Queue<HoldExpiryJobData>,
-    @Inject(QUEUE_REDIS) private readonly redis: IoRedisClient,
+    private readonly queue: Queue<HoldExpiryJobData>,
+    private readonly redis: IoRedisClient,
     private readonly database: DatabaseIdentity,
   ) {
     super();
@@ -92,6 +90,15 @@ export class BullHoldExpiryScheduler extends HoldExpiryScheduler {
    */
   isLive(): boolean {
     return isClientUp(this.redis);
+  }
+
+  /**
+   * After the Worker stopped (HoldExpiryProcessor.onModuleDestroy). The queue was given its
+   * connection, so closing it leaves the connection to RedisConnectionModule; bounded, as a
+   * Redis that hangs would leave it waiting.
+   */
+  async onApplicationShutdown(): Promise<void> {
+    await withTimeout(this.queue.close(), QUEUE_CLOSE_TIMEOUT_MS).catch(() => undefined);
   }
 
   private call<T>(command: () => Promise<T>): Promise<T> {

@@ -5,7 +5,7 @@ import { HoldsService } from '../../holds/holds.service';
 import { HOLD_EXPIRY_QUEUE, HoldExpiryJobData, holdIdsOf } from '../scheduling/hold-expiry.jobs';
 import { withTimeout } from '../../common/with-timeout';
 import { IoRedisClient, isClientUp } from '../../redis/ioredis-client';
-import { QUEUE_REDIS } from '../scheduling/queue-connection.module';
+import { QUEUE_REDIS } from '../scheduling/hold-expiry-queue.module';
 
 /** How long shutdown waits for the jobs in hand before leaving them to BullMQ's stalled-job recovery. */
 const DRAIN_TIMEOUT_MS = 10_000;
