@@ -188,4 +188,33 @@ describe(createProductCacheStore.name, () => {
     await store.stores[0].set('k', 'v');
     expect(await store.stores[0].get('k')).toBe('v');
   });
+
+  it('should give every memory hit the answer as written, whatever an earlier reader did to its copy', async () => {
+    const store = createProductCacheStore(null, 'p');
+    const cache = createCache({ stores: store.stores }) as unknown as Cache;
+    const config = { getOrThrow: () => 60 } as unknown as ConfigService;
+    const memory = new ProductCache(cache, store, new DatabaseIdentity('db1'), config as never);
+    const first = (await memory.read(1)) as Miss;
+    await memory.write(1, first, { data: { id: 1, available_stock: 7, tags: ['a'] } });
+
+    const hit = await memory.read(1);
+    const body = (hit as { body: { data: { available_stock: number; tags: string[] } } }).body;
+    // The memory store hands out the stored object itself (no JSON copy per read): it is frozen.
+    expect(() => (body.data.available_stock = 0)).toThrow(TypeError);
+    expect(() => body.data.tags.push('b')).toThrow(TypeError);
+    expect(await memory.read(1)).toEqual({
+      kind: 'hit',
+      body: { data: { id: 1, available_stock: 7, tags: ['a'] } },
+    });
+  });
+
+  it('should let a memory claim of a generation succeed once, and again only after it expired', async () => {
+    const store = createProductCacheStore(null, 'p');
+    expect(await store.setIfAbsent('gen', 'g1', 60_000)).toBe(true);
+    expect(await store.setIfAbsent('gen', 'g2', 60_000)).toBe(false);
+    expect(await store.stores[0].get('gen')).toBe('g1');
+    expect(await store.setIfAbsent('short', 's1', -1)).toBe(true);
+    expect(await store.setIfAbsent('short', 's2', 60_000)).toBe(true);
+    expect(await store.stores[0].get('short')).toBe('s2');
+  });
 });

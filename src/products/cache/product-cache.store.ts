@@ -81,9 +81,16 @@ const PLAIN_JSON = {
   deserialize: (data: string) => JSON.parse(data) as never,
 };
 
+/**
+ * The embedded mode's store: one Map in the process, read through the same Keyv and
+ * cache-manager calls as Redis, minus what only a remote store needs. Keyv keeps its
+ * `{ value, expires }` records as they are (no serializer: no JSON per read), and the Map's
+ * own `getMany` answers a read's two keys in one call (without it Keyv reads each key in an
+ * async step of its own). A reader gets the stored object itself, so records are frozen.
+ */
 function memoryStore(): ProductCacheStore {
-  const map = new BoundedMap<string, string>(MEMORY_MAX_ENTRIES);
-  const keyv = new Keyv({ store: map, throwOnErrors: true, ...PLAIN_JSON });
+  const map = new MemoryEntries(MEMORY_MAX_ENTRIES);
+  const keyv = new Keyv({ store: map, throwOnErrors: true, serialize: undefined, deserialize: undefined });
   return {
     kind: 'memory',
     stores: [keyv],
@@ -93,27 +100,44 @@ function memoryStore(): ProductCacheStore {
     setIfAbsent: (key, value, ttlMs) => {
       const mapKey = `${keyv.namespace}:${key}`;
       const current = map.get(mapKey);
-      const expires =
-        current === undefined ? undefined : (PLAIN_JSON.deserialize(current) as { expires?: number }).expires;
-      if (current !== undefined && (expires === undefined || expires > Date.now())) {
+      if (current !== undefined && (current.expires === undefined || current.expires > Date.now())) {
         return Promise.resolve(false);
       }
-      map.set(mapKey, PLAIN_JSON.serialize({ value, expires: Date.now() + ttlMs }));
+      map.set(mapKey, { value, expires: Date.now() + ttlMs });
       return Promise.resolve(true);
     },
   };
 }
 
-/** A Map that forgets its oldest entry when full: Keyv's Map store only expires entries that are read again. */
-class BoundedMap<K, V> extends Map<K, V> {
+/** A Keyv record as the memory store keeps it. */
+interface MemoryRecord {
+  value: unknown;
+  expires?: number;
+}
+
+/**
+ * A Map of frozen Keyv records that forgets its oldest entry when full (Keyv's Map store only
+ * expires entries that are read again), with the `getMany` Keyv uses when a store has one.
+ */
+class MemoryEntries extends Map<string, MemoryRecord> {
   constructor(private readonly maxEntries: number) {
     super();
   }
 
-  override set(key: K, value: V): this {
+  override set(key: string, record: MemoryRecord): this {
     if (!this.has(key) && this.size >= this.maxEntries) {
-      this.delete(this.keys().next().value as K);
+      this.delete(this.keys().next().value as string);
     }
-    return super.set(key, value);
+    return super.set(key, deepFreeze(record));
   }
+
+  getMany(keys: string[]): Promise<Array<MemoryRecord | undefined>> {
+    return Promise.resolve(keys.map((key) => this.get(key)));
+  }
+}
+
+function deepFreeze<T>(value: T): T {
+  if (value === null || typeof value !== 'object' || Object.isFrozen(value)) return value;
+  for (const child of Object.values(value)) deepFreeze(child);
+  return Object.freeze(value);
 }
