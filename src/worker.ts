@@ -5,7 +5,7 @@ import { Logger as PinoLogger } from 'nestjs-pino';
 import { AppModule } from './app.module';
 import { loadEnvFileIfPresent } from './config/env-file';
 import { loadConfig } from './config/configuration';
-import { sharedDatabaseWithoutRedis } from './config/env.validation';
+import { sharedDatabaseWithoutRedis } from './config/env.rules';
 import { redisConfigured } from './config/redis.config';
 import { armShutdownDeadline } from './bootstrap/shutdown-deadline';
 

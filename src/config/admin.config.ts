@@ -1,4 +1,5 @@
-import { bearerTokensOf, type Env } from './env.validation';
+import { bearerTokensOf } from './env.rules';
+import type { Env } from './env.schema';
 
 /** The 'admin' section of the configuration, from the validated environment (see loadConfig). */
 export function adminConfig(env: Env) {

@@ -1,6 +1,6 @@
 import { createPublicKey, type KeyObject } from 'node:crypto';
 import { isIP } from 'node:net';
-import type { Env } from './env.validation';
+import type { Env } from './env.schema';
 
 export const BUYER_AUTH_MODES = ['off', 'jwt'] as const;
 export type BuyerAuthMode = (typeof BUYER_AUTH_MODES)[number];

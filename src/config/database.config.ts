@@ -1,4 +1,4 @@
-import type { Env } from './env.validation';
+import type { Env } from './env.schema';
 
 /** The 'database' section of the configuration, from the validated environment (see loadConfig). */
 export function databaseConfig(env: Env) {

@@ -1,4 +1,5 @@
-import { bearerTokensOf, validateEnv } from './env.validation';
+import { bearerTokensOf } from './env.rules';
+import { validateEnv } from './env.validation';
 
 describe(validateEnv.name, () => {
   it('should apply the documented defaults: embedded SQLite, no Redis, the sweeper every second', () => {

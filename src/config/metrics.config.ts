@@ -1,4 +1,5 @@
-import { bearerTokensOf, type Env } from './env.validation';
+import { bearerTokensOf } from './env.rules';
+import type { Env } from './env.schema';
 
 /** The 'metrics' section of the configuration, from the validated environment (see loadConfig). */
 export function metricsConfig(env: Env) {

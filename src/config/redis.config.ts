@@ -1,4 +1,4 @@
-import type { Env } from './env.validation';
+import type { Env } from './env.schema';
 
 export interface RedisNode {
   host: string;
@@ -24,7 +24,7 @@ export function redisConfigured(redis: Pick<RedisConfig, 'host' | 'clusterNodes'
   return Boolean(redis.host || redis.clusterNodes);
 }
 
-/** `a:7001, [::1]:7002` -> [{ host: 'a', port: 7001 }, { host: '::1', port: 7002 }] (validated by env.validation). */
+/** `a:7001, [::1]:7002` -> [{ host: 'a', port: 7001 }, { host: '::1', port: 7002 }] (validated by env.schema.ts). */
 export function parseClusterNodes(value: string): RedisNode[] {
   return value.split(',').map((pair) => {
     const trimmed = pair.trim();

@@ -1,4 +1,4 @@
-import type { Env } from './env.validation';
+import type { Env } from './env.schema';
 
 /** The 'stream' section of the configuration (live stock streams), from the validated environment. */
 export function streamConfig(env: Env) {

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import { LoggerOptions, stdTimeFunctions } from 'pino';
-import type { LogLevel } from '../config/env.validation';
+import type { LogLevel } from '../config/env.schema';
 
 export const REQUEST_ID_HEADER = 'x-request-id';
 /** What we accept from a client or proxy as a request id: short, printable, no separators to forge log lines with. */

@@ -4,7 +4,7 @@ import { ThrottlerGuard } from '@nestjs/throttler';
 import { getMetadataStorage } from 'class-validator';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { EnvironmentVariables } from '../../src/config/env.validation';
+import { EnvironmentVariables } from '../../src/config/env.schema';
 import { controllerRoutes } from '../utils/served-routes';
 import { createTestApp, TestApp } from '../utils/test-app';
 
