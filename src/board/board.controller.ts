@@ -1,7 +1,9 @@
 import { Controller, Get, Header } from '@nestjs/common';
+import { ConfigService } from '@nestjs/config';
 import { ApiExcludeController } from '@nestjs/swagger';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import type { AllConfig } from '../config/config.types';
 
 /** Paths of the board, outside the /api prefix (see configureHttpApp). */
 export const BOARD_PATHS = ['/', 'sale-board.js', 'sale-board.css'];
@@ -14,13 +16,20 @@ function asset(name: string): string {
 /**
  * The sale board at GET /: one page, one script, one stylesheet, all served from here (no
  * CDN, no build chain), so the app's CSP (script-src 'self', no inline script) allows them.
+ * The page carries PAYMENT_CURRENCY in a meta tag (data, not script) for the prices.
  */
 @ApiExcludeController()
 @Controller()
 export class BoardController {
-  private readonly page = asset('index.html');
+  private readonly page: string;
   private readonly script = asset('sale-board.js');
   private readonly style = asset('sale-board.css');
+
+  constructor(config: ConfigService<AllConfig, true>) {
+    // Validated as three letters (PAYMENT_CURRENCY), so nothing here needs escaping.
+    const currency = config.getOrThrow('payments.currency', { infer: true }).toUpperCase();
+    this.page = asset('index.html').replace('{{currency}}', currency);
+  }
 
   @Get()
   @Header('content-type', 'text/html; charset=utf-8')

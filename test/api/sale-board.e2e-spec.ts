@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import puppeteer, { Browser, Page } from 'puppeteer-core';
 import { createProduct } from '../factories/product.factory';
+import { SseClient } from '../utils/sse-client';
 import { createTestApp, TestApp } from '../utils/test-app';
 import { EMBEDDED } from '../utils/test-env';
 
@@ -11,18 +12,24 @@ const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 /** Screenshots land here (gitignored); docs/sale-board.png is one of them, checked in by hand. */
 export const OUTPUT_DIR = join(__dirname, '..', 'output');
 
-/** The sale board (GET /) in a real headless Chromium: no console error, live stock via EventSource. */
-describe('Sale board page (e2e, headless Chromium)', () => {
-  let t: TestApp;
-  let browser: Browser;
-  let profile: string;
-  let page: Page;
+const ADMIN_TOKEN = 'sale-board-spec-admin-token-0123456789abcdef';
+
+/** Page-side code as strings: this project compiles without the DOM's types. */
+const LIVE = "document.getElementById('status').dataset.state === 'live'";
+const BUSY = "document.getElementById('status').dataset.state === 'busy'";
+
+/** One headless Chromium per suite, with a profile of its own; pages record every problem they report. */
+function useBrowser() {
+  const state = {
+    browser: undefined as Browser | undefined,
+    profile: '',
+    page: undefined as unknown as Page,
+  };
   const problems: string[] = [];
 
   beforeAll(async () => {
-    t = await createTestApp();
-    profile = mkdtempSync(join(tmpdir(), 'flash-sale-chromium-'));
-    browser = await puppeteer.launch({
+    state.profile = mkdtempSync(join(tmpdir(), 'flash-sale-chromium-'));
+    state.browser = await puppeteer.launch({
       executablePath: CHROMIUM,
       headless: true,
       args: [
@@ -32,14 +39,16 @@ describe('Sale board page (e2e, headless Chromium)', () => {
         '--disable-component-update',
         '--disable-sync',
         '--no-first-run',
-        `--user-data-dir=${profile}`,
+        '--lang=en-US',
+        `--user-data-dir=${state.profile}`,
       ],
     });
   });
 
   beforeEach(async () => {
     problems.length = 0;
-    page = await browser.newPage();
+    const page = await state.browser!.newPage();
+    state.page = page;
     page.on('console', (message) => {
       const type = message.type();
       if (type === 'error' || type === 'warn') problems.push(`console ${type}: ${message.text()}`);
@@ -52,21 +61,46 @@ describe('Sale board page (e2e, headless Chromium)', () => {
   });
 
   afterEach(async () => {
-    await page?.close();
+    await state.page?.close();
   });
 
   afterAll(async () => {
-    await browser?.close();
-    if (profile) rmSync(profile, { recursive: true, force: true });
-    await t?.close();
+    await state.browser?.close();
+    if (state.profile) rmSync(state.profile, { recursive: true, force: true });
   });
 
-  /** Page-side code as strings: this project compiles without the DOM's types. */
-  const LIVE = "document.getElementById('status').dataset.state === 'live'";
+  return {
+    page: () => state.page,
+    problems,
+    availableOn: (productId: number): Promise<string | null> =>
+      state.page.$eval(`[data-product-id="${productId}"] .available`, (element) => element.textContent),
+  };
+}
 
-  function availableOn(productId: number): Promise<string | null> {
-    return page.$eval(`[data-product-id="${productId}"] .available`, (element) => element.textContent);
-  }
+/** The sale board (GET /) in a real headless Chromium: no console error, live stock via EventSource. */
+describe('Sale board page (e2e, headless Chromium)', () => {
+  let t: TestApp;
+  const board = useBrowser();
+  const { problems, availableOn } = board;
+  let page: Page;
+
+  beforeAll(async () => {
+    // Prices in euros: the board follows PAYMENT_CURRENCY.
+    t = await createTestApp({
+      PAYMENT_CURRENCY: 'eur',
+      ADMIN_API_TOKEN: ADMIN_TOKEN,
+      STREAM_MAX_CONNECTIONS: '10000',
+      STREAM_MAX_PER_CLIENT: '16',
+    });
+  });
+
+  beforeEach(() => {
+    page = board.page();
+  });
+
+  afterAll(async () => {
+    await t?.close();
+  });
 
   it('should show the products and move the stock bar within 2 s of a hold made through the API', async () => {
     const featured = await createProduct(t.dataSource, {
@@ -109,6 +143,14 @@ describe('Sale board page (e2e, headless Chromium)', () => {
     expect(await page.$eval(`[data-product-id="${upcoming.id}"] .window`, (e) => e.textContent)).toMatch(
       /^Opens in 02:0\d:\d\d$/,
     );
+    // PAYMENT_CURRENCY=eur, in the browser's locale: the amount as Intl formats it there, a euro sign.
+    const price = await page.$eval(`[data-product-id="${featured.id}"] .price`, (e) => e.textContent);
+    expect(price).toBe(
+      await page.evaluate(
+        "new Intl.NumberFormat(undefined, { style: 'currency', currency: 'EUR' }).format(99.99)",
+      ),
+    );
+    expect(price).toContain('€');
 
     await t.http.post('/api/holds').send({ product_id: featured.id, quantity: 5 }).expect(201);
     await page.waitForFunction(
@@ -132,5 +174,75 @@ describe('Sale board page (e2e, headless Chromium)', () => {
     )) as number;
     expect(overflow).toBeLessThanOrEqual(0);
     expect(problems).toEqual([]);
+  });
+
+  it('should show a product created while the board is open within 10 s, without a reload', async () => {
+    await page.goto(`${t.url}/`, { waitUntil: 'load' });
+    await page.waitForFunction(LIVE, { timeout: 10_000 });
+    // Gone if the page reloaded.
+    await page.evaluate('window.boardSpecMarker = true');
+
+    const created = await t.http
+      .post('/api/admin/products')
+      .set('Authorization', `Bearer ${ADMIN_TOKEN}`)
+      .send({ name: 'Surprise Drop', price: '42.00', total_stock: 7 })
+      .expect(201);
+    const id: number = created.body.data.id;
+    await page.waitForSelector(`[data-product-id="${id}"]`, { timeout: 10_000 });
+    expect(await availableOn(id)).toBe('7');
+    expect(await page.$eval(`[data-product-id="${id}"] .name`, (e) => e.textContent)).toBe('Surprise Drop');
+    expect(await page.evaluate('window.boardSpecMarker')).toBe(true);
+
+    // And it is live like the others: a hold moves its bar.
+    await t.http.post('/api/holds').send({ product_id: id, quantity: 2 }).expect(201);
+    await page.waitForFunction(
+      `document.querySelector('[data-product-id="${id}"] .available').textContent === '5'`,
+      { timeout: 5_000, polling: 'mutation' },
+    );
+    // Cards stay in id order.
+    const ids = (await page.$$eval('[data-product-id]', (cards) =>
+      cards.map((card) => Number(card.getAttribute('data-product-id'))),
+    )) as number[];
+    expect(ids).toEqual([...ids].sort((a, b) => a - b));
+    expect(problems).toEqual([]);
+  });
+});
+
+describe('Sale board page while its stream is refused (e2e, headless Chromium)', () => {
+  let t: TestApp;
+  const board = useBrowser();
+  const { problems, availableOn } = board;
+
+  beforeAll(async () => {
+    // One stream on the process: the test's own client takes it, so the board is refused.
+    t = await createTestApp({ STREAM_MAX_CONNECTIONS: '1', STREAM_MAX_PER_CLIENT: '16' });
+  });
+
+  afterAll(async () => {
+    await t?.close();
+  });
+
+  it('should keep retrying a refused stream and show the stock once a slot is free', async () => {
+    const page = board.page();
+    const product = await createProduct(t.dataSource, { totalStock: 20, availableStock: 20 });
+    const blocker = new SseClient(`${t.url}/api/products/${product.id}/stream`);
+    try {
+      await blocker.waitFor((c) => c.last !== undefined, 5_000, 'the first event');
+      await page.goto(`${t.url}/`, { waitUntil: 'load' });
+      await page.waitForFunction(BUSY, { timeout: 10_000 });
+      expect(await availableOn(product.id)).toBe('20');
+
+      // Sold while the board cannot stream; then the slot frees and the board's retry gets in.
+      await t.http.post('/api/holds').send({ product_id: product.id, quantity: 3 }).expect(201);
+      blocker.close();
+      await page.waitForFunction(
+        `document.querySelector('[data-product-id="${product.id}"] .available').textContent === '17'`,
+        { timeout: 15_000, polling: 'mutation' },
+      );
+      await page.waitForFunction(LIVE, { timeout: 5_000 });
+      expect(problems).toEqual([]);
+    } finally {
+      blocker.close();
+    }
   });
 });

@@ -1,13 +1,23 @@
 // The sale board: the first 50 products, each with its sale window and a live stock bar.
 // Plain browser JavaScript, no build step: a storefront can copy what it needs. The live part
-// is one EventSource; the browser reconnects it by itself (after the server's `retry: 2000`).
+// is one EventSource; the browser reconnects it by itself (after the server's `retry:`), also
+// when the server is busy: it then answers with a `busy` event and a retry instead of a 503,
+// on which EventSource would give up for good.
 'use strict';
 
 const PAGE_SIZE = 50;
+// Ids past the highest one shown that the stream watches too: the server sends a product
+// created (or published) later the moment it exists, so it appears without a reload.
+const LOOKAHEAD = 10;
 const cards = new Map();
 let products = [];
+let allShown = false;
+let source;
+let watchedIds = '';
+let priceFormat;
 
 document.addEventListener('DOMContentLoaded', () => {
+  priceFormat = currencyFormat(document.querySelector('meta[name="currency"]')?.content);
   load().catch((error) => {
     setNote(`Could not load the products (${error.message}). Reload to try again.`);
   });
@@ -21,35 +31,71 @@ async function load() {
   if (!response.ok) throw new Error(`HTTP ${response.status}`);
   const body = await response.json();
   products = body.data;
-  if (products.length === 0) {
-    setNote('No products yet.');
-    setStatus('idle', 'Nothing to watch');
-    return;
-  }
+  allShown = body.meta.total <= products.length;
   setNote(
-    body.meta.total > products.length
-      ? `Showing the first ${products.length} of ${body.meta.total} products.`
-      : '',
+    products.length === 0
+      ? 'No products yet.'
+      : allShown
+        ? ''
+        : `Showing the first ${products.length} of ${body.meta.total} products.`,
   );
-  const board = document.getElementById('board');
-  for (const product of products) {
-    const card = createCard(product);
-    cards.set(product.id, card);
-    board.append(card.root);
-    update(product);
-  }
+  for (const product of products) addCard(product);
   renderWindows();
-  watch(products.map((product) => product.id));
+  watch();
 }
 
 // One stream for every product on the page: a browser opens at most six HTTP/1.1 connections
-// to a host, so one EventSource per product would stall a page of 50.
+// to a host, so one EventSource per product would stall a page of 50. Opened again (rarely)
+// when a new product moves the ids watched past the highest one shown.
 // A storefront page for one product uses `/api/products/<id>/stream` the same way.
-function watch(ids) {
-  const source = new EventSource(`/api/products/stream?ids=${ids.join(',')}`);
+function watch() {
+  const ids = idsToWatch().join(',');
+  if (ids === watchedIds) return;
+  watchedIds = ids;
+  source?.close();
+  source = new EventSource(`/api/products/stream?ids=${ids}`);
   source.addEventListener('open', () => setStatus('live', 'Live'));
-  source.addEventListener('error', () => setStatus('reconnecting', 'Reconnecting…'));
-  source.addEventListener('stock', (event) => update(JSON.parse(event.data)));
+  // Refused for now (too many streams, the database away): the stream ends, and EventSource
+  // comes back after the `retry:` it was sent.
+  source.addEventListener('busy', () => setStatus('busy', 'Server busy, retrying…'));
+  source.addEventListener('error', () => {
+    if (document.getElementById('status').dataset.state !== 'busy') {
+      setStatus('reconnecting', 'Reconnecting…');
+    }
+  });
+  source.addEventListener('stock', (event) => receive(JSON.parse(event.data)));
+}
+
+// Every product shown; and while the whole catalogue fits on the page, the next ids too.
+function idsToWatch() {
+  const ids = products.map((product) => product.id);
+  if (!allShown) return ids;
+  let next = ids.reduce((highest, id) => Math.max(highest, id), 0) + 1;
+  const until = Math.min(PAGE_SIZE, ids.length + LOOKAHEAD);
+  while (ids.length < until) ids.push(next++);
+  return ids;
+}
+
+function receive(product) {
+  if (cards.has(product.id)) {
+    update(product);
+    return;
+  }
+  // One of the ids watched past the highest shown: a product created since the page loaded.
+  if (products.length >= PAGE_SIZE) return;
+  products.push(product);
+  products.sort((a, b) => a.id - b.id);
+  addCard(product);
+  setNote('');
+  watch();
+}
+
+function addCard(product) {
+  const card = createCard(product);
+  cards.set(product.id, card);
+  const after = products.find((known) => known.id > product.id && cards.has(known.id));
+  document.getElementById('board').insertBefore(card.root, after ? cards.get(after.id).root : null);
+  update(product);
 }
 
 function createCard(product) {
@@ -126,11 +172,18 @@ function countdown(ms) {
   return days > 0 ? `${days}d ${clock}` : clock;
 }
 
+// Prices in the orders' currency (PAYMENT_CURRENCY, in the page's meta tag), in the reader's locale.
+function currencyFormat(currency) {
+  try {
+    return new Intl.NumberFormat(undefined, { style: 'currency', currency: currency || 'USD' });
+  } catch {
+    return undefined;
+  }
+}
+
 function formatPrice(price) {
   const value = Number(price);
-  return Number.isFinite(value)
-    ? value.toLocaleString(undefined, { style: 'currency', currency: 'USD' })
-    : String(price);
+  return Number.isFinite(value) && priceFormat ? priceFormat.format(value) : String(price);
 }
 
 function setStatus(state, text) {
