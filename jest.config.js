@@ -4,6 +4,9 @@
  * machine (the scale-out mode), cluster (Galera and Redis Cluster), and e2e-embedded: test/api/
  * again, plus test/embedded/, in the zero-setup mode (a SQLite file per suite, no Redis).
  */
+const { readdirSync } = require('node:fs');
+const { join } = require('node:path');
+
 const tsJest = ['ts-jest', { tsconfig: 'tsconfig.json' }];
 
 /**
@@ -33,6 +36,17 @@ const e2eTransform = {
 const scaleOutFolders = ['api', 'scale-out', 'faults', 'processes', 'contracts'];
 const embeddedFolders = ['api', 'embedded'];
 const specsIn = (folders) => folders.map((folder) => `<rootDir>/test/${folder}/**/*.e2e-spec.ts`);
+
+/** A spec outside these folders would run in no project, silently: refuse to start instead. */
+const specFolders = [...new Set([...scaleOutFolders, ...embeddedFolders, 'cluster', 'medium'])];
+const strays = readdirSync(join(__dirname, 'test'), { recursive: true })
+  .filter((path) => /(^|\/)[^/]+\.(e2e|medium)-spec\.ts$/.test(path))
+  .filter((path) => !specFolders.includes(path.split('/')[0]));
+if (strays.length > 0) {
+  throw new Error(
+    `Specs outside test/{${specFolders.join(',')}}/, which no Jest project runs: ${strays.join(', ')}`,
+  );
+}
 
 module.exports = {
   testTimeout: 60_000,
