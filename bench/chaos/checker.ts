@@ -308,7 +308,8 @@ export class Checker {
   /**
    * Every 5xx: a 503 with Retry-After while a fault that explains it lasted (the database
    * unreachable, a process draining) or up to RECOVERY_LIMIT_MS after; never anything else.
-   * Returns the longest such tail after a fault ended, and the 5xx by the faults going on.
+   * Returns the longest such tail after a fault ended, and the 5xx and network errors (not
+   * judged: a killed process resets its connections) by the faults going on.
    */
   judgeServerErrors(): { longestTailMs: number; byFault: Record<string, number> } {
     let longestTailMs = 0;
@@ -325,7 +326,15 @@ export class Checker {
         );
         continue;
       }
-      if (active.some((kind) => EXPLAINS_503.has(kind))) continue;
+      // Still going on when the answer came: honest. Otherwise it is the tail after the fault
+      // ended (a request sent during the cut and answered once it was over counts there).
+      if (
+        this.nemesis
+          .activeBetween(answer.answeredAt, answer.answeredAt)
+          .some((kind) => EXPLAINS_503.has(kind))
+      ) {
+        continue;
+      }
       const lastEnd = this.nemesis.lastEndBefore(answer.answeredAt, EXPLAINS_503);
       const tail = lastEnd === undefined ? Infinity : answer.answeredAt - lastEnd;
       longestTailMs = Math.max(longestTailMs, tail);
@@ -336,6 +345,11 @@ export class Checker {
       }
     }
     this.check('no 5xx but a 503 with Retry-After during or right after a fault', failures);
+    for (const answer of this.ledger.networkErrors) {
+      const active = this.nemesis.activeBetween(answer.sentAt, answer.answeredAt);
+      const label = `${answer.error ?? 'error'} during ${[...new Set(active)].sort().join('+') || 'no fault'}`;
+      byFault[label] = (byFault[label] ?? 0) + 1;
+    }
     return { longestTailMs, byFault };
   }
 

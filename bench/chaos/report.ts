@@ -18,8 +18,8 @@ export interface ChaosReport {
   longestExpiredHoldWaitMs: number;
   longestPendingOrderOverdueMs: number;
   longest503AfterFaultMs: number;
-  /** `<status> <code> during <faults going on>` -> count. */
-  serverErrorsByFault: Record<string, number>;
+  /** `<status> <code> during <faults going on>` (and `<network error> during ...`) -> count. */
+  errorsByFault: Record<string, number>;
   streams: { connections: number; events: number; refused: number };
   /** Starts that ended with the process exiting before it served (the database or Redis was down), retried. */
   bootFailures: Record<string, number>;

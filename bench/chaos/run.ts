@@ -195,7 +195,7 @@ async function main(): Promise<number> {
       longestExpiredHoldWaitMs: checker.longestExpiredHoldWaitMs,
       longestPendingOrderOverdueMs: checker.longestPendingOverdueMs,
       longest503AfterFaultMs: longestTailMs,
-      serverErrorsByFault: byFault,
+      errorsByFault: byFault,
       streams: { connections: followers.connections, events: followers.events, refused: followers.refusals },
       bootFailures: Object.fromEntries(
         [...topology.apis, topology.worker].map((process) => [process.name, process.bootFailures]),

@@ -37,6 +37,8 @@ export class Ledger {
   readonly byRoute = new Map<string, Map<string, number>>();
   /** Every 5xx answer, to be judged against the faults' windows. */
   readonly serverErrors: Answer[] = [];
+  /** Every request that got no HTTP answer (refused, reset, timed out), to be set beside the faults. */
+  readonly networkErrors: Answer[] = [];
   readonly createdHolds = new Map<number, KnownHold>();
   readonly createdOrders = new Map<number, { holdId: number }>();
   /** Idempotency-Key -> the resource ids its 201 answers named (must be one). */
@@ -54,6 +56,7 @@ export class Ledger {
     counts.set(outcome, (counts.get(outcome) ?? 0) + 1);
     this.byRoute.set(answer.route, counts);
     if (answer.status !== undefined && answer.status >= 500) this.serverErrors.push(answer);
+    if (answer.status === undefined) this.networkErrors.push(answer);
   }
 }
 
