@@ -42,6 +42,9 @@ const CONNECTION_ERROR_CODES = new Set([
   'ER_SERVER_SHUTDOWN',
   'ER_QUERY_INTERRUPTED',
   'POOL_ACQUIRE_TIMEOUT',
+  // A Galera node that is not synced (joining after a crash, or cut off from the primary
+  // component): 1047 "WSREP has not yet prepared node for application use", SQLSTATE 08S01.
+  'ER_UNKNOWN_COM_ERROR',
   'SQLITE_CANTOPEN',
   'SQLITE_IOERR',
 ]);

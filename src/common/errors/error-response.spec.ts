@@ -54,6 +54,25 @@ describe(toErrorResponse.name, () => {
     expect(response.body.message).not.toContain('3306');
   });
 
+  it('should map a Galera node that is not ready (joining, or cut off from the cluster) to 503 with Retry-After', () => {
+    // Found by `npm run chaos -- --cluster`: while a killed node rejoined, its API answered 500.
+    const driverError = Object.assign(new Error('WSREP has not yet prepared node for application use'), {
+      code: 'ER_UNKNOWN_COM_ERROR',
+      errno: 1047,
+      sqlState: '08S01',
+    });
+    const response = toErrorResponse(
+      new QueryFailedError('SELECT 1', [], driverError as Error & { code: string }),
+    );
+    expect(response).toMatchObject({
+      httpStatus: 503,
+      body: { code: 'SERVICE_UNAVAILABLE' },
+      unexpected: false,
+    });
+    expect(response.headers['retry-after']).toBeDefined();
+    expect(response.body.message).not.toMatch(/WSREP/);
+  });
+
   it('should map a transaction that lost every retry to conflicting writes to 503 SERVICE_BUSY, without the driver message', () => {
     const driverError = Object.assign(
       new Error('Deadlock found when trying to get lock; try restarting transaction'),
