@@ -1,8 +1,9 @@
 /**
- * `npm test` runs five projects: unit specs next to the code (pure rules, no I/O), medium
- * (services on the real MariaDB, no HTTP), e2e specs against the real MariaDB and Redis of this
- * machine (the scale-out mode), cluster (Galera and Redis Cluster), and e2e-embedded: test/api/
- * again, plus test/embedded/, in the zero-setup mode (a SQLite file per suite, no Redis).
+ * `npm test` runs six projects: unit specs next to the code (pure rules, no I/O), medium and
+ * medium-embedded (services on the real MariaDB, then on SQLite, no HTTP), e2e specs against
+ * the real MariaDB and Redis of this machine (the scale-out mode), cluster (Galera and Redis
+ * Cluster), and e2e-embedded: test/api/ again, plus test/embedded/, in the zero-setup mode (a
+ * SQLite file per suite, no Redis).
  */
 const { readdirSync } = require('node:fs');
 const { join } = require('node:path');
@@ -31,7 +32,8 @@ const e2eTransform = {
  * - processes/: several processes or app instances on one database, operator scripts, start-up;
  * - contracts/: what others read: the docs, OpenAPI, the Grafana dashboard, error and log shapes;
  * - cluster/: the scale-out mode on Galera and Redis Cluster (a project of its own);
- * - medium/: services called directly on the real database, no HTTP (a project of its own).
+ * - medium/: services called directly on the real database, no HTTP: on MariaDB (medium) and
+ *   on SQLite (medium-embedded), but for medium/mariadb/.
  */
 const scaleOutFolders = ['api', 'scale-out', 'faults', 'processes', 'contracts'];
 const embeddedFolders = ['api', 'embedded'];
@@ -82,6 +84,17 @@ module.exports = {
       ...e2eTransform,
       testEnvironment: 'node',
       globalSetup: '<rootDir>/test/utils/global-setup.ts',
+    },
+    {
+      // The same on a SQLite file per suite, except test/medium/mariadb/ (row locks, deadlocks).
+      displayName: 'medium-embedded',
+      rootDir: '.',
+      testMatch: ['<rootDir>/test/medium/**/*.medium-spec.ts'],
+      testPathIgnorePatterns: ['/node_modules/', '<rootDir>/test/medium/mariadb/'],
+      ...e2eTransform,
+      testEnvironment: 'node',
+      setupFiles: ['<rootDir>/test/utils/embedded-env.ts'],
+      globalSetup: '<rootDir>/test/utils/embedded-global-setup.ts',
     },
     {
       // Scale-out on real distributed engines: a 3-node Galera cluster and a 3-master Redis

@@ -9,11 +9,12 @@ import { createTestModule, TestModule } from '../utils/test-module';
 
 /**
  * ProductStock, the one owner of stock changes, called directly inside units of work on the
- * real MariaDB: every movement guarded, the ledger written in the caller's transaction and
- * undone with it, and the after-commit step that makes readers see the change. Through HTTP a
- * guard that refuses can only be reached by breaking an invariant first.
+ * real database (MariaDB, then SQLite): every movement guarded, the ledger written in the
+ * caller's transaction and undone with it, and the after-commit step that makes readers see
+ * the change. Through HTTP a guard that refuses can only be reached by breaking an invariant
+ * first.
  */
-describe('ProductStock (medium, MariaDB)', () => {
+describe('ProductStock (medium)', () => {
   let m: TestModule;
   let units: UnitOfWork;
   let stock: ProductStock;
