@@ -68,4 +68,49 @@ describe('Shutdown bound (e2e)', () => {
     expect(logEvents(run.output(), 'app.shutdown_deadline')).toEqual([]);
     expect(run.output()).not.toContain('Unhandled error event');
   }, 150_000);
+
+  it('should end a worker process (npm run start:worker) within 5 s of SIGTERM while Redis is down', async () => {
+    await redis.start();
+    const worker = runEntry(
+      'worker',
+      cleanEnv({
+        DB_TYPE: TEST_DB.type,
+        DB_HOST: TEST_DB.host,
+        DB_PORT: String(TEST_DB.port),
+        DB_USERNAME: TEST_DB.user,
+        DB_PASSWORD: TEST_DB.password,
+        DB_DATABASE: database,
+        REDIS_HOST: '127.0.0.1',
+        REDIS_PORT: String(redis.port),
+        SHUTDOWN_TIMEOUT_SECONDS: '15',
+        LOG_LEVEL: 'info',
+      }),
+    );
+    run = worker;
+    const started = await pollUntil(
+      () => (logEvents(worker.output(), 'worker.started').length > 0 ? true : undefined),
+      Date.now() + 90_000,
+      100,
+    );
+    expect({ started, output: started ? '' : worker.output().slice(-2000) }).toEqual({
+      started: true,
+      output: '',
+    });
+
+    await redis.stop();
+    // Its two clients: the command connection and the worker's blocking duplicate.
+    await pollUntil(
+      () => (logEvents(worker.output(), 'redis.unavailable').length >= 2 ? true : undefined),
+      Date.now() + 30_000,
+    );
+    const signalledAt = Date.now();
+    worker.child.kill('SIGTERM');
+    const { code } = await worker.exited;
+    const exitedAfterMs = Date.now() - signalledAt;
+
+    expect(code).toBe(0);
+    expect(exitedAfterMs).toBeLessThan(5_000);
+    expect(logEvents(worker.output(), 'app.shutdown_deadline')).toEqual([]);
+    expect(worker.output()).not.toContain('Unhandled error event');
+  }, 150_000);
 });
