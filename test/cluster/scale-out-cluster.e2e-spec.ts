@@ -246,11 +246,15 @@ describe('Scale-out on a Galera cluster and a Redis Cluster (real processes)', (
     expect(released).toBe(true);
     expect(await availableOn(1, product.id)).toBe(30);
 
-    const events = logEvents(allOutput(), 'hold.released');
-    const releasedIds = events.map((event) => Number(event.hold_id));
     const [{ total }] = await db(1).query(
       'SELECT COUNT(*) AS total FROM holds WHERE released_at IS NOT NULL',
     );
+    // Another node can show a release before the process that committed it has logged it
+    // (Galera applies the write set there as the commit returns): wait for the lines.
+    const logged = () => logEvents(allOutput(), 'hold.released');
+    await pollUntil(() => (logged().length >= Number(total) ? true : undefined), Date.now() + 5_000);
+    const events = logged();
+    const releasedIds = events.map((event) => Number(event.hold_id));
     expect(releasedIds).toHaveLength(Number(total));
     expect(new Set(releasedIds).size).toBe(releasedIds.length);
     const sourceOf = new Map(events.map((event) => [Number(event.hold_id), event.source]));
