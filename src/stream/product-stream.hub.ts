@@ -3,7 +3,6 @@ import { ConfigService } from '@nestjs/config';
 import { HttpAdapterHost } from '@nestjs/core';
 import { InjectMetric } from '@willsoto/nestjs-prometheus';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import type { OutgoingHttpHeaders } from 'node:http';
 import type { Counter, Gauge } from 'prom-client';
 import type { Subscription } from 'rxjs';
 import type { AllConfig } from '../config/config.types';
@@ -19,20 +18,10 @@ import { StreamConnection } from './stream-connection';
 import { StreamsBusyError } from './stream.errors';
 import { STREAM_METRICS } from './stream-metrics';
 import { acceptsEventStream, retryDelayMs, RetryRange } from './stream-negotiation';
+import { answerEventStream, startEventStream } from './stream-reply';
 import { StreamRefusal, StreamSlots } from './stream-slots';
 
 const HEARTBEAT_INTERVAL_MS = 15_000;
-
-/**
- * Headers of every stream. No compression applies (the response is written to the socket
- * directly, past any reply hook), and X-Accel-Buffering stops nginx from holding events back.
- */
-const STREAM_HEADERS = {
-  'content-type': 'text/event-stream; charset=utf-8',
-  'cache-control': 'no-cache',
-  'x-accel-buffering': 'no',
-  connection: 'keep-alive',
-};
 
 /** What a stream is opened for. */
 export interface StreamRequest {
@@ -122,7 +111,7 @@ export class ProductStreamHub implements OnModuleInit, OnModuleDestroy {
    */
   async open(stream: StreamRequest, request: FastifyRequest, reply: FastifyReply): Promise<void> {
     // HEAD: the headers a GET would start with, and nothing held (a GET never ends).
-    if (request.method === 'HEAD') return this.answer(reply, '');
+    if (request.method === 'HEAD') return answerEventStream(reply, '');
     const client = request.ip;
     const refused = this.closing ? 'shutdown' : this.slots.take(client);
     if (refused) return this.refuse(refused, request, reply);
@@ -157,8 +146,7 @@ export class ProductStreamHub implements OnModuleInit, OnModuleDestroy {
       if (reply.raw.destroyed) return;
       return this.refuse('shutdown', request, reply);
     }
-    reply.hijack();
-    reply.raw.writeHead(200, this.streamHeaders(reply));
+    startEventStream(reply);
     for (const state of states) if (state) connection.offer(state);
     connection.start();
   }
@@ -210,18 +198,7 @@ export class ProductStreamHub implements OnModuleInit, OnModuleDestroy {
       throw new StreamsBusyError(reason);
     }
     this.logger.debug({ event: 'stream.refused', reason, client: request.ip });
-    this.answer(reply, busyRefusal(retryDelayMs(this.retryRange)));
-  }
-
-  /** A whole answer with the stream's headers: a refusal, or HEAD's empty one. */
-  private answer(reply: FastifyReply, body: string): void {
-    reply.hijack();
-    reply.raw.writeHead(200, this.streamHeaders(reply));
-    reply.raw.end(body);
-  }
-
-  private streamHeaders(reply: FastifyReply): OutgoingHttpHeaders {
-    return { ...reply.getHeaders(), ...STREAM_HEADERS } as OutgoingHttpHeaders;
+    answerEventStream(reply, busyRefusal(retryDelayMs(this.retryRange)));
   }
 
   /** Adds a connection whose slot is taken. */
