@@ -1,6 +1,7 @@
 // @ts-check
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
+import importBoundaries from './eslint.boundaries.js';
 
 /**
  * Correctness rules only; formatting is Prettier's (`npm run format:check`). The type-aware
@@ -26,6 +27,8 @@ export default tseslint.config(
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
     },
   },
+  // Which feature folder may import what (see eslint.boundaries.js).
+  ...importBoundaries,
   {
     files: ['**/*.js', '**/*.mjs'],
     languageOptions: {

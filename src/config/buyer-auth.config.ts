@@ -2,9 +2,6 @@ import { createPublicKey, type KeyObject } from 'node:crypto';
 import { isIP } from 'node:net';
 import type { Env } from './env.schema';
 
-export const BUYER_AUTH_MODES = ['off', 'jwt'] as const;
-export type BuyerAuthMode = (typeof BUYER_AUTH_MODES)[number];
-
 /** HS256 needs a key at least as long as its hash (RFC 7518 3.2); shorter ones are guessable. */
 export const BUYER_JWT_SECRET_MIN_LENGTH = 32;
 /** RSA keys under 2048 bits are refused by jose, and by NIST since 2013. */

@@ -13,7 +13,6 @@ import {
   validateSync,
 } from 'class-validator';
 import { TRUST_PROXY_PATTERN } from './trust-proxy';
-import { BUYER_AUTH_MODES, type BuyerAuthMode } from './buyer-auth.config';
 
 export const DB_TYPES = ['mysql', 'mariadb', 'sqlite'] as const;
 export type DbType = (typeof DB_TYPES)[number];
@@ -21,6 +20,9 @@ export type DbType = (typeof DB_TYPES)[number];
 /** `host:port` pairs separated by commas (hosts: names, IPv4, or [IPv6]). */
 export const REDIS_CLUSTER_NODES_PATTERN =
   /^\s*(\[[0-9a-fA-F:]+\]|[A-Za-z0-9.-]+):\d{1,5}\s*(,\s*(\[[0-9a-fA-F:]+\]|[A-Za-z0-9.-]+):\d{1,5}\s*)*$/;
+
+export const BUYER_AUTH_MODES = ['off', 'jwt'] as const;
+export type BuyerAuthMode = (typeof BUYER_AUTH_MODES)[number];
 
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
