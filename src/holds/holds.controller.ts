@@ -14,6 +14,7 @@ import type { IdempotentRequest } from '../idempotency/idempotency.rules';
 import { CREATE_HOLD_BODY, type CreateHoldBody } from './create-hold.schema';
 import { CreatedHoldResponseDto, createdHoldAnswer, HoldResponseDto } from './dto/hold-response.dto';
 import { HoldsService } from './holds.service';
+import { HoldReadsService } from './hold-reads.service';
 
 const CREATED = {
   hold_id: 1,
@@ -38,7 +39,10 @@ const HOLD = {
 @ApiTags('holds')
 @Controller('holds')
 export class HoldsController {
-  constructor(private readonly holds: HoldsService) {}
+  constructor(
+    private readonly holds: HoldsService,
+    private readonly reads: HoldReadsService,
+  ) {}
 
   @Post()
   @HttpCode(HttpStatus.CREATED)
@@ -96,7 +100,7 @@ export class HoldsController {
   })
   @ApiErrors({ 422: ['VALIDATION_FAILED'], 503: ['SERVICE_UNAVAILABLE'] })
   async list(@Query() query: PaginationQueryDto, @CurrentBuyer() buyer: Buyer | null) {
-    const { holds, total, now } = await this.holds.findPage(toPageRequest(query), buyer?.id ?? null);
+    const { holds, total, now } = await this.reads.findPage(toPageRequest(query), buyer?.id ?? null);
     return page(
       holds.map((hold) => HoldResponseDto.from(hold, now, buyer !== null)),
       { page: query.page, per_page: query.per_page, total },
@@ -117,7 +121,7 @@ export class HoldsController {
   })
   @ApiErrors({ 400: ['INVALID_ID'], 404: ['HOLD_NOT_FOUND'], 503: ['SERVICE_UNAVAILABLE'] })
   async get(@Param('id', ParseIdPipe) id: number, @CurrentBuyer() buyer: Buyer | null) {
-    const { hold, now } = await this.holds.findOne(id, buyer?.id ?? null);
+    const { hold, now } = await this.reads.findOne(id, buyer?.id ?? null);
     return success(HoldResponseDto.from(hold, now, buyer !== null));
   }
 }

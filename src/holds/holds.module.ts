@@ -10,6 +10,8 @@ import { Hold } from './hold.entity';
 import { HoldsController } from './holds.controller';
 import { HoldsRepository } from './holds.repository';
 import { HoldsService } from './holds.service';
+import { HoldReadsService } from './hold-reads.service';
+import { HoldReleasesService } from './hold-releases.service';
 
 @Module({
   imports: [
@@ -23,7 +25,7 @@ import { HoldsService } from './holds.service';
     BuyersModule,
   ],
   controllers: [HoldsController],
-  providers: [HoldsService, HoldsRepository],
-  exports: [HoldsService, HoldsRepository],
+  providers: [HoldsService, HoldReleasesService, HoldReadsService, HoldsRepository],
+  exports: [HoldsService, HoldReleasesService, HoldsRepository],
 })
 export class HoldsModule {}

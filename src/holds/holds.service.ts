@@ -1,14 +1,11 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import type { EntityManager } from 'typeorm';
-import type { PageRequest } from '../common/http/pagination.dto';
 import type { AllConfig } from '../config/config.types';
 import { DomainError } from '../common/errors/domain.error';
-import { databaseNow } from '../database/db-clock';
 import { KeyedBatcher } from '../common/keyed-batcher';
 import { UnitOfWork } from '../database/unit-of-work';
 import { HoldExpiryScheduler } from '../expiry/scheduling/hold-expiry.scheduler';
-import { planSweep } from './sweep-plan';
 import type { IdempotentRequest } from '../idempotency/idempotency.rules';
 import { IdempotencyService } from '../idempotency/idempotency.service';
 import { SaleMetrics } from '../metrics/sale-metrics';
@@ -18,16 +15,12 @@ import { ProductStock } from '../products/stock/product-stock';
 import { hasSaleRules, saleWindowRefusal } from '../products/sale.rules';
 import { createdHoldAnswer } from './dto/hold-response.dto';
 import { Hold } from './hold.entity';
-import { HoldNotFoundError } from './hold.errors';
 import {
   allocate,
   allocateWithCustomerLimit,
   assertQuantityAllowed,
   expiresAt,
   HoldRequest,
-  isReleasable,
-  isVisibleTo,
-  notYetDueForMs,
   LimitedAllocation,
 } from './hold.rules';
 import { HoldsRepository } from './holds.repository';
@@ -41,9 +34,12 @@ interface BatchedReservation {
   afterCommit: Promise<void>;
 }
 
-/** Who released a hold: its delayed job, or the sweeper (safety net). */
-export type ReleaseSource = 'job' | 'sweeper';
-
+/**
+ * Reservations: a hold request is batched with the other requests for its product that arrive
+ * together (KeyedBatcher), allocated first come first served under the product's lock
+ * (ProductStock), and its expiry scheduled after the commit. Releases are HoldReleasesService's,
+ * reads HoldReadsService's.
+ */
 @Injectable()
 export class HoldsService {
   private readonly logger = new Logger(HoldsService.name);
@@ -252,118 +248,8 @@ export class HoldsService {
     ]);
   }
 
-  /**
-   * Gives an expired, unused hold's stock back, once; returns it if this call released it,
-   * else null. Safe to call any number of times, concurrently with itself, the sweeper and
-   * order creation.
-   */
-  async releaseIfExpired(holdId: number, source: ReleaseSource): Promise<Hold | null> {
-    const { released } = await this.releaseDue([holdId], source);
-    return released[0] ?? null;
-  }
-
-  /**
-   * A delayed job's release of its batch, which also says how long until the last of the
-   * batch's holds that are still active but not due yet by the database's clock is due (null
-   * when none is): a job that ran early, because the host that added it and the worker's host
-   * disagree on the time, waits that long more instead of leaving its holds to the sweeper.
-   */
-  releaseForJob(holdIds: readonly number[]): Promise<{ released: Hold[]; notDueForMs: number | null }> {
-    return this.releaseDue(holdIds, 'job');
-  }
-
-  private async releaseDue(
-    holdIds: readonly number[],
-    source: ReleaseSource,
-  ): Promise<{ released: Hold[]; notDueForMs: number | null }> {
-    // A cheap look first (a job of a used hold is common), by the database's clock like the release.
-    const found = await this.unitOfWork.read((manager) => this.holds.findByIdsWithClock(manager, holdIds));
-    if (!found) return { released: [], notDueForMs: null };
-    const released: Hold[] = [];
-    const due = found.rows.filter((hold) => isReleasable(hold, found.now));
-    for (const [productId, productHolds] of planSweep(due)) {
-      released.push(...(await this.releaseExpired(productId, productHolds, source)));
-    }
-    return { released, notDueForMs: notYetDueForMs(found.rows, found.now) };
-  }
-
-  /**
-   * Releases those of `holdIds` (holds of one product) that are still active and expired, in
-   * one transaction: lock the product, then the holds (the fixed lock order), re-check them
-   * under the locks, guarded UPDATE, return the units. Whatever else runs at the same time
-   * (a second job, other sweepers, an order for the same hold), each hold is released at
-   * most once and a used hold never is.
-   *
-   * The sweeper claims holds with SKIP LOCKED: a hold locked by an order in flight is left
-   * for the next pass rather than waited for. A job waits: it is that hold's on-time release.
-   */
-  async releaseExpired(
-    productId: number,
-    holdIds: readonly number[],
-    source: ReleaseSource,
-  ): Promise<Hold[]> {
-    const released = await this.unitOfWork.run(async (manager) => {
-      // The database's clock as of the product lock decides which holds have expired.
-      const product = await this.stock.lock(manager, productId);
-      if (!product) return [];
-      const { now } = product;
-      const locked = await this.holds.lockForRelease(manager, holdIds, { skipLocked: source === 'sweeper' });
-      const releasable = locked.filter((hold) => hold.productId === productId && isReleasable(hold, now));
-      if (releasable.length === 0) return [];
-      const ids = releasable.map((hold) => hold.id);
-      // Cannot differ under the locks; if it ever did, roll back rather than return wrong stock.
-      const changed = await this.holds.markReleased(manager, ids, now);
-      if (changed !== ids.length) {
-        throw new Error(`Release of holds ${ids.join(',')} changed ${changed} rows`);
-      }
-      const quantity = releasable.reduce((sum, hold) => sum + hold.quantity, 0);
-      await this.stock.giveBack(manager, product, quantity);
-      return releasable.map((hold) => Object.assign(hold, { releasedAt: now }));
-    });
-    for (const hold of released) {
-      this.logger.log({
-        event: 'hold.released',
-        hold_id: hold.id,
-        product_id: hold.productId,
-        quantity: hold.quantity,
-        source,
-      });
-    }
-    if (released.length > 0) {
-      this.metrics.holdReleased(source, released.length);
-      await this.stock.afterCommit(productId);
-    }
-    return released;
-  }
-
   /** Hold requests for this product waiting for the next batch in this process. */
   queuedFor(productId: number): number {
     return this.reservations.queued(productId);
-  }
-
-  /**
-   * The hold, and the database's time of the read: its `status` is computed with that clock
-   * too. `ownerId`: a verified buyer sees only their own holds (another's is not found, so
-   * its existence is not revealed); null reads any hold.
-   */
-  async findOne(id: number, ownerId: string | null = null): Promise<{ hold: Hold; now: Date }> {
-    const found = await this.unitOfWork.read((manager) => this.holds.findByIdsWithClock(manager, [id]));
-    const hold = found?.rows[0];
-    if (!found || !hold || !isVisibleTo(hold, ownerId)) throw new HoldNotFoundError(id);
-    return { hold, now: found.now };
-  }
-
-  /**
-   * A page of holds (only `ownerId`'s when given), their total, and the database's time of
-   * the read (for their `status`).
-   */
-  findPage(
-    request: PageRequest,
-    ownerId: string | null = null,
-  ): Promise<{ holds: Hold[]; total: number; now: Date }> {
-    return this.unitOfWork.read(async (manager) => {
-      const [holds, total] = await this.holds.findPage(manager, request, ownerId);
-      return { holds, total, now: await databaseNow(manager) };
-    });
   }
 }

@@ -1,5 +1,5 @@
 import { CACHE_MANAGER, Cache } from '@nestjs/cache-manager';
-import { HoldsService } from '../../src/holds/holds.service';
+import { HoldReleasesService } from '../../src/holds/hold-releases.service';
 import Redis from 'ioredis';
 import { DatabaseIdentity } from '../../src/database/database-identity';
 import { ProductCache, productCacheKeys } from '../../src/products/cache/product-cache';
@@ -103,7 +103,7 @@ describe('Product cache (e2e)', () => {
     expect(await warm(product.id)).toBe(96);
     await new Promise((resolve) => setTimeout(resolve, 400));
     // Whoever releases it (this call, or a sweeper run), the release invalidates after commit.
-    await t.app.get(HoldsService).releaseIfExpired(expiring.id, 'job');
+    await t.app.get(HoldReleasesService).release([expiring.id], 'job');
     expect((await reloadProduct(t.dataSource, product.id)).availableStock).toBe(100);
     expect((await read(product.id)).body.data.available_stock).toBe(100);
   });

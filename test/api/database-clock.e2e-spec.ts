@@ -1,6 +1,6 @@
 import { databaseNow } from '../../src/database/db-clock';
 import { ExpiredHoldsSweeper } from '../../src/expiry/working/expired-holds.sweeper';
-import { HoldsService } from '../../src/holds/holds.service';
+import { HoldReleasesService } from '../../src/holds/hold-releases.service';
 import { createProduct } from '../factories/product.factory';
 import { skewAppClock } from '../utils/app-clock';
 import { betweenUnits } from '../utils/embedded';
@@ -80,7 +80,7 @@ describe('The database clock decides hold expiry (e2e)', () => {
     restoreClock = skewAppClock(SKEW_MS);
 
     await t.app.get(ExpiredHoldsSweeper).run();
-    const byJob = await t.app.get(HoldsService).releaseIfExpired(hold.id, 'job');
+    const byJob = (await t.app.get(HoldReleasesService).release([hold.id], 'job')).released[0] ?? null;
 
     expect(byJob).toBeNull();
     const [row] = await holdsById(t, [hold.id]);

@@ -1,6 +1,6 @@
 import { sqlDateTime } from '../../src/database/raw-sql';
 import { UnpaidOrdersService } from '../../src/orders/unpaid-orders.service';
-import { HoldsService } from '../../src/holds/holds.service';
+import { HoldReleasesService } from '../../src/holds/hold-releases.service';
 import { MAX_PRODUCTS_IN_METRICS } from '../../src/metrics/stock-gauges';
 import { ProductsRepository } from '../../src/products/products.repository';
 import { insertHold } from '../factories/hold.factory';
@@ -48,13 +48,13 @@ describe('GET /metrics (e2e)', () => {
       quantity: 1,
       holdExpiresAt: new Date(Date.now() - 1_000),
     });
-    await t.app.get(HoldsService).releaseIfExpired(expired.id, 'job');
+    await t.app.get(HoldReleasesService).release([expired.id], 'job');
     const swept = await insertHold(t.dataSource, {
       productId: product.id,
       quantity: 1,
       holdExpiresAt: new Date(Date.now() - 1_000),
     });
-    await t.app.get(HoldsService).releaseExpired(product.id, [swept.id], 'sweeper');
+    await t.app.get(HoldReleasesService).release([swept.id], 'sweeper');
 
     const after = await scrape();
     const delta = (name: string, labels: Record<string, string> = {}) =>

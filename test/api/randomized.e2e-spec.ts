@@ -2,7 +2,7 @@ import fc from 'fast-check';
 import type { DataSource } from 'typeorm';
 import { auditStock } from '../../src/database/stock-audit';
 import { ExpiredHoldsSweeper } from '../../src/expiry/working/expired-holds.sweeper';
-import { HoldsService } from '../../src/holds/holds.service';
+import { HoldReleasesService } from '../../src/holds/hold-releases.service';
 import { createProduct } from '../factories/product.factory';
 import { betweenUnits } from '../utils/embedded';
 import {
@@ -249,9 +249,9 @@ describe('Randomized API properties (e2e)', () => {
 
   describe('random sequences of holds, orders, payments and expiries', () => {
     it('should keep available_stock equal to the model after every command, every unit accounted for', async () => {
-      const holdsService = t.app.get(HoldsService, { strict: false });
+      const releases = t.app.get(HoldReleasesService, { strict: false });
       const sweeper = t.app.get(ExpiredHoldsSweeper, { strict: false });
-      const real: Real = { t, db, holdsService, sweeper };
+      const real: Real = { t, db, releases, sweeper };
 
       await fc.assert(
         fc.asyncProperty(fc.integer({ min: 1, max: 30 }), commandsArbitrary, async (totalStock, commands) => {

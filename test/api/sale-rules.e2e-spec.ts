@@ -1,3 +1,4 @@
+import { HoldReleasesService } from '../../src/holds/hold-releases.service';
 import { HoldsService } from '../../src/holds/holds.service';
 import { sqlDateTime } from '../../src/database/raw-sql';
 import { createProduct, reloadProduct } from '../factories/product.factory';
@@ -261,7 +262,7 @@ describe('Sale windows and customer limits (e2e)', () => {
       await expireHold(first.body.data.hold_id);
       await hold({ product_id: product.id, quantity: 2, customer_id: 'carol' }).expect(201);
 
-      await t.app.get(HoldsService).releaseIfExpired(first.body.data.hold_id, 'sweeper');
+      await t.app.get(HoldReleasesService).release([first.body.data.hold_id], 'sweeper');
       await hold({ product_id: product.id, quantity: 1, customer_id: 'carol' }).expect(409);
       expect((await reloadProduct(t.dataSource, product.id)).availableStock).toBe(98);
     });

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { HoldsService } from '../../src/holds/holds.service';
+import { HoldReleasesService } from '../../src/holds/hold-releases.service';
 import { insertHold } from '../factories/hold.factory';
 import { createProduct } from '../factories/product.factory';
 import { createTestApp, TestApp } from '../utils/test-app';
@@ -54,7 +54,7 @@ describe('Grafana dashboard against GET /metrics (e2e)', () => {
       quantity: 1,
       holdExpiresAt: new Date(Date.now() - 1_000),
     });
-    await t.app.get(HoldsService).releaseIfExpired(expired.id, 'job');
+    await t.app.get(HoldReleasesService).release([expired.id], 'job');
     await t.http.get(`/api/products/${product.id}`).expect(200);
     samples = parseExposition((await t.http.get('/metrics').expect(200)).text);
   });

@@ -1,4 +1,4 @@
-import { HoldsService } from '../../src/holds/holds.service';
+import { HoldReleasesService } from '../../src/holds/hold-releases.service';
 import { LOG_DESTINATION } from '../../src/observability/logging.module';
 import { insertHold } from '../factories/hold.factory';
 import { createProduct } from '../factories/product.factory';
@@ -159,7 +159,7 @@ describe('Structured logs (e2e)', () => {
       holdExpiresAt: new Date(Date.now() - 1_000),
     });
 
-    await t.app.get(HoldsService).releaseIfExpired(hold.id, 'job');
+    await t.app.get(HoldReleasesService).release([hold.id], 'job');
 
     const released = await logs.waitFor(
       (line: LogLine) => line.event === 'hold.released' && line.hold_id === hold.id,

@@ -1,7 +1,7 @@
 import { ChildProcess, spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { ExpiredHoldsSweeper } from '../../src/expiry/working/expired-holds.sweeper';
-import { HoldsService } from '../../src/holds/holds.service';
+import { HoldsRepository } from '../../src/holds/holds.repository';
 import { insertHold } from '../factories/hold.factory';
 import { createProduct, reloadProduct } from '../factories/product.factory';
 import { duplicates, expiryQueue, loadHolds, placeHold, recordReleases } from '../utils/expiry';
@@ -105,15 +105,16 @@ describe('Hold expiry across processes (e2e)', () => {
     });
     let started!: () => void;
     const jobStarted = new Promise<void>((resolve) => (started = resolve));
-    const release = HoldsService.prototype.releaseForJob;
-    // A slow job: it is in hand when shutdown begins and needs the database afterwards.
-    const slow = jest.spyOn(HoldsService.prototype, 'releaseForJob').mockImplementation(async function (
-      this: HoldsService,
-      ...args: Parameters<HoldsService['releaseForJob']>
+    const lockForRelease = HoldsRepository.prototype.lockForRelease;
+    // A slow job (the one release in this test: the sweeper runs at start only, with nothing
+    // due): it is in hand when shutdown begins and needs the database afterwards.
+    const slow = jest.spyOn(HoldsRepository.prototype, 'lockForRelease').mockImplementation(async function (
+      this: HoldsRepository,
+      ...args: Parameters<HoldsRepository['lockForRelease']>
     ) {
       started();
       await sleep(500);
-      return release.apply(this, args);
+      return lockForRelease.apply(this, args);
     });
     try {
       const product = await createProduct(t.dataSource, { totalStock: 5, availableStock: 5 });

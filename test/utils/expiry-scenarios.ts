@@ -1,7 +1,7 @@
 import { In } from 'typeorm';
 import { ExpiredHoldsSweeper } from '../../src/expiry/working/expired-holds.sweeper';
 import type { Hold } from '../../src/holds/hold.entity';
-import { HoldsService, ReleaseSource } from '../../src/holds/holds.service';
+import { HoldReleasesService, ReleaseSource } from '../../src/holds/hold-releases.service';
 import { Order } from '../../src/orders/order.entity';
 import { insertHold } from '../factories/hold.factory';
 import { createProduct } from '../factories/product.factory';
@@ -33,7 +33,8 @@ export interface ReleasePaths {
  */
 export function releasePaths(t: TestApp, source: ReleaseSource, withinMs: number): ReleasePaths {
   return {
-    releaseOne: (holdId) => t.app.get(HoldsService).releaseIfExpired(holdId, source),
+    releaseOne: async (holdId) =>
+      (await t.app.get(HoldReleasesService).release([holdId], source)).released[0] ?? null,
     sweep: () => t.app.get(ExpiredHoldsSweeper).run(),
     withinMs,
   };

@@ -4,7 +4,7 @@ import { In, type DataSource } from 'typeorm';
 import { DatabaseIdentity } from '../../src/database/database-identity';
 import { HOLD_EXPIRY_QUEUE, holdJobId } from '../../src/expiry/scheduling/hold-expiry.jobs';
 import { Hold } from '../../src/holds/hold.entity';
-import { HoldsService } from '../../src/holds/holds.service';
+import { HoldReleasesService } from '../../src/holds/hold-releases.service';
 import { reloadProduct } from '../factories/product.factory';
 import { betweenUnits } from './embedded';
 import type { TestApp } from './test-app';
@@ -20,23 +20,23 @@ export function jobIdOf(t: TestApp, hold: { id: number; expiresAt: number }): st
 }
 
 /**
- * Records every hold id that HoldsService reports as released, by any app in this process
- * and by either path (job or sweeper). A hold released twice would appear twice.
+ * Records every hold id that HoldReleasesService reports as released, by any app in this
+ * process and by either path (job or sweeper). A hold released twice would appear twice.
  */
 export function recordReleases(): { ids: number[]; sources: Map<number, string>; restore: () => void } {
   const ids: number[] = [];
   const sources = new Map<number, string>();
-  const original = HoldsService.prototype.releaseExpired;
-  const spy = jest.spyOn(HoldsService.prototype, 'releaseExpired').mockImplementation(async function (
-    this: HoldsService,
-    ...args: Parameters<HoldsService['releaseExpired']>
+  const original = HoldReleasesService.prototype.release;
+  const spy = jest.spyOn(HoldReleasesService.prototype, 'release').mockImplementation(async function (
+    this: HoldReleasesService,
+    ...args: Parameters<HoldReleasesService['release']>
   ) {
-    const released = await original.apply(this, args);
-    for (const hold of released) {
+    const result = await original.apply(this, args);
+    for (const hold of result.released) {
       ids.push(hold.id);
-      sources.set(hold.id, args[2]);
+      sources.set(hold.id, args[1]);
     }
-    return released;
+    return result;
   });
   return { ids, sources, restore: () => spy.mockRestore() };
 }

@@ -3,7 +3,7 @@ import type { DataSource } from 'typeorm';
 import { auditStock } from '../../src/database/stock-audit';
 import type { ExpiredHoldsSweeper } from '../../src/expiry/working/expired-holds.sweeper';
 import { Hold } from '../../src/holds/hold.entity';
-import type { HoldsService } from '../../src/holds/holds.service';
+import type { HoldReleasesService } from '../../src/holds/hold-releases.service';
 import { toCents } from '../../src/common/money';
 import { paymentIntentEvent } from '../factories/stripe-event.factory';
 import type { TestApp } from './test-app';
@@ -38,7 +38,7 @@ export interface StockModel {
 export interface Real {
   t: TestApp;
   db: <T>(work: (dataSource: DataSource) => Promise<T>) => Promise<T>;
-  holdsService: HoldsService;
+  releases: HoldReleasesService;
   sweeper: ExpiredHoldsSweeper;
 }
 
@@ -226,7 +226,7 @@ class ReleaseByJob implements StockCommand {
   check = (m: Readonly<StockModel>) => m.holds.length > 0;
   async run(m: StockModel, r: Real) {
     const hold = pick(m.holds, this.holdIndex);
-    const released = await r.holdsService.releaseIfExpired(hold.id, 'job');
+    const released = (await r.releases.release([hold.id], 'job')).released[0] ?? null;
     if (hold.state === 'expired') {
       expect(released?.id).toBe(hold.id);
       hold.state = 'released';

@@ -4,7 +4,7 @@ import { SchedulerRegistry } from '@nestjs/schedule';
 import type { AllConfig } from '../../config/config.types';
 import { UnitOfWork } from '../../database/unit-of-work';
 import { HoldsRepository } from '../../holds/holds.repository';
-import { HoldsService } from '../../holds/holds.service';
+import { HoldReleasesService } from '../../holds/hold-releases.service';
 import { IdempotencyService } from '../../idempotency/idempotency.service';
 import { SaleMetrics } from '../../metrics/sale-metrics';
 import { HoldExpiryScheduler } from '../scheduling/hold-expiry.scheduler';
@@ -32,7 +32,7 @@ type Failed = typeof FAILED;
  * job was never enqueued (Redis down), lost, or the process was down when it was due.
  * Runs once at start and then every HOLD_SWEEP_INTERVAL_SECONDS, never two runs at once.
  * Several instances may sweep together: the release claims holds with SKIP LOCKED and is
- * exactly-once (see HoldsService.releaseExpired). Each run also purges Idempotency-Keys
+ * exactly-once (see HoldReleasesService.release). Each run also purges Idempotency-Keys
  * older than 24 h, the other thing in the database that expires.
  */
 @Injectable()
@@ -43,7 +43,7 @@ export class ExpiredHoldsSweeper implements OnApplicationBootstrap, OnModuleDest
   private stopping = false;
 
   constructor(
-    private readonly holdsService: HoldsService,
+    private readonly releases: HoldReleasesService,
     private readonly holds: HoldsRepository,
     private readonly unitOfWork: UnitOfWork,
     private readonly registry: SchedulerRegistry,
@@ -136,7 +136,7 @@ export class ExpiredHoldsSweeper implements OnApplicationBootstrap, OnModuleDest
    */
   private async releaseProduct(productId: number, holdIds: number[]): Promise<number | Failed> {
     try {
-      return (await this.holdsService.releaseExpired(productId, holdIds, 'sweeper')).length;
+      return (await this.releases.release(holdIds, 'sweeper')).released.length;
     } catch (error) {
       this.logger.warn({
         event: 'holds.sweep_product_failed',

@@ -1,7 +1,7 @@
 import { OnWorkerEvent, Processor, WorkerHost } from '@nestjs/bullmq';
 import { Inject, Logger, OnModuleDestroy } from '@nestjs/common';
 import { DelayedError, type Job } from 'bullmq';
-import { HoldsService } from '../../holds/holds.service';
+import { HoldReleasesService } from '../../holds/hold-releases.service';
 import { HOLD_EXPIRY_QUEUE, HoldExpiryJobData, holdIdsOf } from '../scheduling/hold-expiry.jobs';
 import { withTimeout } from '../../common/with-timeout';
 import { IoRedisClient, isClientUp } from '../../redis/ioredis-client';
@@ -16,7 +16,7 @@ const CLOCK_SKEW_WARNING_MS = 1_000;
 const EARLY_JOB_MARGIN_MS = 5;
 
 /**
- * Thin: the release (locks, checks, exactly-once) lives in HoldsService. A job releases its
+ * Thin: the release (locks, checks, exactly-once) lives in HoldReleasesService. A job releases its
  * batch's holds that are still active and expired, in one transaction; the ones it finds
  * used (they became orders), already released or gone are left alone.
  */
@@ -31,14 +31,14 @@ export class HoldExpiryProcessor extends WorkerHost implements OnModuleDestroy {
   private readonly logger = new Logger(HoldExpiryProcessor.name);
 
   constructor(
-    private readonly holds: HoldsService,
+    private readonly releases: HoldReleasesService,
     @Inject(QUEUE_REDIS) private readonly redis: IoRedisClient,
   ) {
     super();
   }
 
   async process(job: Job<HoldExpiryJobData>, token?: string): Promise<void> {
-    const { notDueForMs } = await this.holds.releaseForJob(holdIdsOf(job.data));
+    const { notDueForMs } = await this.releases.release(holdIdsOf(job.data), 'job');
     if (notDueForMs === null || token === undefined) return;
     // Early by the database's clock (the adding host's clock is behind this one's): the job
     // waits for the rest instead of leaving the holds to the sweeper, up to its interval late.
