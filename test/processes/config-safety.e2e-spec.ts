@@ -39,4 +39,21 @@ describe('Unsafe configurations refused at start (e2e)', () => {
     expect((await run.exited).code).toBe(1);
     expect(run.output()).toContain('PAYMENT_WEBHOOK_SECRET must be set when NODE_ENV=production');
   });
+
+  it('should refuse BUYER_AUTH=jwt without exactly one key source, or with a short secret, naming what to set', async () => {
+    const none = runEntry('main', { ...mariadb, REDIS_HOST: '127.0.0.1', BUYER_AUTH: 'jwt' });
+    expect((await none.exited).code).toBe(1);
+    expect(none.output()).toContain('BUYER_AUTH=jwt needs exactly one key source, none is set');
+    expect(none.output()).toContain('BUYER_JWT_JWKS_URL');
+
+    const short = runEntry('main', {
+      ...mariadb,
+      REDIS_HOST: '127.0.0.1',
+      BUYER_AUTH: 'jwt',
+      BUYER_JWT_SECRET: 'too-short-secret',
+    });
+    expect((await short.exited).code).toBe(1);
+    expect(short.output()).toContain('BUYER_JWT_SECRET is 16 characters; it must be at least 32');
+    expect(short.output()).not.toContain('too-short-secret');
+  });
 });
