@@ -46,16 +46,26 @@ export class BuyerAuthGuard implements CanActivate {
       request.buyer = null;
       return true;
     }
-    return this.authenticate(request).then(() => true);
+    const pending = this.authenticate(request);
+    return pending ? pending.then(() => true) : true;
   }
 
-  /** Sets `request.buyer` from its bearer token, or throws the 401/403. */
-  async authenticate(request: BuyerRequest): Promise<void> {
-    const buyer = await this.verifier.verify(bearerTokenOf(request.headers.authorization));
-    const named = (request.body as { customer_id?: unknown } | undefined)?.customer_id;
-    if (named !== undefined && named !== null && named !== buyer.id) throw new CustomerMismatchError();
-    request.buyer = buyer;
+  /**
+   * Sets `request.buyer` from its bearer token, or throws the 401/403: synchronously for a
+   * token verified before (a promise only when jose has to verify it).
+   */
+  authenticate(request: BuyerRequest): Promise<void> | undefined {
+    const buyer = this.verifier.verify(bearerTokenOf(request.headers.authorization));
+    if (buyer instanceof Promise) return buyer.then((verified) => admit(request, verified));
+    admit(request, buyer);
+    return undefined;
   }
+}
+
+function admit(request: BuyerRequest, buyer: Buyer): void {
+  const named = (request.body as { customer_id?: unknown } | undefined)?.customer_id;
+  if (named !== undefined && named !== null && named !== buyer.id) throw new CustomerMismatchError();
+  request.buyer = buyer;
 }
 
 /** Runs BuyerAuthGuard's check first thing on `@BuyerAuthenticated()` routes (BUYER_AUTH=jwt only). */
@@ -73,7 +83,14 @@ export class BuyerAuthHook implements OnModuleInit {
     if (!fastify || !this.verifier.enabled) return;
     fastify.addHook('preValidation', (request, _reply, done) => {
       if ((request.routeOptions.config as { [BUYER_ROUTE]?: boolean })[BUYER_ROUTE] !== true) return done();
-      this.guard.authenticate(request).then(() => done(), done);
+      let pending: Promise<void> | undefined;
+      try {
+        pending = this.guard.authenticate(request);
+      } catch (error) {
+        return done(error as Error);
+      }
+      if (pending) pending.then(() => done(), done);
+      else done();
     });
   }
 }
