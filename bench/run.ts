@@ -22,6 +22,7 @@ import { fanOut } from './scenarios/fan-out';
 import { frameworkFloor } from './scenarios/framework-floor';
 import { rawRowLockLimit } from './scenarios/raw-row-lock';
 import { sellOut } from './scenarios/sell-out';
+import { verifiedBuyers } from './scenarios/verified-buyers';
 import { sparePort } from '../test/utils/ports';
 
 const smoke = process.argv.includes('--smoke');
@@ -34,6 +35,7 @@ const profile = smoke
       sellOutUnits: 1_000,
       buyers: 100,
       streamClients: 100,
+      verifiedBuyers: 200,
     }
   : {
       hotSeconds: 10,
@@ -43,6 +45,7 @@ const profile = smoke
       sellOutUnits: 10_000,
       buyers: 500,
       streamClients: 5_000,
+      verifiedBuyers: 10_000,
     };
 const CONNECTIONS = 64;
 // One database and one Redis namespace per run, removed at the end: a run never inherits
@@ -75,7 +78,12 @@ async function main() {
   if (process.argv.includes('--cluster')) return mainCluster();
   // Ports nothing listens on: with fixed ones, a second benchmark on the machine (another
   // checkout) would answer this one's readiness probe, and its figures would be mixed in.
-  const [APP_PORT, BARE_PORT, FLOOR_PORT] = [await sparePort(), await sparePort(), await sparePort()];
+  const [APP_PORT, BARE_PORT, FLOOR_PORT, JWT_PORT] = [
+    await sparePort(),
+    await sparePort(),
+    await sparePort(),
+    await sparePort(),
+  ];
   const failures: string[] = [];
   await recreateDatabase(DATABASE);
   const appSettings = {
@@ -89,16 +97,14 @@ async function main() {
     LOG_LEVEL: process.env.LOG_LEVEL ?? 'warn',
   };
   // The scale-out mode must be named: with no DB_TYPE and REDIS_HOST the app runs embedded.
-  const app = await startApp(
-    {
-      ...appSettings,
-      DB_TYPE: 'mariadb',
-      DB_DATABASE: DATABASE,
-      REDIS_HOST: process.env.REDIS_HOST || '127.0.0.1',
-      REDIS_PREFIX: DATABASE,
-    },
-    APP_PORT,
-  );
+  const scaleOutSettings = {
+    ...appSettings,
+    DB_TYPE: 'mariadb',
+    DB_DATABASE: DATABASE,
+    REDIS_HOST: process.env.REDIS_HOST || '127.0.0.1',
+    REDIS_PREFIX: DATABASE,
+  };
+  const app = await startApp(scaleOutSettings, APP_PORT);
   const store = await mysqlStore(DATABASE);
   // CPU of each process in the request's path; the database's only when it runs here.
   const meters = { api: procMeter(app.pid), redis: redisMeter(), database: procMeter(await databasePid()) };
@@ -148,6 +154,18 @@ async function main() {
     measure: (work) => measureCpu(meters, work),
   });
   failures.push(...limited.failures);
+
+  // 1d. Holds with a verified ES256 token (BUYER_AUTH=jwt, a second API process) against the
+  // same holds named by the body on this app (BUYER_AUTH=off).
+  const verified = await verifiedBuyers({
+    off: { url: app.url, pid: app.pid },
+    appEnv: { ...scaleOutSettings, WORKER_ENABLED: 'false' },
+    port: JWT_PORT,
+    buyers: profile.verifiedBuyers,
+    connections: CONNECTIONS,
+    createProduct: () => store.createProduct(100_000_000),
+  });
+  failures.push(...verified.failures);
 
   // 3. Sell-out.
   const saleId = await store.createProduct(profile.sellOutUnits);
@@ -201,6 +219,7 @@ async function main() {
     hotToRawRatio: round(hot.perSecond / raw.perSecond),
     fanOut: fan,
     customerLimit: { ...limited, connections: CONNECTIONS },
+    verifiedBuyers: { ...verified, connections: CONNECTIONS },
     sellOut: { ...sale, buyers: profile.buyers, accounting: saleBooks.accounting },
     reads: { app: reads, bareNodeHttp: bare, ratio: round(reads.perSecond / bare.perSecond) },
     embedded: { hotProduct: embedded.hotProduct, sellOut: embedded.sellOut, reads: embedded.reads },
@@ -229,6 +248,7 @@ type Results = {
   hotToRawRatio: number;
   fanOut: Awaited<ReturnType<typeof fanOut>>;
   customerLimit: Awaited<ReturnType<typeof customerLimit>>;
+  verifiedBuyers: Awaited<ReturnType<typeof verifiedBuyers>>;
   sellOut: Awaited<ReturnType<typeof sellOut>> & {
     buyers: number;
     accounting: { units: number; unitsHeld: number; oversell: number };
@@ -326,6 +346,28 @@ function reportCpu(r: Results) {
       formatMicros(limited.redis),
       formatMicros(limited.database),
       ratio(limited.api, floorHold),
+    ],
+    [
+      `Hold with a verified ES256 token (${r.verifiedBuyers.buyers} buyers x ${r.verifiedBuyers.usesPerToken})`,
+      formatMicros(r.verifiedBuyers.jwt.cpuMicrosPerRequest.api),
+      '',
+      '',
+      ratio(r.verifiedBuyers.jwt.cpuMicrosPerRequest.api, floorHold),
+    ],
+    [
+      '   same, BUYER_AUTH=off (customer_id in the body)',
+      formatMicros(r.verifiedBuyers.off.cpuMicrosPerRequest.api),
+      '',
+      '',
+      ratio(r.verifiedBuyers.off.cpuMicrosPerRequest.api, floorHold),
+    ],
+    [
+      '   verified token costs more per hold',
+      formatMicros(r.verifiedBuyers.apiCpuMicrosMorePerHold) +
+        target(r.verifiedBuyers.apiCpuMicrosMorePerHold, 25),
+      '',
+      '',
+      '',
     ],
     ['Hold, embedded', formatMicros(eHot.api) + target(eHot.api, 300), '', '', ratio(eHot.api, floorHold)],
     [
