@@ -1,6 +1,24 @@
-import { ValidationFailedError } from '../common/errors/domain.error';
-import { HoldNotFoundError } from '../holds/hold.errors';
-import { InsufficientStockError } from '../products/product.errors';
+import { AdminDisabledError, AdminUnauthorizedError } from '../admin/admin.errors';
+import {
+  DatabaseUnavailableError,
+  DomainError,
+  ServiceBusyError,
+  ValidationFailedError,
+} from '../common/errors/domain.error';
+import {
+  CustomerLimitExceededError,
+  HoldAlreadyUsedError,
+  HoldExpiredError,
+  HoldNotFoundError,
+  HoldReleasedError,
+} from '../holds/hold.errors';
+import { OrderNotFoundError } from '../orders/order.errors';
+import {
+  InsufficientStockError,
+  ProductNotFoundError,
+  SaleEndedError,
+  SaleNotStartedError,
+} from '../products/product.errors';
 import {
   fingerprintOf,
   IDEMPOTENCY_KEY_TTL_MS,
@@ -46,12 +64,57 @@ describe('idempotency rules', () => {
   });
 
   describe(isStoredRefusal.name, () => {
-    it('should store refusals about the resource, not validation, transient or unexpected failures', () => {
-      expect(isStoredRefusal(new InsufficientStockError(5, 2))).toBe(true);
-      expect(isStoredRefusal(new HoldNotFoundError(1))).toBe(true);
-      expect(isStoredRefusal(new ValidationFailedError({ quantity: ['too big'] }))).toBe(false);
-      expect(isStoredRefusal(new Error('connect ECONNREFUSED'))).toBe(false);
-      expect(isStoredRefusal({ kind: 'conflict' })).toBe(false);
+    it('should store only the refusals the same request can never turn into a success', () => {
+      for (const refusal of [
+        new HoldNotFoundError(1),
+        new HoldAlreadyUsedError(1),
+        new HoldExpiredError(1),
+        new HoldReleasedError(1),
+        new OrderNotFoundError(1),
+      ]) {
+        expect(isStoredRefusal(refusal)).toBe(true);
+      }
+    });
+
+    it('should not store a refusal that time can change, validation, transient or unexpected failures', () => {
+      for (const refusal of [
+        new SaleNotStartedError(1, new Date()),
+        new SaleEndedError(1, new Date()),
+        new InsufficientStockError(5, 2),
+        new CustomerLimitExceededError(2, 1, 2),
+        new ProductNotFoundError(1),
+        new ValidationFailedError({ quantity: ['too big'] }),
+        new AdminUnauthorizedError(),
+        new AdminDisabledError(),
+        new DatabaseUnavailableError(),
+        new ServiceBusyError(),
+        new Error('connect ECONNREFUSED'),
+        { kind: 'conflict', code: 'HOLD_EXPIRED' },
+      ]) {
+        expect(isStoredRefusal(refusal)).toBe(false);
+      }
+    });
+
+    it('should not store a refusal whose code is not on the list (401, 403, ADMISSION_* and any new one)', () => {
+      class AdmissionRequiredError extends DomainError {
+        readonly code = 'ADMISSION_REQUIRED';
+        readonly kind = 'forbidden';
+      }
+      class NewConflictError extends DomainError {
+        readonly code = 'SOMETHING_NEW';
+        readonly kind = 'conflict';
+      }
+      class NewNotFoundError extends DomainError {
+        readonly code = 'TOKEN_NOT_FOUND';
+        readonly kind = 'not_found';
+      }
+      for (const refusal of [
+        new AdmissionRequiredError('wait your turn'),
+        new NewConflictError('new'),
+        new NewNotFoundError('new'),
+      ]) {
+        expect(isStoredRefusal(refusal)).toBe(false);
+      }
     });
   });
 });

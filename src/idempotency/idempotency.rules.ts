@@ -72,10 +72,24 @@ export function isFresh(createdAt: Date, now: Date): boolean {
 }
 
 /**
- * Which failures are the key's answer (Stripe: any result once the endpoint started
- * executing): refusals about the resource (404, 409). Not validation (422: the request never
- * ran), not SERVICE_UNAVAILABLE or SERVICE_BUSY (transient: the retry should run), not bugs.
+ * The refusals a key replays: those the same request can never turn into a success, however
+ * long the client waits (the hold does not exist, was used, expired or was released; the
+ * order does not exist). An allowlist, so a refusal added later (401, 403, ADMISSION_*...)
+ * is evaluated again on retry unless it is added here on purpose. Never stored, because time
+ * can change them: SALE_NOT_STARTED and SALE_ENDED (the window moves, a click comes a moment
+ * early by the browser's clock), INSUFFICIENT_STOCK (units come back), CUSTOMER_LIMIT_EXCEEDED
+ * (a hold of theirs expires), PRODUCT_NOT_FOUND (a draft may be published); nor validation
+ * (422: the request never ran), 429, 503, or bugs.
  */
+export const REPLAYED_REFUSALS: ReadonlySet<string> = new Set([
+  'HOLD_NOT_FOUND',
+  'HOLD_ALREADY_USED',
+  'HOLD_EXPIRED',
+  'HOLD_RELEASED',
+  'ORDER_NOT_FOUND',
+]);
+
+/** Whether a failure is the key's answer, stored with it and replayed to every retry. */
 export function isStoredRefusal(error: unknown): error is DomainError {
-  return error instanceof DomainError && (error.kind === 'not_found' || error.kind === 'conflict');
+  return error instanceof DomainError && REPLAYED_REFUSALS.has(error.code);
 }

@@ -392,6 +392,27 @@ describe('Admin API (e2e)', () => {
       expect(await movements(product.id)).toEqual([]);
     });
 
+    it('should not store a refused removal under its Idempotency-Key: the retry runs again once units are back', async () => {
+      const product = await createProduct(t.dataSource, { totalStock: 10, availableStock: 2 });
+
+      const refused = await stock(product.id, { delta: -4 }, 'removal-shelf-3').expect(409);
+      await t.dataSource.query('UPDATE products SET available_stock = 10 WHERE id = ?', [product.id]);
+      const retried = await stock(product.id, { delta: -4 }, 'removal-shelf-3').expect(200);
+
+      expect(refused.body.code).toBe('INSUFFICIENT_STOCK');
+      expect(retried.headers['idempotent-replayed']).toBeUndefined();
+      expect(await reloadProduct(t.dataSource, product.id)).toMatchObject({
+        totalStock: 6,
+        availableStock: 6,
+      });
+      const missing = await stock(999_999, { delta: 1 }, 'restock-unknown').expect(404);
+      const missingAgain = await stock(999_999, { delta: 1 }, 'restock-unknown').expect(404);
+      expect([missing.body.code, missingAgain.headers['idempotent-replayed']]).toEqual([
+        'PRODUCT_NOT_FOUND',
+        undefined,
+      ]);
+    });
+
     it.each([
       ['delta', { delta: 0 }],
       ['delta', {}],

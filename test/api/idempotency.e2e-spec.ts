@@ -1,6 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { ExpiredHoldsSweeper } from '../../src/expiry/working/expired-holds.sweeper';
+import { Hold } from '../../src/holds/hold.entity';
 import { IdempotencyRecord } from '../../src/idempotency/idempotency-record.entity';
+import { Product } from '../../src/products/product.entity';
 import { createProduct, reloadProduct } from '../factories/product.factory';
 import { createTestApp, TestApp } from '../utils/test-app';
 
@@ -124,23 +126,97 @@ describe('Idempotency-Key (e2e)', () => {
     expect(created.headers['idempotent-replayed']).toBeUndefined();
   });
 
-  it('should store a refusal (409, 404) and replay it even once the request could succeed', async () => {
+  /** Whether the key has a row: a refusal that is not stored leaves none behind. */
+  const keyRows = (key: string) => t.dataSource.getRepository(IdempotencyRecord).countBy({ key });
+  const minutesFromNow = (minutes: number) => new Date(Date.now() + minutes * 60_000);
+
+  it('should not store SALE_NOT_STARTED: the same key after the start gets the hold', async () => {
+    const product = await createProduct(t.dataSource, {
+      totalStock: 10,
+      availableStock: 10,
+      saleStartsAt: minutesFromNow(60),
+    });
+    const key = randomUUID();
+    const early = await holdWithKey(key, { product_id: product.id, quantity: 2 }).expect(409);
+    expect(early.body.code).toBe('SALE_NOT_STARTED');
+    expect(await keyRows(key)).toBe(0);
+
+    // The sale opens (the board's countdown ran on a browser clock a moment fast).
+    await t.dataSource
+      .getRepository(Product)
+      .update({ id: product.id }, { saleStartsAt: minutesFromNow(-1) });
+    const retried = await holdWithKey(key, { product_id: product.id, quantity: 2 }).expect(201);
+
+    expect(retried.headers['idempotent-replayed']).toBeUndefined();
+    expect(retried.body.data).toMatchObject({ product_id: product.id, quantity: 2, status: 'active' });
+    const replayed = await holdWithKey(key, { product_id: product.id, quantity: 2 }).expect(201);
+    expect(replayed.headers['idempotent-replayed']).toBe('true');
+    expect(replayed.body).toEqual(retried.body);
+    expect(await counts(product.id)).toEqual({ available: 8, holds: 1, orders: 0 });
+  });
+
+  it('should not store INSUFFICIENT_STOCK: the same key gets the hold once units are back', async () => {
     const product = await createProduct(t.dataSource, { totalStock: 10, availableStock: 1 });
     const key = randomUUID();
     const refused = await holdWithKey(key, { product_id: product.id, quantity: 5 }).expect(409);
     expect(refused.body.code).toBe('INSUFFICIENT_STOCK');
+    expect(await keyRows(key)).toBe(0);
 
     await t.dataSource.query('UPDATE products SET available_stock = 10 WHERE id = ?', [product.id]);
-    const replayed = await holdWithKey(key, { product_id: product.id, quantity: 5 }).expect(409);
-    expect(replayed.headers['idempotent-replayed']).toBe('true');
-    expect(replayed.body).toEqual(refused.body);
-    expect(await counts(product.id)).toEqual({ available: 10, holds: 0, orders: 0 });
+    const retried = await holdWithKey(key, { product_id: product.id, quantity: 5 }).expect(201);
 
-    const missingKey = randomUUID();
-    const missing = await holdWithKey(missingKey, { product_id: 999_999, quantity: 1 }).expect(404);
-    const missingAgain = await holdWithKey(missingKey, { product_id: 999_999, quantity: 1 }).expect(404);
-    expect(missingAgain.body).toEqual(missing.body);
-    expect(missingAgain.headers['idempotent-replayed']).toBe('true');
+    expect(retried.headers['idempotent-replayed']).toBeUndefined();
+    expect(await counts(product.id)).toEqual({ available: 5, holds: 1, orders: 0 });
+  });
+
+  it('should not store SALE_ENDED, CUSTOMER_LIMIT_EXCEEDED or PRODUCT_NOT_FOUND: each retry is evaluated again', async () => {
+    const ended = await createProduct(t.dataSource, { saleStartsAt: null, saleEndsAt: minutesFromNow(-1) });
+    const limited = await createProduct(t.dataSource, {
+      totalStock: 10,
+      availableStock: 10,
+      maxPerCustomer: 1,
+    });
+    const cases: Array<[string, object]> = [
+      ['SALE_ENDED', { product_id: ended.id, quantity: 1 }],
+      ['CUSTOMER_LIMIT_EXCEEDED', { product_id: limited.id, quantity: 2, customer_id: 'cus_limit' }],
+      ['PRODUCT_NOT_FOUND', { product_id: 999_999, quantity: 1 }],
+    ];
+
+    for (const [code, body] of cases) {
+      const key = randomUUID();
+      const first = await holdWithKey(key, body);
+      const again = await holdWithKey(key, body);
+
+      expect([first.body.code, again.body.code]).toEqual([code, code]);
+      expect(again.headers['idempotent-replayed']).toBeUndefined();
+      expect(await keyRows(key)).toBe(0);
+    }
+  });
+
+  it('should store HOLD_NOT_FOUND, HOLD_EXPIRED and HOLD_ALREADY_USED for an order, and replay them', async () => {
+    const product = await createProduct(t.dataSource, { totalStock: 10, availableStock: 10 });
+    const expired = await t.http.post('/api/holds').send({ product_id: product.id, quantity: 1 }).expect(201);
+    await t.dataSource
+      .getRepository(Hold)
+      .update({ id: expired.body.data.hold_id }, { holdExpiresAt: minutesFromNow(-1) });
+    const used = await t.http.post('/api/holds').send({ product_id: product.id, quantity: 1 }).expect(201);
+    await t.http.post('/api/orders').send({ hold_id: used.body.data.hold_id }).expect(201);
+    const cases: Array<[string, number, number]> = [
+      ['HOLD_NOT_FOUND', 404, 999_999],
+      ['HOLD_EXPIRED', 409, expired.body.data.hold_id],
+      ['HOLD_ALREADY_USED', 409, used.body.data.hold_id],
+    ];
+
+    for (const [code, status, holdId] of cases) {
+      const key = randomUUID();
+      const first = await orderWithKey(key, { hold_id: holdId }).expect(status);
+      const again = await orderWithKey(key, { hold_id: holdId }).expect(status);
+
+      expect(first.body.code).toBe(code);
+      expect(again.headers['idempotent-replayed']).toBe('true');
+      expect(again.body).toEqual(first.body);
+      expect(await keyRows(key)).toBe(1);
+    }
   });
 
   it('should create one order for 10 concurrent keyed requests and replay it, also after the hold is used', async () => {

@@ -21,7 +21,7 @@ type PaymentStatus = 'paid' | 'failed';
 /** The original body `{event_id, order_id, status}`, or Stripe's event object for the same outcome. */
 type EventShape = 'original' | 'stripe';
 type PaymentEventModel = { id: string; orderId: number; status: PaymentStatus; shape: EventShape };
-/** What a request with an Idempotency-Key got first: a repeat must get the same. */
+/** What a request with an Idempotency-Key got first, when stored (a success): a repeat must get the same. */
 type StoredAnswer = { quantity: number; status: number; body: unknown };
 
 export interface StockModel {
@@ -400,15 +400,16 @@ class HoldWithKey implements StockCommand {
       .set('Idempotency-Key', key)
       .send({ product_id: m.productId, quantity });
     if (!stored) {
+      expect(response.headers['idempotent-replayed']).toBeUndefined();
       if (quantity <= m.available) {
         expect(response.status).toBe(201);
         m.holds.push({ id: response.body.data.hold_id, quantity, state: 'active' });
         m.available -= quantity;
+        m.idempotencyKeys.set(key, { quantity, status: response.status, body: response.body });
       } else {
+        // Not stored: units may come back, and the same key's retry is evaluated again.
         expectRefusal(response, 409, 'INSUFFICIENT_STOCK');
       }
-      expect(response.headers['idempotent-replayed']).toBeUndefined();
-      m.idempotencyKeys.set(key, { quantity, status: response.status, body: response.body });
     } else if (quantity === stored.quantity) {
       expect({ status: response.status, body: response.body }).toEqual({
         status: stored.status,
