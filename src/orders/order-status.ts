@@ -12,13 +12,16 @@ export type PaymentStatus = (typeof PAYMENT_STATUSES)[number];
  * The only transitions an order makes: a pending order is settled once, by a payment outcome,
  * or cancelled by the sweeper when no payment came within ORDER_PAYMENT_TIMEOUT_SECONDS.
  */
-const SETTLEMENT: Record<PaymentStatus, OrderStatus> = {
-  paid: 'completed',
-  failed: 'cancelled',
-};
+const SETTLEMENT: ReadonlyMap<PaymentStatus, OrderStatus> = new Map([
+  ['paid', 'completed'],
+  ['failed', 'cancelled'],
+]);
 
+/** A Map: the payment status comes from a request, and must never find Object.prototype's members. */
 export function settledStatus(payment: PaymentStatus): OrderStatus {
-  return SETTLEMENT[payment];
+  const status = SETTLEMENT.get(payment);
+  if (status === undefined) throw new Error(`Unknown payment status ${JSON.stringify(payment)}`);
+  return status;
 }
 
 export function canSettle(status: OrderStatus): boolean {

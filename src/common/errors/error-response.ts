@@ -33,35 +33,38 @@ const STATUS_BY_KIND: Record<ErrorKind, number> = {
   unavailable: HttpStatus.SERVICE_UNAVAILABLE,
 };
 
-/** Codes for failures raised by the HTTP stack itself (routing, body parsing, limits). */
-const CODE_BY_STATUS: Record<number, string> = {
-  400: 'BAD_REQUEST',
-  401: 'UNAUTHORIZED',
-  403: 'FORBIDDEN',
-  404: 'ROUTE_NOT_FOUND',
-  405: 'METHOD_NOT_ALLOWED',
-  406: 'NOT_ACCEPTABLE',
-  408: 'REQUEST_TIMEOUT',
-  409: 'CONFLICT',
-  413: 'PAYLOAD_TOO_LARGE',
-  414: 'URI_TOO_LONG',
-  415: 'UNSUPPORTED_MEDIA_TYPE',
-  422: 'VALIDATION_FAILED',
-  429: 'TOO_MANY_REQUESTS',
-  431: 'HEADERS_TOO_LARGE',
-  503: 'SERVICE_UNAVAILABLE',
-};
+/**
+ * Codes for failures raised by the HTTP stack itself (routing, body parsing, limits). Maps,
+ * like every table looked up with a value that came with a request.
+ */
+const CODE_BY_STATUS: ReadonlyMap<number, string> = new Map([
+  [400, 'BAD_REQUEST'],
+  [401, 'UNAUTHORIZED'],
+  [403, 'FORBIDDEN'],
+  [404, 'ROUTE_NOT_FOUND'],
+  [405, 'METHOD_NOT_ALLOWED'],
+  [406, 'NOT_ACCEPTABLE'],
+  [408, 'REQUEST_TIMEOUT'],
+  [409, 'CONFLICT'],
+  [413, 'PAYLOAD_TOO_LARGE'],
+  [414, 'URI_TOO_LONG'],
+  [415, 'UNSUPPORTED_MEDIA_TYPE'],
+  [422, 'VALIDATION_FAILED'],
+  [429, 'TOO_MANY_REQUESTS'],
+  [431, 'HEADERS_TOO_LARGE'],
+  [503, 'SERVICE_UNAVAILABLE'],
+]);
 
 /**
  * Fixed messages for failures of the HTTP stack (Nest hands Fastify's body-parsing errors
  * to the filter as HttpExceptions carrying only a status and Fastify's wording).
  */
-const STACK_MESSAGES: Record<number, string> = {
-  413: 'The request body is larger than 1 MB',
-  415: "Send the request body as 'application/json'",
+const STACK_MESSAGES: ReadonlyMap<number, string> = new Map([
+  [413, 'The request body is larger than 1 MB'],
+  [415, "Send the request body as 'application/json'"],
   // The rate limiter's own answer; Retry-After (set by it) says how many seconds to wait.
-  429: 'Too many requests; retry after the number of seconds in Retry-After',
-};
+  [429, 'Too many requests; retry after the number of seconds in Retry-After'],
+]);
 
 const RETRY_AFTER_SECONDS = '2';
 
@@ -97,8 +100,8 @@ export function toErrorResponse(error: unknown): ErrorResponse {
     }
     return plain(
       httpStatus,
-      CODE_BY_STATUS[httpStatus] ?? 'BAD_REQUEST',
-      STACK_MESSAGES[httpStatus] ?? message,
+      CODE_BY_STATUS.get(httpStatus) ?? 'BAD_REQUEST',
+      STACK_MESSAGES.get(httpStatus) ?? message,
     );
   }
 
