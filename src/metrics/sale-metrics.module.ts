@@ -28,7 +28,7 @@ import { SALE_METRICS, SaleMetrics } from './sale-metrics';
     }),
     makeCounterProvider({
       name: SALE_METRICS.payments,
-      help: 'Payment webhooks, by outcome (processed, duplicate, ignored, amount_mismatch, paid_after_cancellation, rejected)',
+      help: 'Payment webhooks, by outcome (processed, duplicate, ignored, attempt_failed, amount_mismatch, paid_after_cancellation, rejected)',
       labelNames: ['outcome'],
     }),
     makeCounterProvider({

@@ -16,7 +16,13 @@ export const SALE_METRICS = {
 } as const;
 
 export type PaymentOutcome =
-  'processed' | 'duplicate' | 'ignored' | 'amount_mismatch' | 'paid_after_cancellation' | 'rejected';
+  | 'processed'
+  | 'duplicate'
+  | 'ignored'
+  | 'attempt_failed'
+  | 'amount_mismatch'
+  | 'paid_after_cancellation'
+  | 'rejected';
 
 /**
  * The business counters. Services call these next to their state-change log lines; labels

@@ -12,6 +12,8 @@ export type PaymentEventOutcome = 'applied' | 'ignored';
  * client_reference_id. amount_mismatch: a success event for another amount or currency.
  * paid_after_cancellation: a success event for an order already cancelled (payment timeout or
  * an earlier failed payment); the customer was charged and an operator must refund or restore.
+ * attempt_failed: a declined payment attempt (payment_intent.payment_failed); the order stays
+ * pending, since the buyer may pay again on the same PaymentIntent.
  */
 export type PaymentEventReason =
   | 'order_settled'
@@ -19,7 +21,8 @@ export type PaymentEventReason =
   | 'not_paid'
   | 'no_order_reference'
   | 'amount_mismatch'
-  | 'paid_after_cancellation';
+  | 'paid_after_cancellation'
+  | 'attempt_failed';
 
 /** BIGINT comes back as a string from mysql2. */
 const bigintNumber = {

@@ -5,9 +5,11 @@ import type { PaymentEventReason } from './payment-event.entity';
 /**
  * What a webhook delivery asks for, whichever body shape carried it. settle: move an order
  * (the original body always; a Stripe event when it is a payment outcome for one of our
- * orders). acknowledge: record the event once and change nothing.
+ * orders). attempt_failed: a declined payment attempt for one of our orders, recorded once
+ * against it while the order stays pending (the buyer may pay again). acknowledge: record the
+ * event once and change nothing.
  */
-export type PaymentNotice = SettleNotice | AcknowledgeNotice;
+export type PaymentNotice = SettleNotice | AttemptFailedNotice | AcknowledgeNotice;
 
 interface NoticeBase {
   eventId: string;
@@ -23,6 +25,15 @@ export interface SettleNotice extends NoticeBase {
   status: PaymentStatus;
   /** What a Stripe success event reports; checked against the order before it completes. */
   charged: Charged | null;
+}
+
+export interface AttemptFailedNotice extends NoticeBase {
+  kind: 'attempt_failed';
+  eventType: string;
+  orderId: number;
+  status: null;
+  /** Stripe's `last_payment_error.code` (card_declined...), null when it sent none. */
+  errorCode: string | null;
 }
 
 export interface AcknowledgeNotice extends NoticeBase {

@@ -28,10 +28,11 @@ export class PaymentsController {
       'Takes the original body `{event_id, order_id, status}` or a Stripe Event object (`"object": "event"`), told apart by shape. ' +
       'paid: pending -> completed. failed: pending -> cancelled, and the units go back to available_stock once. ' +
       'Stripe: payment_intent.succeeded, checkout.session.completed (payment_status paid) and checkout.session.async_payment_succeeded pay; ' +
-      'payment_intent.payment_failed, payment_intent.canceled, checkout.session.expired and checkout.session.async_payment_failed fail. ' +
+      'payment_intent.canceled, checkout.session.expired and checkout.session.async_payment_failed fail. ' +
+      'payment_intent.payment_failed (a declined card) is recorded and logged, and the order stays pending: the buyer may pay again. ' +
       'The order is `data.object.metadata.order_id`, else `data.object.client_reference_id`. A success event whose amount ' +
       '(smallest unit) or currency differs from the order leaves it pending (200, recorded, logged). Other types and events ' +
-      'naming no order are acknowledged (200) and recorded. `livemode` must equal PAYMENT_LIVEMODE (else 400 LIVEMODE_MISMATCH). ' +
+      'naming no order are acknowledged (200) and recorded. Unknown fields are accepted (Stripe adds fields without notice). `livemode` must equal PAYMENT_LIVEMODE (else 400 LIVEMODE_MISMATCH). ' +
       'A redelivered event changes nothing; an event for an already settled order is acknowledged (200) and recorded; ' +
       'an event for an unknown order is answered 404 and not recorded, so the retry applies once the order exists.',
   })
@@ -92,6 +93,14 @@ export class PaymentsController {
           null,
         ),
         data: { order_id: 1, status: 'cancelled' },
+      },
+      'declined card': {
+        status: 'success',
+        message: webhookMessage(
+          { kind: 'ignored', reason: 'attempt_failed', order: { status: 'pending' } as Order },
+          'payment_intent.payment_failed',
+        ),
+        data: { order_id: 1, status: 'pending' },
       },
       'unhandled type': {
         status: 'success',

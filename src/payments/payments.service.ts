@@ -16,7 +16,7 @@ import { chargeMatchesOrder, toMinorUnits } from './minor-units';
 import { EventPayloadMismatchError, LivemodeMismatchError } from './payment.errors';
 import { PaymentEvent, PaymentEventReason } from './payment-event.entity';
 import { PaymentEventsRepository } from './payment-events.repository';
-import { AcknowledgeNotice, PaymentNotice, SettleNotice } from './payment-notice';
+import { AcknowledgeNotice, AttemptFailedNotice, PaymentNotice, SettleNotice } from './payment-notice';
 import { toPaymentNotice } from './stripe/stripe-event.mapper';
 import type { WebhookBody } from './webhook-body.pipe';
 
@@ -74,12 +74,7 @@ export class PaymentsService {
    */
   async handle(notice: PaymentNotice, rawBody: Buffer): Promise<WebhookOutcome> {
     const payloadHash = createHash('sha256').update(rawBody).digest('hex');
-    const attempt = () =>
-      this.unitOfWork.run((manager) =>
-        notice.kind === 'settle'
-          ? this.settle(manager, notice, payloadHash)
-          : this.acknowledge(manager, notice, payloadHash),
-      );
+    const attempt = () => this.unitOfWork.run((manager) => this.apply(manager, notice, payloadHash));
     let outcome: WebhookOutcome;
     try {
       outcome = await attempt().catch((error: unknown) => {
@@ -90,7 +85,7 @@ export class PaymentsService {
       if (error instanceof OrderNotFoundError || error instanceof EventPayloadMismatchError) {
         this.logRejection(error.code, {
           event_id: notice.eventId,
-          order_id: notice.kind === 'settle' ? notice.orderId : null,
+          order_id: orderIdOf(notice),
         });
       }
       throw error;
@@ -101,6 +96,17 @@ export class PaymentsService {
     }
     this.report(notice, outcome);
     return outcome;
+  }
+
+  private apply(manager: EntityManager, notice: PaymentNotice, payloadHash: string): Promise<WebhookOutcome> {
+    switch (notice.kind) {
+      case 'settle':
+        return this.settle(manager, notice, payloadHash);
+      case 'attempt_failed':
+        return this.recordAttempt(manager, notice, payloadHash);
+      case 'acknowledge':
+        return this.acknowledge(manager, notice, payloadHash);
+    }
   }
 
   private async settle(
@@ -162,6 +168,29 @@ export class PaymentsService {
     };
   }
 
+  /**
+   * A declined attempt: recorded against its order, which keeps its status and its units (no
+   * lock needed: nothing moves). An unknown order is a 404 like any event naming one, so the
+   * event is recorded once the order exists.
+   */
+  private async recordAttempt(
+    manager: EntityManager,
+    notice: AttemptFailedNotice,
+    payloadHash: string,
+  ): Promise<WebhookOutcome> {
+    const order = await this.orders.findById(manager, notice.orderId);
+    if (!order) throw new OrderNotFoundError(notice.orderId);
+    const seen = await this.events.findByEventId(manager, notice.eventId);
+    if (seen) return this.duplicate(seen, notice, order);
+    const record = {
+      ...this.recordOf(notice, payloadHash, new Date()),
+      orderId: order.id,
+      amount: null,
+      currency: null,
+    };
+    return this.ignore(manager, record, 'attempt_failed', order);
+  }
+
   /** A Stripe event that settles no order: recorded once, so its redelivery is a duplicate. */
   private async acknowledge(
     manager: EntityManager,
@@ -200,7 +229,7 @@ export class PaymentsService {
   }
 
   private duplicate(seen: PaymentEvent, notice: PaymentNotice, order: Order | null): WebhookOutcome {
-    const orderId = notice.kind === 'settle' ? notice.orderId : null;
+    const orderId = orderIdOf(notice);
     if (seen.orderId !== orderId || seen.status !== notice.status || seen.eventType !== notice.eventType) {
       throw new EventPayloadMismatchError(notice.eventId);
     }
@@ -244,6 +273,20 @@ export class PaymentsService {
       });
       return;
     }
+    if (outcome.reason === 'attempt_failed' && notice.kind === 'attempt_failed') {
+      this.metrics.payment('attempt_failed');
+      this.logger.log({
+        event: 'payment.attempt_failed',
+        ...context,
+        last_payment_error_code: notice.errorCode,
+        product_id: outcome.order?.productId ?? null,
+        quantity: outcome.order?.quantity ?? null,
+        order_status: outcome.order?.status ?? null,
+        message:
+          'A payment attempt failed; the order keeps its units until a success, a final failure or the payment timeout',
+      });
+      return;
+    }
     this.metrics.payment(outcome.kind);
     if (outcome.kind === 'processed' && outcome.order?.cancelReason) {
       this.metrics.orderCancelled(outcome.order.cancelReason);
@@ -263,4 +306,8 @@ export class PaymentsService {
     this.metrics.payment('rejected');
     this.logger.warn({ event: 'payment.rejected', reason, ...context });
   }
+}
+
+function orderIdOf(notice: PaymentNotice): number | null {
+  return notice.kind === 'acknowledge' ? null : notice.orderId;
 }

@@ -1,7 +1,9 @@
 import type { PaymentEventReason } from './payment-event.entity';
 import type { WebhookOutcome } from './payments.service';
 
-const IGNORED: Record<PaymentEventReason, (outcome: WebhookOutcome, eventType: string | null) => string> = {
+const IGNORED: Readonly<
+  Record<PaymentEventReason, (outcome: WebhookOutcome, eventType: string | null) => string>
+> = {
   order_settled: ({ order }) => `Event ignored: order already ${order?.status}`,
   unhandled_type: (_outcome, eventType) => `Event ignored: ${eventType} does not settle an order`,
   not_paid: () =>
@@ -10,6 +12,10 @@ const IGNORED: Record<PaymentEventReason, (outcome: WebhookOutcome, eventType: s
     'Event ignored: it names no order (set metadata.order_id, or client_reference_id on a Checkout Session)',
   amount_mismatch: () =>
     "Event ignored: the amount or currency paid differs from the order's; the order stays pending for an operator",
+  attempt_failed: ({ order }) =>
+    order?.status === 'pending'
+      ? 'Event recorded: a payment attempt failed; the order stays pending, so the buyer can pay again'
+      : `Event recorded: a payment attempt failed; the order is already ${order?.status} and unchanged`,
   paid_after_cancellation: ({ order }) =>
     `Event recorded: the order was already cancelled (${order?.cancelReason}); an operator must refund the payment or restore the order`,
 };

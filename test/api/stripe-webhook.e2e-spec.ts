@@ -117,7 +117,6 @@ describe('Stripe events at the payment webhook (e2e)', () => {
   });
 
   it.each([
-    'payment_intent.payment_failed',
     'payment_intent.canceled',
     'checkout.session.async_payment_failed',
     'checkout.session.expired',
@@ -147,9 +146,139 @@ describe('Stripe events at the payment webhook (e2e)', () => {
     ]);
   });
 
+  it('should keep the order pending with its units on a declined card, record and log it, and complete it on the retry that succeeds', async () => {
+    const target = await pendingOrder(4);
+    const bystander = await pendingOrder(2);
+    const declined = stripeEvent('payment_intent.payment_failed', { orderId: target.orderId });
+
+    const first = await sendWebhook(t.http, declined).expect(200);
+    const again = await sendWebhook(t.http, declined).expect(200);
+
+    expect(first.body).toEqual({
+      status: 'success',
+      message:
+        'Event recorded: a payment attempt failed; the order stays pending, so the buyer can pay again',
+      data: { order_id: target.orderId, status: 'pending' },
+    });
+    expect(again.body).toEqual({
+      status: 'success',
+      message: 'Webhook already processed',
+      data: { order_id: target.orderId, status: 'pending' },
+    });
+    expect(await orderRow(target.orderId)).toMatchObject({ status: 'pending', cancelReason: null });
+    expect((await reloadProduct(t.dataSource, target.productId)).availableStock).toBe(6);
+    expect(await events().findBy({ eventId: declined.id })).toEqual([
+      expect.objectContaining({
+        orderId: target.orderId,
+        status: null,
+        outcome: 'ignored',
+        reason: 'attempt_failed',
+        eventType: 'payment_intent.payment_failed',
+      }),
+    ]);
+    expect(
+      await logs.waitFor((line) => line.event === 'payment.attempt_failed' && line.event_id === declined.id),
+    ).toMatchObject({
+      level: 'info',
+      order_id: target.orderId,
+      event_type: 'payment_intent.payment_failed',
+      last_payment_error_code: 'card_declined',
+      order_status: 'pending',
+    });
+
+    // Another card on the same PaymentIntent: the order completes, its units stay sold.
+    const retried = stripeEvent('payment_intent.succeeded', {
+      orderId: target.orderId,
+      amount: target.cents,
+    });
+    const paid = await sendWebhook(t.http, retried).expect(200);
+
+    expect(paid.body).toEqual({
+      status: 'success',
+      message: 'Payment processed',
+      data: { order_id: target.orderId, status: 'completed' },
+    });
+    expect((await reloadProduct(t.dataSource, target.productId)).availableStock).toBe(6);
+    expect((await orderRow(bystander.orderId)).status).toBe('pending');
+  });
+
+  it('should cancel an order on payment_intent.canceled after declined attempts, giving its units back once', async () => {
+    const target = await pendingOrder(3);
+    for (let attempt = 0; attempt < 3; attempt++) {
+      await sendWebhook(
+        t.http,
+        stripeEvent('payment_intent.payment_failed', { orderId: target.orderId }),
+      ).expect(200);
+    }
+    expect((await reloadProduct(t.dataSource, target.productId)).availableStock).toBe(7);
+
+    const canceled = await sendWebhook(
+      t.http,
+      stripeEvent('payment_intent.canceled', { orderId: target.orderId }),
+    ).expect(200);
+
+    expect(canceled.body.data).toEqual({ order_id: target.orderId, status: 'cancelled' });
+    expect(await orderRow(target.orderId)).toMatchObject({
+      status: 'cancelled',
+      cancelReason: 'payment_failed',
+    });
+    expect((await reloadProduct(t.dataSource, target.productId)).availableStock).toBe(10);
+    // A declined attempt after the cancellation is recorded and changes nothing.
+    const late = await sendWebhook(
+      t.http,
+      stripeEvent('payment_intent.payment_failed', { orderId: target.orderId }),
+    ).expect(200);
+    expect(late.body).toEqual({
+      status: 'success',
+      message: 'Event recorded: a payment attempt failed; the order is already cancelled and unchanged',
+      data: { order_id: target.orderId, status: 'cancelled' },
+    });
+    expect((await reloadProduct(t.dataSource, target.productId)).availableStock).toBe(10);
+  });
+
+  it('should answer 404 for a declined attempt on an order that does not exist, recording nothing', async () => {
+    const { orderId: lastId } = await pendingOrder();
+    const event = stripeEvent('payment_intent.payment_failed', { orderId: lastId + 1000 });
+
+    expect((await sendWebhook(t.http, event).expect(404)).body.code).toBe('ORDER_NOT_FOUND');
+    expect(await events().countBy({ eventId: event.id })).toBe(0);
+  });
+
+  it.each(['toString', 'constructor', '__proto__', 'hasOwnProperty', 'valueOf'])(
+    'should acknowledge type %s as unhandled, record it as ignored and touch no order',
+    async (type) => {
+      const target = await pendingOrder(2);
+      const before = await state();
+      const event = {
+        ...paymentIntentEvent('payment_intent.succeeded', { orderId: target.orderId, amount: target.cents }),
+        type,
+      };
+
+      const first = await sendWebhook(t.http, event).expect(200);
+      const again = await sendWebhook(t.http, event).expect(200);
+
+      expect(first.body).toEqual({
+        status: 'success',
+        message: `Event ignored: ${type} does not settle an order`,
+        data: { order_id: null, status: null },
+      });
+      expect(again.body.message).toBe('Webhook already processed');
+      expect(await state()).toEqual(before);
+      expect(await events().findBy({ eventId: event.id })).toEqual([
+        expect.objectContaining({
+          orderId: null,
+          status: null,
+          outcome: 'ignored',
+          reason: 'unhandled_type',
+          eventType: type,
+        }),
+      ]);
+    },
+  );
+
   it('should apply one of many parallel deliveries of the same event, the rest being duplicates', async () => {
     const target = await pendingOrder(4);
-    const event = stripeEvent('payment_intent.payment_failed', { orderId: target.orderId });
+    const event = stripeEvent('payment_intent.canceled', { orderId: target.orderId });
 
     const answers = await Promise.all(Array.from({ length: 12 }, () => sendWebhook(t.http, event)));
 

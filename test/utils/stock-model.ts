@@ -171,6 +171,24 @@ class Pay implements StockCommand {
   toString = () => `pay(order #${this.orderIndex}, ${this.status}, ${this.shape})`;
 }
 
+/** A declined card (payment_intent.payment_failed): recorded, and the order and its units stay as they are. */
+class Decline implements StockCommand {
+  constructor(readonly orderIndex: number) {}
+  check = (m: Readonly<StockModel>) => m.orders.length > 0;
+  async run(m: StockModel, r: Real) {
+    const order = pick(m.orders, this.orderIndex);
+    const event = paymentIntentEvent('payment_intent.payment_failed', {
+      id: nextEventId(),
+      orderId: order.id,
+    });
+    const response = await deliver(r, JSON.stringify(event));
+    expect(response.status).toBe(200);
+    expect(response.body.data).toEqual({ order_id: order.id, status: order.status });
+    await expectMatchesModel(m, r);
+  }
+  toString = () => `decline(order #${this.orderIndex})`;
+}
+
 /** An event seen before, redelivered late (after others), as is or with a changed payload. */
 class Redeliver implements StockCommand {
   constructor(
@@ -442,15 +460,16 @@ function sendEvent(r: Real, m: StockModel, event: PaymentEventModel) {
   const payload = JSON.stringify(
     event.shape === 'original'
       ? { event_id: event.id, order_id: event.orderId, status: event.status }
-      : paymentIntentEvent(
-          event.status === 'paid' ? 'payment_intent.succeeded' : 'payment_intent.payment_failed',
-          {
-            id: event.id,
-            orderId: event.orderId,
-            amount: order.cents,
-          },
-        ),
+      : paymentIntentEvent(event.status === 'paid' ? 'payment_intent.succeeded' : 'payment_intent.canceled', {
+          id: event.id,
+          orderId: event.orderId,
+          amount: order.cents,
+        }),
   );
+  return deliver(r, payload);
+}
+
+function deliver(r: Real, payload: string) {
   return r.t.http
     .post('/api/payments/webhook')
     .set('Content-Type', 'application/json')
@@ -490,6 +509,7 @@ export const commandsArbitrary = fc.commands(
     index.map((i) => new CreateOrder(i)),
     fc.tuple(index, paymentStatus, eventShape).map(([i, status, shape]) => new Pay(i, status, shape)),
     fc.tuple(index, paymentStatus, eventShape).map(([i, status, shape]) => new Pay(i, status, shape)),
+    index.map((i) => new Decline(i)),
     fc.tuple(index, redeliveryChange).map(([i, change]) => new Redeliver(i, change)),
     fc.array(quantity, { minLength: 2, maxLength: 6 }).map((quantities) => new BurstHolds(quantities)),
     fc.tuple(index, fc.integer({ min: 2, max: 4 })).map(([i, copies]) => new RaceOrders(i, copies)),

@@ -7,6 +7,14 @@ export type ErrorKind =
 
 export type FieldErrors = Record<string, string[]>;
 
+/**
+ * An empty FieldErrors to fill with paths taken from a request: without a prototype, a field
+ * named `constructor` or `toString` is a key like any other, not Object.prototype's member.
+ */
+export function emptyFieldErrors(): FieldErrors {
+  return Object.create(null) as FieldErrors;
+}
+
 export abstract class DomainError extends Error {
   abstract readonly code: string;
   abstract readonly kind: ErrorKind;

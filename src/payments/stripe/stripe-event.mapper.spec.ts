@@ -26,11 +26,6 @@ const order = { orderId: 7, amount: 49995 } satisfies StripeEventOptions;
 describe(mapStripeEvent.name, () => {
   it.each([
     ['payment_intent.succeeded', () => paymentIntentEvent('payment_intent.succeeded', order), 'paid'],
-    [
-      'payment_intent.payment_failed',
-      () => paymentIntentEvent('payment_intent.payment_failed', order),
-      'failed',
-    ],
     ['payment_intent.canceled', () => paymentIntentEvent('payment_intent.canceled', order), 'failed'],
     ['checkout.session.completed', () => checkoutSessionEvent('checkout.session.completed', order), 'paid'],
     [
@@ -59,6 +54,54 @@ describe(mapStripeEvent.name, () => {
       charged: status === 'paid' ? { amount: 49995, currency: 'usd' } : null,
     });
   });
+
+  it("should record a declined attempt against order 7 without settling it, with Stripe's error code", async () => {
+    const event = paymentIntentEvent('payment_intent.payment_failed', order);
+
+    expect(await map(event)).toEqual({
+      kind: 'attempt_failed',
+      eventId: event.id,
+      eventType: 'payment_intent.payment_failed',
+      livemode: false,
+      orderId: 7,
+      status: null,
+      errorCode: 'card_declined',
+    });
+  });
+
+  it('should record a declined attempt without last_payment_error, or with a code that is not a word, with no code', async () => {
+    for (const lastPaymentError of [null, { type: 'card_error' }, { code: 42 }, { code: 'x y\n' }]) {
+      const event = paymentIntentEvent('payment_intent.payment_failed', order) as unknown as {
+        data: { object: Record<string, unknown> };
+      };
+      event.data.object.last_payment_error = lastPaymentError;
+      expect(await map(event)).toMatchObject({ kind: 'attempt_failed', orderId: 7, errorCode: null });
+    }
+  });
+
+  it('should acknowledge a declined attempt that names no order', async () => {
+    const event = paymentIntentEvent('payment_intent.payment_failed', {});
+    expect(await map(event)).toMatchObject({
+      kind: 'acknowledge',
+      status: null,
+      reason: 'no_order_reference',
+    });
+  });
+
+  it.each(['toString', 'constructor', '__proto__', 'hasOwnProperty', 'valueOf', 'isPrototypeOf'])(
+    'should acknowledge type %s as unhandled: a type never matches a member of Object.prototype',
+    async (type) => {
+      const event = { ...paymentIntentEvent('payment_intent.succeeded', order), type };
+      expect(await map(event)).toEqual({
+        kind: 'acknowledge',
+        eventId: event.id,
+        eventType: type,
+        livemode: false,
+        status: null,
+        reason: 'unhandled_type',
+      });
+    },
+  );
 
   it('should read the order from client_reference_id when metadata has no order_id', async () => {
     const event = checkoutSessionEvent('checkout.session.completed', { clientReferenceId: '12' });

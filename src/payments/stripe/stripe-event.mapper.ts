@@ -1,4 +1,4 @@
-import { FieldErrors, ValidationFailedError } from '../../common/errors/domain.error';
+import { emptyFieldErrors, ValidationFailedError } from '../../common/errors/domain.error';
 import type { PaymentStatus } from '../../orders/order-status';
 import type { Charged } from '../minor-units';
 import type { PaymentWebhookDto } from '../dto/payment-webhook.dto';
@@ -8,27 +8,42 @@ import type { PaymentNotice } from '../payment-notice';
 
 type StripeObjectType = 'payment_intent' | 'checkout.session';
 
+/**
+ * What a handled type does. paid / failed settle the order (failed cancels it and gives its
+ * units back). attempt_failed only records the event: a declined card sends the PaymentIntent
+ * back to requires_payment_method and the buyer may pay again on it, so the order stays
+ * pending with its units taken until a success, a final failure or the payment timeout.
+ */
+type Effect = PaymentStatus | 'attempt_failed';
+
 interface Handled {
-  status: PaymentStatus;
+  effect: Effect;
   object: StripeObjectType;
 }
 
-/** The Stripe event types that settle an order; every other type is acknowledged and ignored. */
-export const STRIPE_EVENT_OUTCOMES: Readonly<Record<string, Handled>> = {
-  'payment_intent.succeeded': { status: 'paid', object: 'payment_intent' },
-  'payment_intent.payment_failed': { status: 'failed', object: 'payment_intent' },
-  'payment_intent.canceled': { status: 'failed', object: 'payment_intent' },
-  'checkout.session.completed': { status: 'paid', object: 'checkout.session' },
-  'checkout.session.async_payment_succeeded': { status: 'paid', object: 'checkout.session' },
-  'checkout.session.async_payment_failed': { status: 'failed', object: 'checkout.session' },
-  'checkout.session.expired': { status: 'failed', object: 'checkout.session' },
-};
+/**
+ * The Stripe event types the webhook acts on; every other type is acknowledged and ignored.
+ * A Map, not an object literal: the type is a request string, and `{}["toString"]` finds
+ * Object.prototype's members.
+ */
+export const STRIPE_EVENT_OUTCOMES: ReadonlyMap<string, Handled> = new Map<string, Handled>([
+  ['payment_intent.succeeded', { effect: 'paid', object: 'payment_intent' }],
+  ['payment_intent.payment_failed', { effect: 'attempt_failed', object: 'payment_intent' }],
+  ['payment_intent.canceled', { effect: 'failed', object: 'payment_intent' }],
+  ['checkout.session.completed', { effect: 'paid', object: 'checkout.session' }],
+  ['checkout.session.async_payment_succeeded', { effect: 'paid', object: 'checkout.session' }],
+  ['checkout.session.async_payment_failed', { effect: 'failed', object: 'checkout.session' }],
+  ['checkout.session.expired', { effect: 'failed', object: 'checkout.session' }],
+]);
 
 /** Where each object carries the amount actually paid. */
-const AMOUNT_FIELD: Record<StripeObjectType, string> = {
+const AMOUNT_FIELD: Readonly<Record<StripeObjectType, string>> = {
   payment_intent: 'amount_received',
   'checkout.session': 'amount_total',
 };
+
+/** Stripe's error codes are short snake_case words (card_declined); anything else is not logged. */
+const ERROR_CODE = /^[a-z0-9_]{1,64}$/;
 
 const ORDER_ID = /^[1-9][0-9]{0,15}$/;
 const CURRENCY = /^[a-z]{3}$/i;
@@ -42,11 +57,11 @@ const CURRENCY = /^[a-z]{3}$/i;
 export function mapStripeEvent(event: StripeEventDto, expectedLivemode: boolean): PaymentNotice {
   if (event.livemode !== expectedLivemode) throw new LivemodeMismatchError(event.id, expectedLivemode);
   const base = { eventId: event.id, eventType: event.type, livemode: event.livemode };
-  const handled = STRIPE_EVENT_OUTCOMES[event.type];
+  const handled = STRIPE_EVENT_OUTCOMES.get(event.type);
   if (!handled) return { ...base, kind: 'acknowledge', status: null, reason: 'unhandled_type' };
 
   const object = event.data.object;
-  const errors: FieldErrors = {};
+  const errors = emptyFieldErrors();
   const fail = (path: string, message: string) => (errors[`data.object.${path}`] = [message]);
   if (object.object !== handled.object) fail('object', `a ${event.type} event carries a ${handled.object}`);
   // Completed with a delayed payment method (payment_status unpaid): async_payment_succeeded
@@ -55,14 +70,31 @@ export function mapStripeEvent(event: StripeEventDto, expectedLivemode: boolean)
 
   const orderId = notPaidYet ? null : orderReference(object, fail);
   const charged =
-    handled.status === 'paid' && !notPaidYet ? amountPaid(object, AMOUNT_FIELD[handled.object], fail) : null;
+    handled.effect === 'paid' && !notPaidYet ? amountPaid(object, AMOUNT_FIELD[handled.object], fail) : null;
   if (Object.keys(errors).length > 0) throw new ValidationFailedError(errors, 'The Stripe event is invalid');
 
   if (notPaidYet) return { ...base, kind: 'acknowledge', status: null, reason: 'not_paid' };
-  if (orderId === null) {
-    return { ...base, kind: 'acknowledge', status: handled.status, reason: 'no_order_reference' };
+  // A declined attempt settles nothing: its status stays null, like every event that moves no order.
+  const status = handled.effect === 'attempt_failed' ? null : handled.effect;
+  if (orderId === null) return { ...base, kind: 'acknowledge', status, reason: 'no_order_reference' };
+  if (handled.effect === 'attempt_failed') {
+    return {
+      ...base,
+      kind: 'attempt_failed',
+      orderId,
+      status: null,
+      errorCode: lastPaymentErrorCode(object),
+    };
   }
-  return { ...base, kind: 'settle', orderId, status: handled.status, charged };
+  return { ...base, kind: 'settle', orderId, status: handled.effect, charged };
+}
+
+/** `last_payment_error.code` of a PaymentIntent (card_declined, expired_card...), when it has one. */
+function lastPaymentErrorCode(object: Record<string, unknown>): string | null {
+  const error = object.last_payment_error;
+  if (typeof error !== 'object' || error === null) return null;
+  const code = (error as { code?: unknown }).code;
+  return typeof code === 'string' && ERROR_CODE.test(code) ? code : null;
 }
 
 /** metadata.order_id first (any object), else client_reference_id (Checkout Session); null if neither is set. */
