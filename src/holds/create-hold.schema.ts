@@ -7,7 +7,8 @@ import { CUSTOMER_ID_MAX_LENGTH, CUSTOMER_ID_PATTERN } from '../common/customer-
 export const CREATE_HOLD_BODY = {
   type: 'object' as const,
   required: ['product_id', 'quantity'],
-  additionalProperties: false,
+  // An unknown field is a 422 naming it (see ValidatedBody), never silently dropped.
+  additionalProperties: false as const,
   properties: {
     product_id: { type: 'integer', minimum: 1, maximum: Number.MAX_SAFE_INTEGER },
     /** The upper bound is MAX_HOLD_QUANTITY, checked by the service (it is configuration). */

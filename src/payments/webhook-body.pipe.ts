@@ -12,11 +12,12 @@ export function isStripeEventShape(body: unknown): boolean {
 
 /**
  * Validates the webhook body as the shape it has: a Stripe event, or the original body with
- * exactly the checks (and 422 field errors) it always had.
+ * exactly the checks (and 422 field errors) it always had. The one body whose unknown fields
+ * are dropped, not refused: Stripe adds fields to its events without notice.
  */
 @Injectable()
 export class WebhookBodyPipe implements PipeTransform<unknown, Promise<WebhookBody>> {
-  private readonly validation = new ApiValidationPipe();
+  private readonly validation = new ApiValidationPipe({ unknownBodyFields: 'strip' });
 
   transform(value: unknown, metadata: ArgumentMetadata): Promise<WebhookBody> {
     const metatype = isStripeEventShape(value) ? StripeEventDto : PaymentWebhookDto;

@@ -28,6 +28,29 @@ describe('fieldErrorsOf (ajv errors as per-field messages)', () => {
     });
   });
 
+  it('should name each unknown field, even one named like a member of Object.prototype', () => {
+    const unknown = (name: string, instancePath = '') => ({
+      instancePath,
+      keyword: 'additionalProperties',
+      params: { additionalProperty: name },
+      message: 'must NOT have additional properties',
+    });
+
+    const errors = fieldErrorsOf([
+      unknown('quantitty'),
+      unknown('constructor'),
+      unknown('toString'),
+      unknown('extra', '/item'),
+    ]);
+
+    expect({ ...errors }).toEqual({
+      quantitty: ['quantitty is not a known field; check its spelling'],
+      constructor: ['constructor is not a known field; check its spelling'],
+      toString: ['toString is not a known field; check its spelling'],
+      'item.extra': ['item.extra is not a known field; check its spelling'],
+    });
+  });
+
   it('should refuse a body that is not an object as a whole', () => {
     expect(
       fieldErrorsOf([
