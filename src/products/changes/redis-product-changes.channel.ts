@@ -38,14 +38,10 @@ export function productChangesChannel(prefix: string, databaseId: string): strin
  * Redis pub/sub for product changes, on one Redis server or a Redis Cluster. A message is
  * `<origin> <productId>` (or `<origin> resync`); a process skips its own.
  *
- * On a cluster this is classic PUBLISH/SUBSCRIBE, not sharded SPUBLISH/SSUBSCRIBE: a classic
- * message is relayed over the cluster bus to every node, so a publisher may send it to any
- * node and a subscriber may listen on any node. A stopped master then only moves the
- * subscriber to another node, while a sharded channel lives on its slot's master and would go
- * silent for every process until that master (or a replica promoted for it) is back. The price
- * is that each message crosses the bus to every node: one short message per committed stock
- * change, fine for clusters of a few to a few dozen nodes. Past that, sharded pub/sub with
- * replicas is the switch (Redis >= 7; the channel is already hash-tagged).
+ * On a cluster this is classic PUBLISH/SUBSCRIBE, not sharded SPUBLISH/SSUBSCRIBE, so a stopped
+ * master only moves the subscriber to another node: why, and what it costs, in
+ * docs/operations.md ("Scale-out on clusters", the live stock streams' fan-out). Past a few
+ * dozen nodes, sharded pub/sub with replicas is the switch (the channel is already hash-tagged).
  *
  * Publishing: one client (ioredis `Cluster` or `Redis`, from the shared factory), fire and
  * forget, failing at once while Redis is away instead of queueing. A publish that failed may
