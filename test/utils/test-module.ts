@@ -6,6 +6,7 @@ import type { DataSource } from 'typeorm';
 import { loadConfig } from '../../src/config/configuration';
 import { DatabaseModule } from '../../src/database/database.module';
 import { LoggingModule } from '../../src/observability/logging.module';
+import { RateLimitModule } from '../../src/security/rate-limit';
 import { applyTestSettings } from './test-settings';
 
 /** A Nest module tree on the real database, without HTTP (the test/medium tier). */
@@ -19,8 +20,8 @@ export interface TestModule {
 
 /**
  * Compiles and starts the given feature modules on top of what every process has (the
- * validated configuration, the logger, the database module that migrates a database of the
- * suite's own) and nothing else: no HTTP server, no controllers' pipeline, no queue unless
+ * validated configuration, the logger, the rate limit, the database module that migrates a
+ * database of the suite's own) and nothing else: no HTTP server, no controllers' pipeline, no queue unless
  * a module asks for it. The medium tier calls services directly, to test a rule where HTTP
  * would only be in the way (a deadlock, a transaction's rollback, two calls at the same point).
  */
@@ -33,6 +34,8 @@ export async function createTestModule(
     imports: [
       ConfigModule.forRoot({ isGlobal: true, load: [() => loadConfig()], ignoreEnvFile: true }),
       LoggingModule,
+      // Global, as in AppModule: the feature modules' controllers are built (not served) and use its guard.
+      RateLimitModule,
       DatabaseModule,
       ...imports,
     ],
