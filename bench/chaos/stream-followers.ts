@@ -40,7 +40,10 @@ export class StreamFollowers {
       let seen = 0;
       const onEvents = () => {
         for (; seen < client.events.length; seen++) {
-          const { data } = client.events[seen];
+          const { event, data } = client.events[seen];
+          // A refused stream (busy: a limit, or the database away) is a 200 with one `busy` event.
+          if (event === 'busy') this.refusals++;
+          if (event !== 'stock') continue;
           this.lastStock.set(data.id, data.available_stock);
           this.events++;
         }
