@@ -52,9 +52,7 @@ export class ProductsRepository {
 
   /** SELECT ... FOR UPDATE: the product row is the lock every stock change queues on. */
   lockById(manager: EntityManager, id: number): Promise<Product | null> {
-    return lockForUpdate(manager.getRepository(Product).createQueryBuilder('product'))
-      .where('product.id = :id', { id })
-      .getOne();
+    return this.lockQuery(manager, id).getOne();
   }
 
   /**
@@ -68,9 +66,7 @@ export class ProductsRepository {
    */
   async lockByIdWithClock(manager: EntityManager, id: number): Promise<{ row: Product; now: Date } | null> {
     if (serialisesUnitsOfWork(manager.connection.options)) {
-      return getOneWithClock(
-        manager.getRepository(Product).createQueryBuilder('product').where('product.id = :id', { id }),
-      );
+      return getOneWithClock(this.lockQuery(manager, id));
     }
     const row = await this.lockById(manager, id);
     if (!row) return null;
@@ -128,6 +124,11 @@ export class ProductsRepository {
       .where('id = :id AND available_stock + :quantity <= total_stock', { id, quantity })
       .execute();
     assertOneRow(result.affected, `return ${quantity} to product ${id}`);
+  }
+
+  private lockQuery(manager: EntityManager, id: number) {
+    const query = manager.getRepository(Product).createQueryBuilder('product');
+    return lockForUpdate(query).where('product.id = :id', { id });
   }
 }
 
