@@ -64,7 +64,8 @@ module.exports = {
       displayName: 'unit',
       rootDir: '.',
       testMatch: ['<rootDir>/src/**/*.spec.ts'],
-      transform: { '^.+\\.ts$': tsJest },
+      // jose (the buyer token verifier's) is ESM only too.
+      ...e2eTransform,
       testEnvironment: 'node',
     },
     {
