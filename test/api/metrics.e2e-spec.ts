@@ -5,6 +5,7 @@ import { MAX_PRODUCTS_IN_METRICS } from '../../src/metrics/stock-gauges';
 import { ProductsRepository } from '../../src/products/products.repository';
 import { insertHold } from '../factories/hold.factory';
 import { createProduct } from '../factories/product.factory';
+import { paymentIntentEvent } from '../factories/stripe-event.factory';
 import { createTestApp, TestApp } from '../utils/test-app';
 import { sendWebhook } from '../utils/webhook';
 
@@ -39,6 +40,8 @@ describe('GET /metrics (e2e)', () => {
     await sendWebhook(t.http, { event_id: 'evt_metrics_1', order_id: orderId, status: 'paid' }).expect(200);
     await sendWebhook(t.http, { event_id: 'evt_metrics_2', order_id: orderId, status: 'failed' }).expect(200);
     await sendWebhook(t.http, { event_id: 'evt_metrics_3', order_id: 999_999, status: 'paid' }).expect(404);
+    // A declined card: counted on its own, the (completed) order untouched.
+    await sendWebhook(t.http, paymentIntentEvent('payment_intent.payment_failed', { orderId })).expect(200);
     await t.http
       .post('/api/payments/webhook')
       .send({ event_id: 'evt_unsigned', order_id: orderId, status: 'paid' })
@@ -66,6 +69,7 @@ describe('GET /metrics (e2e)', () => {
     expect(delta('flash_sale_payments_total', { outcome: 'processed' })).toBe(1);
     expect(delta('flash_sale_payments_total', { outcome: 'duplicate' })).toBe(1);
     expect(delta('flash_sale_payments_total', { outcome: 'ignored' })).toBe(1);
+    expect(delta('flash_sale_payments_total', { outcome: 'attempt_failed' })).toBe(1);
     expect(delta('flash_sale_payments_total', { outcome: 'rejected' })).toBe(2);
     expect(delta('flash_sale_holds_released_total', { source: 'job' })).toBe(1);
     expect(delta('flash_sale_holds_released_total', { source: 'sweeper' })).toBe(1);
