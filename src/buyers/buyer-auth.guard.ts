@@ -82,7 +82,9 @@ export class BuyerAuthHook implements OnModuleInit {
     const fastify = this.adapterHost.httpAdapter?.getInstance<FastifyInstance>();
     if (!fastify || !this.verifier.enabled) return;
     fastify.addHook('preValidation', (request, _reply, done) => {
-      if ((request.routeOptions.config as { [BUYER_ROUTE]?: boolean })[BUYER_ROUTE] !== true) return done();
+      // Unknown routes (404) and every other route pass untouched.
+      const config = request.routeOptions.config as { [BUYER_ROUTE]?: boolean } | undefined;
+      if (config?.[BUYER_ROUTE] !== true) return done();
       let pending: Promise<void> | undefined;
       try {
         pending = this.guard.authenticate(request);

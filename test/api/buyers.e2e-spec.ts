@@ -116,6 +116,11 @@ describe('Verified buyers, BUYER_AUTH=jwt with a JWKS endpoint (e2e)', () => {
     const product = await createProduct(t.dataSource);
     await t.http.get(`/api/products/${product.id}`).expect(200);
     await t.http.get('/api/products').expect(200);
+    const unknown = await t.http.get('/api/no-such-route');
+    expect({ status: unknown.status, code: unknown.body.code }).toEqual({
+      status: 404,
+      code: 'ROUTE_NOT_FOUND',
+    });
   });
 
   it('should take the buyer from an ES256 or an RS256 token, and record them on the hold and the order', async () => {
