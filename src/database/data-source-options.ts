@@ -22,6 +22,9 @@ export function buildDataSourceOptions(db: DatabaseConfig): DataSourceOptions {
     entities: ENTITIES,
     migrations: [MIGRATIONS],
     migrationsTableName: 'migrations',
+    // One transaction per migration, as prepareDatabase runs them, so the CLI (whose default is
+    // one for all) accepts a migration that opens its own (OperatorActions on SQLite).
+    migrationsTransactionMode: 'each' as const,
     synchronize: false,
     migrationsRun: false,
     logging: ['error' as const],

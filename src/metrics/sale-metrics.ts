@@ -59,7 +59,7 @@ export class SaleMetrics {
     this.ordersCreated.inc();
   }
 
-  /** `reason` is the order's cancel_reason: payment_failed or payment_timeout. */
+  /** `reason` is the order's cancel_reason: payment_failed, payment_timeout or operator. */
   orderCancelled(reason: CancelReason, count = 1): void {
     this.ordersCancelled.inc({ reason }, count);
   }

@@ -1,8 +1,11 @@
 export const ORDER_STATUSES = ['pending', 'completed', 'cancelled'] as const;
 export type OrderStatus = (typeof ORDER_STATUSES)[number];
 
-/** Why a cancelled order was cancelled: its payment failed, or no payment came in time. */
-export const CANCEL_REASONS = ['payment_failed', 'payment_timeout'] as const;
+/**
+ * Why a cancelled order was cancelled: its payment failed, no payment came in time, or an
+ * operator cancelled it (POST /api/admin/orders/:id/cancel).
+ */
+export const CANCEL_REASONS = ['payment_failed', 'payment_timeout', 'operator'] as const;
 export type CancelReason = (typeof CANCEL_REASONS)[number];
 
 export const PAYMENT_STATUSES = ['paid', 'failed'] as const;

@@ -44,6 +44,7 @@ import { StockMovementsRepository } from './stock/stock-movements.repository';
   ],
   // ProductStock: every stock change (and its after-commit step). ProductsService: reads and
   // product details. ProductChanges: the live stock streams. ProductCache: the health check.
-  exports: [ProductStock, ProductsService, ProductChanges, ProductCache],
+  // StockMovementsRepository: the ledger's reads, for the admin API.
+  exports: [ProductStock, ProductsService, ProductChanges, ProductCache, StockMovementsRepository],
 })
 export class ProductsModule {}

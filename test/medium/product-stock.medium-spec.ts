@@ -35,9 +35,14 @@ describe('ProductStock (medium)', () => {
 
     await units.run(async (manager) => {
       const locked = (await stock.lock(manager, product.id))!;
-      await stock.take(manager, locked, 3, { reason: 'taken' });
-      await stock.giveBack(manager, locked, 1, { reason: 'given back' });
-      await stock.adjust(manager, locked, 5, { reason: 'restock' });
+      await stock.take(manager, locked, 3, { kind: 'restore', reason: 'taken', actor: 'alice', orderId: 1 });
+      await stock.giveBack(manager, locked, 1, {
+        kind: 'operator_cancel',
+        reason: 'given back',
+        actor: 'bob',
+        orderId: 2,
+      });
+      await stock.adjust(manager, locked, 5, { reason: 'restock', actor: 'admin' });
       await stock.take(manager, locked, 2); // no note: the hot path's holds are not recorded
     });
 
@@ -45,16 +50,45 @@ describe('ProductStock (medium)', () => {
       totalStock: 15,
       availableStock: 11,
     });
-    const lines = (await ledgerOf(product.id)).map(({ delta, reason, totalStock, availableStock }) => ({
-      delta,
-      reason,
-      totalStock,
-      availableStock,
-    }));
+    const lines = (await ledgerOf(product.id)).map(
+      ({ kind, delta, reason, actor, orderId, totalStock, availableStock }) => ({
+        kind,
+        delta,
+        reason,
+        actor,
+        orderId,
+        totalStock,
+        availableStock,
+      }),
+    );
     expect(lines).toEqual([
-      { delta: -3, reason: 'taken', totalStock: 10, availableStock: 7 },
-      { delta: 1, reason: 'given back', totalStock: 10, availableStock: 8 },
-      { delta: 5, reason: 'restock', totalStock: 15, availableStock: 13 },
+      {
+        kind: 'restore',
+        delta: -3,
+        reason: 'taken',
+        actor: 'alice',
+        orderId: 1,
+        totalStock: 10,
+        availableStock: 7,
+      },
+      {
+        kind: 'operator_cancel',
+        delta: 1,
+        reason: 'given back',
+        actor: 'bob',
+        orderId: 2,
+        totalStock: 10,
+        availableStock: 8,
+      },
+      {
+        kind: 'restock',
+        delta: 5,
+        reason: 'restock',
+        actor: 'admin',
+        orderId: null,
+        totalStock: 15,
+        availableStock: 13,
+      },
     ]);
   });
 
@@ -63,8 +97,8 @@ describe('ProductStock (medium)', () => {
 
     const failing = units.run(async (manager) => {
       const locked = (await stock.lock(manager, product.id))!;
-      await stock.adjust(manager, locked, 5, { reason: 'restock' });
-      await stock.take(manager, locked, 4, { reason: 'taken' });
+      await stock.adjust(manager, locked, 5, { reason: 'restock', actor: 'admin' });
+      await stock.take(manager, locked, 4, { kind: 'restore', reason: 'taken', actor: 'admin', orderId: 1 });
       throw new Error('the use case refused after the movements');
     });
 
@@ -82,7 +116,7 @@ describe('ProductStock (medium)', () => {
     ['give back more than was taken', (manager, locked) => stock.giveBack(manager, locked, 1)],
     [
       'remove more than is available',
-      (manager, locked) => stock.adjust(manager, locked, -13, { reason: 'removal' }),
+      (manager, locked) => stock.adjust(manager, locked, -13, { reason: 'removal', actor: 'admin' }),
     ],
   ];
 
@@ -93,7 +127,7 @@ describe('ProductStock (medium)', () => {
 
       const unit = units.run(async (manager) => {
         const locked = (await stock.lock(manager, product.id))!;
-        await stock.adjust(manager, locked, 2, { reason: 'restock first' });
+        await stock.adjust(manager, locked, 2, { reason: 'restock first', actor: 'admin' });
         // The caller's numbers are wrong on purpose: the guarded UPDATE is the last line of defence.
         await movement(manager, { ...locked, product: { ...locked.product, availableStock: 100 } });
       });

@@ -38,7 +38,7 @@ export class OrderResponseDto {
     enum: CANCEL_REASONS,
     nullable: true,
     description:
-      'Why the order was cancelled: payment_failed (a failed payment event) or payment_timeout (no payment within ORDER_PAYMENT_TIMEOUT_SECONDS); null unless cancelled',
+      'Why the order was cancelled: payment_failed (a failed payment event) or payment_timeout (no payment within ORDER_PAYMENT_TIMEOUT_SECONDS) or operator (cancelled through the admin API); null unless cancelled',
     example: null,
   })
   cancel_reason: CancelReason | null;

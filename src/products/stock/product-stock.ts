@@ -4,6 +4,7 @@ import type { Product } from '../product.entity';
 import { ProductCache } from '../cache/product-cache';
 import { ProductChanges } from '../changes/product-changes';
 import { ProductsRepository } from '../products.repository';
+import type { StockMovementKind } from './stock-movement.entity';
 import { StockMovementsRepository } from './stock-movements.repository';
 
 const INITIAL_STOCK_REASON = 'initial stock';
@@ -26,6 +27,16 @@ export interface LockedProduct {
  */
 export interface LedgerNote {
   reason: string | null;
+  /** The ADMIN_API_TOKEN name of the operator who made the change. */
+  actor: string;
+  /** The order an operator cancelled or restored. */
+  orderId?: number;
+}
+
+/** A take or giveBack worth a ledger line says which it is; adjust knows from its sign. */
+export interface OrderLedgerNote extends LedgerNote {
+  kind: Extract<StockMovementKind, 'operator_cancel' | 'restore'>;
+  orderId: number;
 }
 
 /**
@@ -58,11 +69,11 @@ export class ProductStock {
     manager: EntityManager,
     locked: LockedProduct,
     quantity: number,
-    note?: LedgerNote,
+    note?: OrderLedgerNote,
   ): Promise<void> {
     await this.products.reserveStock(manager, locked.product.id, quantity, locked.now);
     locked.product.availableStock -= quantity;
-    if (note) await this.record(manager, locked, -quantity, note);
+    if (note) await this.record(manager, locked, -quantity, note.kind, note);
   }
 
   /** Gives `quantity` units back on sale (a released hold, a cancelled order). Never above total_stock. */
@@ -70,11 +81,11 @@ export class ProductStock {
     manager: EntityManager,
     locked: LockedProduct,
     quantity: number,
-    note?: LedgerNote,
+    note?: OrderLedgerNote,
   ): Promise<void> {
     await this.products.returnStock(manager, locked.product.id, quantity, locked.now);
     locked.product.availableStock += quantity;
-    if (note) await this.record(manager, locked, quantity, note);
+    if (note) await this.record(manager, locked, quantity, note.kind, note);
   }
 
   /**
@@ -90,7 +101,7 @@ export class ProductStock {
     await this.products.adjustStock(manager, locked.product.id, delta, locked.now);
     locked.product.totalStock += delta;
     locked.product.availableStock += delta;
-    await this.record(manager, locked, delta, note);
+    await this.record(manager, locked, delta, delta > 0 ? 'restock' : 'removal', note);
   }
 
   /** The ledger's first line for a product just created with `totalStock` units, in its creating transaction. */
@@ -99,12 +110,16 @@ export class ProductStock {
     productId: number,
     totalStock: number,
     now: Date,
+    actor: string,
   ): Promise<void> {
     if (totalStock === 0) return;
     await this.ledger.record(manager, {
       productId,
+      kind: 'restock',
       delta: totalStock,
       reason: INITIAL_STOCK_REASON,
+      actor,
+      orderId: null,
       totalStock,
       availableStock: totalStock,
       createdAt: now,
@@ -125,12 +140,16 @@ export class ProductStock {
     manager: EntityManager,
     locked: LockedProduct,
     delta: number,
+    kind: StockMovementKind,
     note: LedgerNote,
   ): Promise<void> {
     return this.ledger.record(manager, {
       productId: locked.product.id,
+      kind,
       delta,
       reason: note.reason,
+      actor: note.actor,
+      orderId: note.orderId ?? null,
       totalStock: locked.product.totalStock,
       availableStock: locked.product.availableStock,
       createdAt: locked.now,
