@@ -19,13 +19,14 @@ import { ApiIdempotencyKey } from '../idempotency/idempotency.docs';
 import { Idempotent, IdempotencyKey } from '../idempotency/idempotency.interceptor';
 import type { IdempotentRequest } from '../idempotency/idempotency.rules';
 import { RateLimited } from '../security/rate-limit';
-import { AdminAuthGuard } from './admin-auth.guard';
+import { AdminAuthGuard, Operator } from './admin-auth.guard';
 import { AdminProductsService } from './admin-products.service';
 import { ADMIN_BEARER } from './admin.docs';
 import { ADMIN_PRODUCT_EXAMPLE, AdminProductResponseDto } from './dto/admin-product-response.dto';
 import { AdjustStockDto } from './dto/adjust-stock.dto';
 import { CreateProductDto } from './dto/create-product.dto';
 import { UpdateProductDto } from './dto/update-product.dto';
+import { StockMovementResponseDto } from './dto/stock-movement-response.dto';
 
 const AUTH_ERRORS = { 401: ['UNAUTHORIZED'], 403: ['ADMIN_DISABLED'] } as const;
 const ID_PARAM = { name: 'id', schema: { type: 'integer', minimum: 1 }, example: 2 } as const;
@@ -71,8 +72,8 @@ export class AdminProductsController {
   })
   @ApiSuccess(one('The admin view of the new product', 201))
   @ApiErrors(BODY_ERRORS, AUTH_ERRORS)
-  async create(@Body() body: CreateProductDto) {
-    return success(AdminProductResponseDto.from(await this.admin.create(body)));
+  async create(@Body() body: CreateProductDto, @Operator() operator: string) {
+    return success(AdminProductResponseDto.from(await this.admin.create(body, operator)));
   }
 
   @Get()
@@ -126,8 +127,12 @@ export class AdminProductsController {
   })
   @ApiSuccess(one('The admin view after the change'))
   @ApiErrors(BODY_ERRORS, { 400: ['INVALID_ID'], 404: ['PRODUCT_NOT_FOUND'] }, AUTH_ERRORS)
-  async update(@Param('id', ParseIdPipe) id: number, @Body() body: UpdateProductDto) {
-    return success(AdminProductResponseDto.from(await this.admin.update(id, body)));
+  async update(
+    @Param('id', ParseIdPipe) id: number,
+    @Body() body: UpdateProductDto,
+    @Operator() operator: string,
+  ) {
+    return success(AdminProductResponseDto.from(await this.admin.update(id, body, operator)));
   }
 
   @Post(':id/stock')
@@ -158,8 +163,61 @@ export class AdminProductsController {
   async adjustStock(
     @Param('id', ParseIdPipe) id: number,
     @Body() body: AdjustStockDto,
+    @Operator() operator: string,
     @IdempotencyKey() idempotency?: IdempotentRequest,
   ) {
-    return success(AdminProductResponseDto.from(await this.admin.adjustStock(id, body, idempotency)));
+    return success(
+      AdminProductResponseDto.from(await this.admin.adjustStock(id, body, operator, idempotency)),
+    );
+  }
+
+  @Get(':id/movements')
+  @ApiOperation({
+    summary: "The product's stock ledger, newest first",
+    description:
+      'Every operator stock change (initial stock, restock, removal) and every unit an operator cancel or restore moved, ' +
+      'with the stock after it, the reason and the acting operator. Holds, releases and payment outcomes are not listed.',
+  })
+  @ApiParam(ID_PARAM)
+  @ApiSuccess({
+    type: StockMovementResponseDto,
+    list: true,
+    description: 'A page of movements',
+    examples: {
+      page: {
+        status: 'success',
+        data: [
+          {
+            id: 31,
+            product_id: 2,
+            kind: 'restock',
+            delta: 250,
+            total_stock: 750,
+            available_stock: 730,
+            reason: 'second shipment',
+            actor: 'alice',
+            order_id: null,
+            created_at: '2026-12-01T09:12:00.000Z',
+          },
+        ],
+        meta: { page: 1, per_page: 50, total: 1 },
+      },
+    },
+  })
+  @ApiErrors(
+    {
+      400: ['INVALID_ID'],
+      404: ['PRODUCT_NOT_FOUND'],
+      422: ['VALIDATION_FAILED'],
+      503: ['SERVICE_UNAVAILABLE'],
+    },
+    AUTH_ERRORS,
+  )
+  async movements(@Param('id', ParseIdPipe) id: number, @Query() query: PaginationQueryDto) {
+    const [movements, total] = await this.admin.movements(id, toPageRequest(query));
+    return page(
+      movements.map((movement) => StockMovementResponseDto.from(movement)),
+      { page: query.page, per_page: query.per_page, total },
+    );
   }
 }

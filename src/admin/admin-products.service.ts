@@ -11,6 +11,8 @@ import type { Product } from '../products/product.entity';
 import { InsufficientStockError, ProductNotFoundError } from '../products/product.errors';
 import { ProductDetails, ProductsService } from '../products/products.service';
 import { LockedProduct, ProductStock } from '../products/stock/product-stock';
+import type { StockMovement } from '../products/stock/stock-movement.entity';
+import { StockMovementsRepository } from '../products/stock/stock-movements.repository';
 import { AdminProductsRepository, AdminProductView } from './admin-products.repository';
 import { AdminProductResponseDto } from './dto/admin-product-response.dto';
 import { endsAfterStart, MAX_TOTAL_STOCK } from './dto/admin-validators';
@@ -34,9 +36,18 @@ export class AdminProductsService {
     private readonly stock: ProductStock,
     private readonly views: AdminProductsRepository,
     private readonly idempotency: IdempotencyService,
+    private readonly ledger: StockMovementsRepository,
   ) {}
 
-  async create(body: CreateProductDto): Promise<AdminProductView> {
+  /** The product's stock ledger, newest first; 404 for an unknown product. */
+  movements(id: number, request: PageRequest): Promise<[StockMovement[], number]> {
+    return this.unitOfWork.read(async (manager) => {
+      await this.viewOf(manager, id);
+      return this.ledger.findPage(manager, id, request);
+    });
+  }
+
+  async create(body: CreateProductDto, actor: string): Promise<AdminProductView> {
     const view = await this.unitOfWork.run(async (manager) => {
       const now = new Date();
       const id = await this.products.create(manager, {
@@ -48,11 +59,16 @@ export class AdminProductsService {
         maxPerCustomer: body.max_per_customer ?? null,
         createdAt: now,
       });
-      await this.stock.recordInitialStock(manager, id, body.total_stock, now);
+      await this.stock.recordInitialStock(manager, id, body.total_stock, now, actor);
       return this.viewOf(manager, id);
     });
     await this.stock.afterCommit(view.product.id);
-    this.logger.log({ event: 'product.created', product_id: view.product.id, ...settingsOf(view.product) });
+    this.logger.log({
+      event: 'product.created',
+      actor,
+      product_id: view.product.id,
+      ...settingsOf(view.product),
+    });
     return view;
   }
 
@@ -64,7 +80,7 @@ export class AdminProductsService {
     return this.unitOfWork.read((manager) => this.views.findPage(manager, request));
   }
 
-  async update(id: number, body: UpdateProductDto): Promise<AdminProductView> {
+  async update(id: number, body: UpdateProductDto, actor: string): Promise<AdminProductView> {
     const changed = UPDATABLE_FIELDS.filter((field) => body[field] !== undefined);
     if (changed.length === 0) {
       throw new ValidationFailedError({ body: [`send at least one of ${UPDATABLE_FIELDS.join(', ')}`] });
@@ -84,6 +100,7 @@ export class AdminProductsService {
     await this.stock.afterCommit(id);
     this.logger.log({
       event: 'product.updated',
+      actor,
       product_id: id,
       fields: changed,
       ...settingsOf(view.product),
@@ -98,9 +115,10 @@ export class AdminProductsService {
   async adjustStock(
     id: number,
     body: AdjustStockDto,
+    actor: string,
     idempotency?: IdempotentRequest,
   ): Promise<AdminProductView> {
-    const work = (manager: EntityManager) => this.adjustLocked(manager, id, body);
+    const work = (manager: EntityManager) => this.adjustLocked(manager, id, body, actor);
     const view = idempotency
       ? await this.idempotency.execute(idempotency, work, (result) => ({
           status: 200,
@@ -110,6 +128,7 @@ export class AdminProductsService {
     await this.stock.afterCommit(id);
     this.logger.log({
       event: 'stock.adjusted',
+      actor,
       product_id: id,
       delta: body.delta,
       reason: body.reason ?? null,
@@ -123,6 +142,7 @@ export class AdminProductsService {
     manager: EntityManager,
     id: number,
     { delta, reason }: AdjustStockDto,
+    actor: string,
   ): Promise<AdminProductView> {
     const locked = await this.lock(manager, id);
     const { product } = locked;
@@ -134,7 +154,7 @@ export class AdminProductsService {
         delta: [`total_stock would be ${product.totalStock + delta}; at most ${MAX_TOTAL_STOCK}`],
       });
     }
-    await this.stock.adjust(manager, locked, delta, { reason: reason ?? null });
+    await this.stock.adjust(manager, locked, delta, { reason: reason ?? null, actor });
     return this.viewOf(manager, id);
   }
 

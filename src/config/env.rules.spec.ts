@@ -1,5 +1,6 @@
 import {
   ADMIN_TOKEN_MIN_LENGTH,
+  adminOperatorsOf,
   apiOnlyNeedsSharedDatabase,
   bearerTokenSettings,
   defaultSweepIntervalSeconds,
@@ -80,6 +81,33 @@ describe('cross-field configuration rules', () => {
     ]);
     expect(problems.join()).not.toContain('short');
     expect(bearerTokenSettings(envOf({ ADMIN_API_TOKEN: TOKEN, METRICS_TOKEN: TOKEN }))).toEqual([]);
+  });
+
+  it('should read ADMIN_API_TOKEN entries as name:token, a bare token acting as admin', () => {
+    expect(adminOperatorsOf(`alice:${TOKEN}, ${TOKEN}2 ,ops.bot_1-x:${TOKEN}3`)).toEqual([
+      { name: 'alice', token: TOKEN },
+      { name: 'admin', token: `${TOKEN}2` },
+      { name: 'ops.bot_1-x', token: `${TOKEN}3` },
+    ]);
+    expect(adminOperatorsOf(undefined)).toEqual([]);
+  });
+
+  it.each([
+    ['an upper-case name', `Alice:${TOKEN}`],
+    ['an empty name', `:${TOKEN}`],
+    ['a name over 40 characters', `${'a'.repeat(41)}:${TOKEN}`],
+    ['a name with a space-free but foreign character', `al!ce:${TOKEN}`],
+  ])('should refuse %s at boot without quoting the token', (_, raw) => {
+    const problems = bearerTokenSettings(envOf({ ADMIN_API_TOKEN: raw }));
+    expect(problems).toEqual([expect.stringMatching(/^ADMIN_API_TOKEN: entry 1 names its operator/)]);
+    expect(problems.join()).not.toContain(TOKEN);
+  });
+
+  it('should check the token part of a named entry like a bare token', () => {
+    expect(bearerTokenSettings(envOf({ ADMIN_API_TOKEN: 'bob:short' }))).toEqual([
+      expect.stringMatching(/^ADMIN_API_TOKEN: token 1 is 5 characters/),
+    ]);
+    expect(bearerTokenSettings(envOf({ ADMIN_API_TOKEN: `bob:${TOKEN}` }))).toEqual([]);
   });
 
   it('should sweep every second without Redis and every 30 s with it', () => {

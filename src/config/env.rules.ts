@@ -42,7 +42,13 @@ export const streamRetryRange: EnvRule = (env) =>
     : [];
 
 export const bearerTokenSettings: EnvRule = (env) => [
-  ...tokenProblems('ADMIN_API_TOKEN', env.ADMIN_API_TOKEN),
+  ...operatorNameProblems(env.ADMIN_API_TOKEN),
+  ...tokenProblems(
+    'ADMIN_API_TOKEN',
+    adminOperatorsOf(env.ADMIN_API_TOKEN)
+      .map((entry) => entry.token)
+      .join(','),
+  ),
   ...tokenProblems('METRICS_TOKEN', env.METRICS_TOKEN),
 ];
 
@@ -81,6 +87,40 @@ const ADMIN_TOKEN_PATTERN = /^[\x21-\x2b\x2d-\x7e]+$/;
 export function bearerTokensOf(raw: string | undefined): string[] {
   if (raw === undefined || raw.trim() === '') return [];
   return raw.split(',').map((token) => token.trim());
+}
+
+/** The actor recorded for a bare ADMIN_API_TOKEN entry (one without `name:`). */
+export const DEFAULT_OPERATOR = 'admin';
+const OPERATOR_NAME = /^[a-z0-9._-]{1,40}$/;
+
+export interface AdminOperator {
+  /** Recorded as `actor` on every stock movement and order action made with this token. */
+  name: string;
+  token: string;
+}
+
+/**
+ * ADMIN_API_TOKEN's entries: `name:token` (the name is 1-40 of [a-z0-9._-]) or a bare token,
+ * whose operator is `admin`. An entry with a colon is always `name:token`, so a name that
+ * breaks the rule is refused at boot rather than read as part of a token.
+ */
+export function adminOperatorsOf(raw: string | undefined): AdminOperator[] {
+  return bearerTokensOf(raw).map((entry) => {
+    const colon = entry.indexOf(':');
+    return colon < 0
+      ? { name: DEFAULT_OPERATOR, token: entry }
+      : { name: entry.slice(0, colon), token: entry.slice(colon + 1) };
+  });
+}
+
+function operatorNameProblems(raw: string | undefined): string[] {
+  return adminOperatorsOf(raw).flatMap(({ name }, index) =>
+    OPERATOR_NAME.test(name)
+      ? []
+      : [
+          `ADMIN_API_TOKEN: entry ${index + 1} names its operator "${name.slice(0, 40)}"; a name is 1-40 of a-z, 0-9, '.', '_', '-'`,
+        ],
+  );
 }
 
 /** Problems with a bearer-token setting, without ever quoting a token (they are secrets). */

@@ -26,12 +26,20 @@ export class BearerTokens {
 
   /** null when the header carries one of the tokens, else why not. */
   refusal(header: string | string[] | undefined): BearerRefusal | null {
+    const match = this.match(header);
+    return typeof match === 'number' ? null : match;
+  }
+
+  /** The index of the configured token the header carries, else why it carries none. */
+  match(header: string | string[] | undefined): number | BearerRefusal {
     if (header === undefined) return 'missing';
     const token = typeof header === 'string' ? BEARER.exec(header)?.[1] : undefined;
     if (token === undefined) return 'malformed';
     const given = digest(token);
-    let matched = false;
-    for (const expected of this.digests) matched = timingSafeEqual(given, expected) || matched;
-    return matched ? null : 'wrong_token';
+    let matched = -1;
+    this.digests.forEach((expected, index) => {
+      if (timingSafeEqual(given, expected) && matched < 0) matched = index;
+    });
+    return matched >= 0 ? matched : 'wrong_token';
   }
 }
