@@ -2,7 +2,8 @@ import { createHash } from 'node:crypto';
 import { DomainError, ValidationFailedError } from '../common/errors/domain.error';
 
 /** The routes that honour Idempotency-Key; a key is unique per route, not across routes. */
-export type IdempotencyScope = 'holds' | 'orders' | 'admin_stock';
+export type IdempotencyScope =
+  'holds' | 'orders' | 'admin_stock' | 'admin_order_cancel' | 'admin_order_restore';
 
 export const IDEMPOTENCY_HEADER = 'idempotency-key';
 export const REPLAYED_HEADER = 'idempotent-replayed';

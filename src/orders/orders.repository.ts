@@ -127,4 +127,29 @@ export class OrdersRepository {
       .execute();
     return result.affected ?? 0;
   }
+
+  /** Guarded: only a pending order is cancelled by an operator, once, whatever races it. */
+  async cancelByOperator(manager: EntityManager, id: number, now: Date): Promise<boolean> {
+    const result = await manager
+      .createQueryBuilder()
+      .update(Order)
+      .set({ status: 'cancelled', cancelReason: 'operator', updatedAt: now })
+      .where("id = :id AND status = 'pending'", { id })
+      .execute();
+    return result.affected === 1;
+  }
+
+  /**
+   * Guarded: a cancelled order becomes completed, settled by `eventId` (the payment that came
+   * after its cancellation), once.
+   */
+  async restore(manager: EntityManager, id: number, eventId: string, now: Date): Promise<boolean> {
+    const result = await manager
+      .createQueryBuilder()
+      .update(Order)
+      .set({ status: 'completed', cancelReason: null, paymentIdempotencyKey: eventId, updatedAt: now })
+      .where("id = :id AND status = 'cancelled'", { id })
+      .execute();
+    return result.affected === 1;
+  }
 }

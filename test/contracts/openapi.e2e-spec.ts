@@ -36,6 +36,8 @@ const README_ERROR_CODES = [
   'CUSTOMER_MISMATCH',
   'ADMIN_DISABLED',
   'SERVICE_BUSY',
+  'ORDER_NOT_PENDING',
+  'ORDER_NOT_RESTORABLE',
 ];
 
 /** The sale board (a page, its script and stylesheet): served, but no API, so kept out of the document. */
@@ -171,9 +173,14 @@ describe('OpenAPI document and Swagger UI (e2e)', () => {
     });
     const admin = operations().filter(({ path }) => path.startsWith('/api/admin/'));
     expect(admin.map(({ method, path }) => `${method.toUpperCase()} ${path}`).sort()).toEqual([
+      'GET /api/admin/orders',
+      'GET /api/admin/orders/{id}',
       'GET /api/admin/products',
       'GET /api/admin/products/{id}',
+      'GET /api/admin/products/{id}/movements',
       'PATCH /api/admin/products/{id}',
+      'POST /api/admin/orders/{id}/cancel',
+      'POST /api/admin/orders/{id}/restore',
       'POST /api/admin/products',
       'POST /api/admin/products/{id}/stock',
     ]);
