@@ -6,10 +6,9 @@ import { UnitOfWork } from '../database/unit-of-work';
 import type { IdempotentRequest } from '../idempotency/idempotency.rules';
 import { IdempotencyService } from '../idempotency/idempotency.service';
 import { SaleMetrics } from '../metrics/sale-metrics';
-import { OrderNotFoundError, OrderNotPendingError, OrderNotRestorableError } from '../orders/order.errors';
-import { OrdersRepository } from '../orders/orders.repository';
-import { InsufficientStockError } from '../products/product.errors';
-import { LockedProduct, ProductStock } from '../products/stock/product-stock';
+import { OrderNotFoundError } from '../orders/order.errors';
+import { OperatorOrdersService } from '../orders/operator-orders.service';
+import { ProductStock } from '../products/stock/product-stock';
 import {
   AdminOrderDetail,
   AdminOrderFilters,
@@ -19,9 +18,9 @@ import {
 import { AdminOrderDetailDto } from './dto/admin-order-response.dto';
 
 /**
- * The operator's order actions. A cancel or a restore is one transaction in the fixed lock
- * order (the product, then the order), the order moves by a guarded UPDATE and its units move
- * through ProductStock with a ledger line, so a cancel racing a payment webhook, or a restore
+ * The operator's order actions. A cancel or a restore is one transaction (OperatorOrdersService
+ * takes the locks in the fixed order, the product then the order, moves the order by a guarded
+ * UPDATE and its units through ProductStock with a ledger line), so a cancel racing a payment webhook, or a restore
  * racing holds for the last units, ends with one winner and exact stock. ProductStock's
  * afterCommit runs after the commit, before the answer.
  */
@@ -32,7 +31,7 @@ export class AdminOrdersService {
   constructor(
     private readonly unitOfWork: UnitOfWork,
     private readonly stock: ProductStock,
-    private readonly orders: OrdersRepository,
+    private readonly orders: OperatorOrdersService,
     private readonly views: AdminOrdersRepository,
     private readonly idempotency: IdempotencyService,
     private readonly metrics: SaleMetrics,
@@ -54,18 +53,7 @@ export class AdminOrdersService {
     idempotency?: IdempotentRequest,
   ): Promise<AdminOrderDetail> {
     const detail = await this.run(idempotency, async (manager) => {
-      const { locked, order } = await this.lockOrder(manager, id);
-      if (order.status !== 'pending') throw new OrderNotPendingError(id, order.status);
-      // Cannot fail under the order's lock; if it ever did, roll back rather than return stock twice.
-      if (!(await this.orders.cancelByOperator(manager, id, locked.now))) {
-        throw new Error(`Operator cancel of order ${id} changed no row`);
-      }
-      await this.stock.giveBack(manager, locked, order.quantity, {
-        kind: 'operator_cancel',
-        reason,
-        actor,
-        orderId: id,
-      });
+      await this.orders.cancel(manager, await this.orders.lock(manager, id), reason, actor);
       return this.detailOf(manager, id);
     });
     this.metrics.orderCancelled('operator');
@@ -88,21 +76,10 @@ export class AdminOrdersService {
    */
   async restore(id: number, actor: string, idempotency?: IdempotentRequest): Promise<AdminOrderDetail> {
     const detail = await this.run(idempotency, async (manager) => {
-      const { locked, order } = await this.lockOrder(manager, id);
-      const payment = order.status === 'cancelled' ? await this.views.findLatePayment(manager, id) : null;
-      if (!payment) throw new OrderNotRestorableError(id);
-      if (locked.product.availableStock < order.quantity) {
-        throw new InsufficientStockError(order.quantity, locked.product.availableStock);
-      }
-      if (!(await this.orders.restore(manager, id, payment.eventId, locked.now))) {
-        throw new Error(`Restore of order ${id} changed no row`);
-      }
-      await this.stock.take(manager, locked, order.quantity, {
-        kind: 'restore',
-        reason: `paid by ${payment.eventId} after cancellation`,
-        actor,
-        orderId: id,
-      });
+      const locked = await this.orders.lock(manager, id);
+      // Read under the order's lock: a payment recorded for it after its cancellation.
+      const payment = await this.views.findLatePayment(manager, id);
+      await this.orders.restore(manager, locked, payment?.eventId ?? null, actor);
       return this.detailOf(manager, id);
     });
     await this.stock.afterCommit(detail.order.productId);
@@ -127,19 +104,6 @@ export class AdminOrdersService {
       status: 200,
       body: success(AdminOrderDetailDto.fromDetail(detail)),
     }));
-  }
-
-  /**
-   * The product first, then the order (the lock order of every stock change). The product id is
-   * read unlocked first: an order never changes product.
-   */
-  private async lockOrder(manager: EntityManager, id: number) {
-    const found = await this.orders.findById(manager, id);
-    if (!found) throw new OrderNotFoundError(id);
-    const locked: LockedProduct | null = await this.stock.lock(manager, found.productId);
-    const order = locked && (await this.orders.lockById(manager, id));
-    if (!locked || !order) throw new OrderNotFoundError(id);
-    return { locked, order };
   }
 
   private async detailOf(manager: EntityManager, id: number): Promise<AdminOrderDetail> {

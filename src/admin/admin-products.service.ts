@@ -10,9 +10,7 @@ import { IdempotencyService } from '../idempotency/idempotency.service';
 import type { Product } from '../products/product.entity';
 import { InsufficientStockError, ProductNotFoundError } from '../products/product.errors';
 import { ProductDetails, ProductsService } from '../products/products.service';
-import { LockedProduct, ProductStock } from '../products/stock/product-stock';
-import type { StockMovement } from '../products/stock/stock-movement.entity';
-import { StockMovementsRepository } from '../products/stock/stock-movements.repository';
+import { LedgerLine, LockedProduct, ProductStock } from '../products/stock/product-stock';
 import { AdminProductsRepository, AdminProductView } from './admin-products.repository';
 import { AdminProductResponseDto } from './dto/admin-product-response.dto';
 import { endsAfterStart, MAX_TOTAL_STOCK } from './dto/admin-validators';
@@ -36,14 +34,13 @@ export class AdminProductsService {
     private readonly stock: ProductStock,
     private readonly views: AdminProductsRepository,
     private readonly idempotency: IdempotencyService,
-    private readonly ledger: StockMovementsRepository,
   ) {}
 
   /** The product's stock ledger, newest first; 404 for an unknown product. */
-  movements(id: number, request: PageRequest): Promise<[StockMovement[], number]> {
+  movements(id: number, request: PageRequest): Promise<[LedgerLine[], number]> {
     return this.unitOfWork.read(async (manager) => {
       await this.viewOf(manager, id);
-      return this.ledger.findPage(manager, id, request);
+      return this.stock.ledgerPage(manager, id, request);
     });
   }
 

@@ -9,6 +9,7 @@ import { ProductsModule } from '../products/products.module';
 import { Order } from './order.entity';
 import { OrdersController } from './orders.controller';
 import { OrdersRepository } from './orders.repository';
+import { OperatorOrdersService } from './operator-orders.service';
 import { OrdersService } from './orders.service';
 import { UnpaidOrdersService } from './unpaid-orders.service';
 
@@ -23,7 +24,7 @@ import { UnpaidOrdersService } from './unpaid-orders.service';
     BuyersModule,
   ],
   controllers: [OrdersController],
-  providers: [OrdersService, OrdersRepository, UnpaidOrdersService],
-  exports: [OrdersRepository, UnpaidOrdersService],
+  providers: [OrdersService, OrdersRepository, UnpaidOrdersService, OperatorOrdersService],
+  exports: [OrdersRepository, UnpaidOrdersService, OperatorOrdersService],
 })
 export class OrdersModule {}

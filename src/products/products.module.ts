@@ -44,7 +44,6 @@ import { StockMovementsRepository } from './stock/stock-movements.repository';
   ],
   // ProductStock: every stock change (and its after-commit step). ProductsService: reads and
   // product details. ProductChanges: the live stock streams. ProductCache: the health check.
-  // StockMovementsRepository: the ledger's reads, for the admin API.
-  exports: [ProductStock, ProductsService, ProductChanges, ProductCache, StockMovementsRepository],
+  exports: [ProductStock, ProductsService, ProductChanges, ProductCache],
 })
 export class ProductsModule {}

@@ -1,9 +1,5 @@
 import { ApiProperty } from '@nestjs/swagger';
-import {
-  STOCK_MOVEMENT_KINDS,
-  StockMovement,
-  StockMovementKind,
-} from '../../products/stock/stock-movement.entity';
+import { LedgerLine, STOCK_MOVEMENT_KINDS, StockMovementKind } from '../../products/stock/product-stock';
 
 /** One line of a product's stock ledger. */
 export class StockMovementResponseDto {
@@ -43,7 +39,7 @@ export class StockMovementResponseDto {
   @ApiProperty({ type: 'string', format: 'date-time', example: '2026-12-01T09:12:00.000Z' })
   created_at: string;
 
-  static from(movement: StockMovement): StockMovementResponseDto {
+  static from(movement: LedgerLine): StockMovementResponseDto {
     return {
       id: movement.id,
       product_id: movement.productId,

@@ -4,7 +4,13 @@ import type { Product } from '../product.entity';
 import { ProductCache } from '../cache/product-cache';
 import { ProductChanges } from '../changes/product-changes';
 import { ProductsRepository } from '../products.repository';
-import type { StockMovementKind } from './stock-movement.entity';
+import type { PageRequest } from '../../common/http/pagination.dto';
+import type { StockMovement, StockMovementKind } from './stock-movement.entity';
+
+export { STOCK_MOVEMENT_KINDS } from './stock-movement.entity';
+export type { StockMovementKind };
+/** One line of the stock ledger, as the admin API reads it. */
+export type LedgerLine = StockMovement;
 import { StockMovementsRepository } from './stock-movements.repository';
 
 const INITIAL_STOCK_REASON = 'initial stock';
@@ -124,6 +130,15 @@ export class ProductStock {
       availableStock: totalStock,
       createdAt: now,
     });
+  }
+
+  /** A product's ledger, newest first. */
+  ledgerPage(
+    manager: EntityManager,
+    productId: number,
+    request: PageRequest,
+  ): Promise<[LedgerLine[], number]> {
+    return this.ledger.findPage(manager, productId, request);
   }
 
   /**
