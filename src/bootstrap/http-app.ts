@@ -10,6 +10,7 @@ import { loadConfig } from '../config/configuration';
 import { REQUEST_ID_HEADER, requestIdFor } from '../observability/logger-options';
 import { registerSecurityHeaders } from '../security/security-headers';
 import { trustProxyOption } from '../config/trust-proxy';
+import { parserRefusal, routerRefusal } from './framework-errors';
 import { enableGracefulShutdown } from './graceful-shutdown';
 import { setupSwagger } from './swagger';
 
@@ -30,6 +31,9 @@ export function createFastifyAdapter(trustProxy: string = loadConfig().app.trust
     // Routes with a body schema (ValidatedBody): strict types, and failures as our 422 envelope.
     ajv: BODY_SCHEMA_AJV,
     schemaErrorFormatter,
+    // Refused before any route (a path that cannot be decoded, headers over 16 KB): the envelope too.
+    frameworkErrors: routerRefusal,
+    clientErrorHandler: parserRefusal,
   });
 }
 
