@@ -54,6 +54,7 @@ export class AdminProductsService {
         saleStartsAt: instant(body.sale_starts_at),
         saleEndsAt: instant(body.sale_ends_at),
         maxPerCustomer: body.max_per_customer ?? null,
+        status: body.status ?? 'live',
         createdAt: now,
       });
       await this.stock.recordInitialStock(manager, id, body.total_stock, now, actor);
@@ -180,11 +181,13 @@ function detailsOf(body: UpdateProductDto): ProductDetails {
   if (body.sale_starts_at !== undefined) details.saleStartsAt = instant(body.sale_starts_at);
   if (body.sale_ends_at !== undefined) details.saleEndsAt = instant(body.sale_ends_at);
   if (body.max_per_customer !== undefined) details.maxPerCustomer = body.max_per_customer;
+  if (body.status !== undefined) details.status = body.status;
   return details;
 }
 
 function settingsOf(product: Product) {
   return {
+    status: product.status,
     price: product.price,
     total_stock: product.totalStock,
     available_stock: product.availableStock,

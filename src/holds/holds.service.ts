@@ -12,6 +12,7 @@ import { SaleMetrics } from '../metrics/sale-metrics';
 import type { Product } from '../products/product.entity';
 import { InsufficientStockError, ProductNotFoundError } from '../products/product.errors';
 import { ProductStock } from '../products/stock/product-stock';
+import { isPublic } from '../products/product-status';
 import { hasSaleRules, saleWindowRefusal } from '../products/sale.rules';
 import { createdHoldAnswer } from './dto/hold-response.dto';
 import { Hold } from './hold.entity';
@@ -168,7 +169,8 @@ export class HoldsService {
     requests: readonly HoldRequest[],
   ): Promise<ReservationResult[]> {
     const locked = await this.stock.lock(manager, productId);
-    if (!locked) throw new ProductNotFoundError(productId);
+    // A draft or archived product is not for sale, and buyers cannot tell it exists.
+    if (!locked || !isPublic(locked.product)) throw new ProductNotFoundError(productId);
     // The database's clock, read once the lock is ours: the hold gets its full TTL however long
     // the batch queued for the lock, a sale window that closed during that wait refuses it, and
     // every process that later releases or orders it decides by the same clock, whatever the

@@ -1,5 +1,6 @@
 import { Column, Entity, PrimaryGeneratedColumn } from 'typeorm';
 import { decimalString, timestampColumn } from '../database/columns';
+import type { ProductStatus } from './product-status';
 
 @Entity('products')
 export class Product {
@@ -8,6 +9,10 @@ export class Product {
 
   @Column({ type: 'varchar', length: 255 })
   name: string;
+
+  /** draft | live | archived (CHECK); only live products are public. */
+  @Column({ type: 'varchar', length: 16 })
+  status: ProductStatus;
 
   @Column({ name: 'total_stock', type: 'int' })
   totalStock: number;

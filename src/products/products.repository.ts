@@ -7,11 +7,11 @@ import { lockForUpdate, serialisesUnitsOfWork } from '../database/row-lock';
 import { Product } from './product.entity';
 
 export type ProductDetails = Partial<
-  Pick<Product, 'name' | 'price' | 'saleStartsAt' | 'saleEndsAt' | 'maxPerCustomer'>
+  Pick<Product, 'name' | 'price' | 'saleStartsAt' | 'saleEndsAt' | 'maxPerCustomer' | 'status'>
 >;
 export type NewProduct = Pick<
   Product,
-  'name' | 'price' | 'totalStock' | 'saleStartsAt' | 'saleEndsAt' | 'maxPerCustomer' | 'createdAt'
+  'name' | 'price' | 'totalStock' | 'saleStartsAt' | 'saleEndsAt' | 'maxPerCustomer' | 'status' | 'createdAt'
 >;
 
 export interface StockLevel {
@@ -28,10 +28,19 @@ export class ProductsRepository {
     return manager.getRepository(Product).findOneBy({ id });
   }
 
-  findPage(manager: EntityManager, { page, perPage }: PageRequest): Promise<[Product[], number]> {
-    return manager
-      .getRepository(Product)
-      .findAndCount({ order: { id: 'ASC' }, skip: (page - 1) * perPage, take: perPage });
+  /** A plain read of a product buyers may see (live); null for a draft or archived one. */
+  findPublicById(manager: EntityManager, id: number): Promise<Product | null> {
+    return manager.getRepository(Product).findOneBy({ id, status: 'live' });
+  }
+
+  /** The live products, by id: drafts and archived products are the operator's only. */
+  findPublicPage(manager: EntityManager, { page, perPage }: PageRequest): Promise<[Product[], number]> {
+    return manager.getRepository(Product).findAndCount({
+      where: { status: 'live' },
+      order: { id: 'ASC' },
+      skip: (page - 1) * perPage,
+      take: perPage,
+    });
   }
 
   /** Stock of the first `limit` products by id, for the metrics gauges (a plain, bounded read). */

@@ -20,15 +20,18 @@ export class ProductsService {
     private readonly products: ProductsRepository,
   ) {}
 
-  /** Plain reads, through the unit of work so that on SQLite they never see a unit's uncommitted writes. */
+  /**
+   * The public reads: live products only (a draft or archived one is PRODUCT_NOT_FOUND). Through
+   * the unit of work so that on SQLite they never see a unit's uncommitted writes.
+   */
   async findOne(id: number): Promise<Product> {
-    const product = await this.unitOfWork.read((manager) => this.products.findById(manager, id));
+    const product = await this.unitOfWork.read((manager) => this.products.findPublicById(manager, id));
     if (!product) throw new ProductNotFoundError(id);
     return product;
   }
 
   findPage(request: PageRequest): Promise<[Product[], number]> {
-    return this.unitOfWork.read((manager) => this.products.findPage(manager, request));
+    return this.unitOfWork.read((manager) => this.products.findPublicPage(manager, request));
   }
 
   /** A plain (non-locking) read inside the caller's unit of work; null when there is no such product. */

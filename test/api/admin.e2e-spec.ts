@@ -103,6 +103,7 @@ describe('Admin API (e2e)', () => {
         data: {
           id: expect.any(Number),
           name: 'Sneaker drop',
+          status: 'live',
           price: '129.90',
           total_stock: 500,
           available_stock: 500,

@@ -11,6 +11,7 @@ export async function createProduct(
     totalStock: 100,
     availableStock: 100,
     price: '10.00',
+    status: 'live' as const,
     createdAt: now,
     updatedAt: now,
     ...overrides,

@@ -1,4 +1,5 @@
 import { ApiProperty } from '@nestjs/swagger';
+import { PRODUCT_STATUSES, ProductStatus } from '../../products/product-status';
 import type { AdminProductView } from '../admin-products.repository';
 
 const AT = { type: 'string', format: 'date-time' } as const;
@@ -18,6 +19,8 @@ export class StockBreakdownDto {
 export class AdminProductResponseDto {
   @ApiProperty({ type: 'integer', example: 2 }) id: number;
   @ApiProperty({ example: 'Sneaker drop, size 42' }) name: string;
+  @ApiProperty({ enum: PRODUCT_STATUSES, description: 'Only live products are public', example: 'live' })
+  status: ProductStatus;
   @ApiProperty({ pattern: '^\\d+\\.\\d{2}$', example: '129.90' }) price: string;
   @ApiProperty({ type: 'integer', example: 500 }) total_stock: number;
   @ApiProperty({ type: 'integer', example: 480 }) available_stock: number;
@@ -32,6 +35,7 @@ export class AdminProductResponseDto {
     return {
       id: product.id,
       name: product.name,
+      status: product.status,
       price: product.price,
       total_stock: product.totalStock,
       available_stock: product.availableStock,
@@ -54,6 +58,7 @@ export class AdminProductResponseDto {
 export const ADMIN_PRODUCT_EXAMPLE = {
   id: 2,
   name: 'Sneaker drop, size 42',
+  status: 'live',
   price: '129.90',
   total_stock: 500,
   available_stock: 480,

@@ -1,5 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { IsInt, IsOptional, IsString, Length, Matches, Max, Min } from 'class-validator';
+import { IsIn, IsInt, IsOptional, IsString, Length, Matches, Max, Min, ValidateIf } from 'class-validator';
+import { PRODUCT_STATUSES, ProductStatus } from '../../products/product-status';
 import { IsAfterField, IsPrice, IsSaleInstant, MAX_TOTAL_STOCK } from './admin-validators';
 
 const INSTANT = { type: 'string', format: 'date-time', nullable: true } as const;
@@ -60,4 +61,14 @@ export class CreateProductDto {
   @Min(1)
   @Max(MAX_TOTAL_STOCK)
   max_per_customer?: number | null;
+
+  @ApiPropertyOptional({
+    enum: PRODUCT_STATUSES,
+    description:
+      'Default live. draft: prepared, invisible to buyers (404 on every public route); live: on sale; archived: taken off the shop',
+    example: 'draft',
+  })
+  @ValidateIf((body: CreateProductDto) => body.status !== undefined)
+  @IsIn(PRODUCT_STATUSES)
+  status?: ProductStatus;
 }

@@ -1,5 +1,6 @@
 import { ApiPropertyOptional } from '@nestjs/swagger';
-import { IsInt, IsOptional, IsString, Length, Matches, Max, Min, ValidateIf } from 'class-validator';
+import { IsIn, IsInt, IsOptional, IsString, Length, Matches, Max, Min, ValidateIf } from 'class-validator';
+import { PRODUCT_STATUSES, ProductStatus } from '../../products/product-status';
 import { IsAbsent, IsAfterField, IsPrice, IsSaleInstant, MAX_TOTAL_STOCK } from './admin-validators';
 
 const INSTANT = { type: 'string', format: 'date-time', nullable: true } as const;
@@ -59,6 +60,16 @@ export class UpdateProductDto {
   @Max(MAX_TOTAL_STOCK)
   max_per_customer?: number | null;
 
+  @ApiPropertyOptional({
+    enum: PRODUCT_STATUSES,
+    description:
+      'Publish a draft with live (readable and holdable at once). draft: prepared, invisible to buyers (404 on every public route); live: on sale; archived: taken off the shop',
+    example: 'live',
+  })
+  @ValidateIf((body: UpdateProductDto) => body.status !== undefined)
+  @IsIn(PRODUCT_STATUSES)
+  status?: ProductStatus;
+
   @IsAbsent(USE_STOCK_ROUTE)
   total_stock?: never;
 
@@ -72,4 +83,5 @@ export const UPDATABLE_FIELDS = [
   'sale_starts_at',
   'sale_ends_at',
   'max_per_customer',
+  'status',
 ] as const;
