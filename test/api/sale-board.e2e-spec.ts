@@ -206,6 +206,36 @@ describe('Sale board page (e2e, headless Chromium)', () => {
     expect(ids).toEqual([...ids].sort((a, b) => a - b));
     expect(problems).toEqual([]);
   });
+
+  it('should show a draft once it is published, and drop an archived product, within 10 s, without a reload', async () => {
+    const admin = { Authorization: `Bearer ${ADMIN_TOKEN}` };
+    // The draft's id is below a live product's: no stream watches it while the board is open.
+    const draft = await t.http
+      .post('/api/admin/products')
+      .set(admin)
+      .send({ name: 'Hidden Drop', price: '9.00', total_stock: 4, status: 'draft' })
+      .expect(201);
+    const later = await t.http
+      .post('/api/admin/products')
+      .set(admin)
+      .send({ name: 'Shown Drop', price: '9.00', total_stock: 4 })
+      .expect(201);
+    const id: number = draft.body.data.id;
+    await page.goto(`${t.url}/`, { waitUntil: 'load' });
+    await page.waitForFunction(LIVE, { timeout: 10_000 });
+    await page.waitForSelector(`[data-product-id="${later.body.data.id}"]`, { timeout: 10_000 });
+    expect(await page.$(`[data-product-id="${id}"]`)).toBeNull();
+    await page.evaluate('window.boardSpecMarker = true');
+
+    await t.http.patch(`/api/admin/products/${id}`).set(admin).send({ status: 'live' }).expect(200);
+    await page.waitForSelector(`[data-product-id="${id}"]`, { timeout: 10_000 });
+    expect(await availableOn(id)).toBe('4');
+
+    await t.http.patch(`/api/admin/products/${id}`).set(admin).send({ status: 'archived' }).expect(200);
+    await page.waitForSelector(`[data-product-id="${id}"]`, { hidden: true, timeout: 10_000 });
+    expect(await page.evaluate('window.boardSpecMarker')).toBe(true);
+    expect(problems).toEqual([]);
+  });
 });
 
 describe('Sale board page while its stream is refused (e2e, headless Chromium)', () => {

@@ -9,6 +9,9 @@ const PAGE_SIZE = 50;
 // Ids past the highest one shown that the stream watches too: the server sends a product
 // created (or published) later the moment it exists, so it appears without a reload.
 const LOOKAHEAD = 10;
+// The list is read again this often: a draft published (its id may be below the highest shown,
+// so no stream watches it) appears, and an archived product goes, within this time.
+const REFRESH_MS = 5000;
 const cards = new Map();
 let products = [];
 let allShown = false;
@@ -22,7 +25,34 @@ document.addEventListener('DOMContentLoaded', () => {
     setNote(`Could not load the products (${error.message}). Reload to try again.`);
   });
   setInterval(renderWindows, 1000);
+  setInterval(() => {
+    refresh().catch(() => undefined); // the next refresh tries again; the stream keeps the stock live
+  }, REFRESH_MS);
 });
+
+// The products now on sale: new ones get a card, ones no longer public lose theirs.
+async function refresh() {
+  const response = await fetch(`/api/products?page=1&per_page=${PAGE_SIZE}`, {
+    headers: { accept: 'application/json' },
+  });
+  if (!response.ok) return;
+  const body = await response.json();
+  const listed = new Set(body.data.map((product) => product.id));
+  for (const product of products.filter((known) => !listed.has(known.id))) {
+    cards.get(product.id)?.root.remove();
+    cards.delete(product.id);
+  }
+  products = products.filter((known) => listed.has(known.id));
+  allShown = body.meta.total <= body.data.length;
+  for (const product of body.data) {
+    if (cards.has(product.id)) continue;
+    products.push(product);
+    products.sort((a, b) => a.id - b.id);
+    addCard(product);
+  }
+  if (products.length > 0) setNote('');
+  watch();
+}
 
 async function load() {
   const response = await fetch(`/api/products?page=1&per_page=${PAGE_SIZE}`, {
