@@ -352,9 +352,13 @@ export function parseEnv(raw: Record<string, unknown>): { env: Env; problems: st
   });
   const errors = validateSync(env, { skipMissingProperties: false, forbidUnknownValues: false });
   const problems = errors.flatMap((error) =>
-    Object.values(error.constraints ?? {}).map(
-      (message) => `${message} (got ${JSON.stringify(error.value)})`,
-    ),
+    // Implicit conversion made a number setting's text NaN: one message naming the text as set,
+    // not three about a value shown as `null`.
+    Number.isNaN(error.value)
+      ? [`${error.property} must be a number (got ${JSON.stringify(raw[error.property])})`]
+      : Object.values(error.constraints ?? {}).map(
+          (message) => `${message} (got ${JSON.stringify(error.value)})`,
+        ),
   );
   return { env, problems };
 }

@@ -240,4 +240,11 @@ describe(validateEnv.name, () => {
       /STREAM_RETRY_MIN_MS must not be above STREAM_RETRY_MAX_MS/,
     );
   });
+
+  it('should name the value as it was set when a number setting is not a number, once', () => {
+    expect(() => validateEnv({ STREAM_MAX_PER_CLIENT: 'abc' })).toThrow(
+      /^Invalid configuration:\n {2}- STREAM_MAX_PER_CLIENT must be a number \(got "abc"\)$/,
+    );
+    expect(() => validateEnv({ PORT: '80a' })).toThrow(/- PORT must be a number \(got "80a"\)$/);
+  });
 });
