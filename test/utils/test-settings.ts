@@ -17,15 +17,31 @@ export interface TestStorage {
 }
 
 /**
+ * What process.env held, before any test settings, under each key applyTestSettings has set
+ * (undefined: the key was absent). Jest gives each spec file its own process.env, but a file
+ * with several apps would otherwise start each with the overrides of the ones before it.
+ */
+const envBeforeTestSettings = new Map<string, string | undefined>();
+
+/** Puts back what process.env held before the earlier test settings of this spec file. */
+function forgetEarlierTestSettings(): void {
+  for (const [key, value] of envBeforeTestSettings) {
+    if (value === undefined) delete process.env[key];
+    else process.env[key] = value;
+  }
+}
+
+/**
  * Puts the settings of a test app or module into process.env (read by loadConfig): a database
  * of its own on the machine's MariaDB with the machine's Redis, or in embedded mode (see
  * EMBEDDED) a SQLite file of its own without Redis. Passing the `DB_DATABASE` of one that was
  * kept reopens its database in either mode. `env` overrides settings; an empty string unsets
- * an optional one.
+ * an optional one. Overrides of earlier calls are gone first: each app gets only its own.
  */
 export function applyTestSettings(env: Record<string, string> = {}): TestStorage {
+  forgetEarlierTestSettings();
   const databaseName = env.DB_DATABASE ?? uniqueDatabaseName();
-  Object.assign(process.env, {
+  const settings: Record<string, string> = {
     NODE_ENV: 'test',
     ...(EMBEDDED ? embeddedSettings(databaseName) : serverSettings()),
     DB_DATABASE: databaseName,
@@ -39,7 +55,11 @@ export function applyTestSettings(env: Record<string, string> = {}): TestStorage
     // pino writes straight to stdout, past Jest's console capture: silent unless asked for.
     LOG_LEVEL: process.env.TEST_LOGS ? 'debug' : 'silent',
     ...env,
-  });
+  };
+  for (const key of Object.keys(settings)) {
+    if (!envBeforeTestSettings.has(key)) envBeforeTestSettings.set(key, process.env[key]);
+  }
+  Object.assign(process.env, settings);
   const redisKeys = {
     port: Number(process.env.REDIS_PORT || 6379),
     pattern: `${process.env.REDIS_PREFIX}:*`,
