@@ -1,4 +1,4 @@
-import { Module } from '@nestjs/common';
+import { Module, OnModuleInit } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { DatabaseModule } from '../database/database.module';
 import { SaleMetricsModule } from '../metrics/sale-metrics.module';
@@ -21,4 +21,11 @@ import { StripeSignatureGuard } from './stripe/stripe-signature.guard';
   controllers: [PaymentsController],
   providers: [PaymentsService, PaymentEventsRepository, StripeSignatureGuard],
 })
-export class PaymentsModule {}
+export class PaymentsModule implements OnModuleInit {
+  constructor(private readonly signatures: StripeSignatureGuard) {}
+
+  /** The start-up warning of an unsigned webhook, once per app (see StripeSignatureGuard). */
+  onModuleInit(): void {
+    this.signatures.warnIfUnsigned();
+  }
+}

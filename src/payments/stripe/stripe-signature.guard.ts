@@ -1,11 +1,4 @@
-import {
-  CanActivate,
-  ExecutionContext,
-  Injectable,
-  Logger,
-  OnModuleInit,
-  RawBodyRequest,
-} from '@nestjs/common';
+import { CanActivate, ExecutionContext, Injectable, Logger, RawBodyRequest } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import type { FastifyRequest } from 'fastify';
 import type { AllConfig } from '../../config/config.types';
@@ -15,7 +8,7 @@ import { SIGNATURE_HEADER, verifyStripeSignature } from './stripe-signature';
 
 /** Verifies the webhook's signature over the raw request bytes before anything parses them further. */
 @Injectable()
-export class StripeSignatureGuard implements CanActivate, OnModuleInit {
+export class StripeSignatureGuard implements CanActivate {
   private readonly logger = new Logger(StripeSignatureGuard.name);
   private readonly secret: string | undefined;
   private readonly toleranceSeconds: number;
@@ -28,7 +21,11 @@ export class StripeSignatureGuard implements CanActivate, OnModuleInit {
     this.toleranceSeconds = config.getOrThrow('payments.webhookToleranceSeconds', { infer: true });
   }
 
-  onModuleInit(): void {
+  /**
+   * Called once per app by PaymentsModule: Nest makes two instances of this guard (the
+   * provider, and the one @UseGuards resolves), and each would warn from its own hook.
+   */
+  warnIfUnsigned(): void {
     if (!this.secret) {
       this.logger.warn({
         event: 'payment.signature_disabled',
