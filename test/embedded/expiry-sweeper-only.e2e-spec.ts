@@ -66,6 +66,7 @@ describe('Hold expiry without Redis: the sweeper alone (embedded e2e)', () => {
     const lateness = row.releasedAt!.getTime() - hold.expiresAt;
     expect(lateness).toBeGreaterThanOrEqual(0);
     expect(lateness).toBeLessThan(2_000);
+    await releases.settled([hold.id]);
     expect(releases.sources.get(hold.id)).toBe('sweeper');
   });
 
@@ -91,6 +92,7 @@ describe('Hold expiry without Redis: the sweeper alone (embedded e2e)', () => {
     // At the expiry instant the interval's own sweeps race two more and a release per hold.
     const outcome = await expireTogether(t, releasePaths(t, 'sweeper', 2_000));
 
+    await releases.settled(outcome.ids);
     expectReleasedOnceEach(outcome, releases.ids);
     expect(new Set(releases.sources.values())).toEqual(new Set(['sweeper']));
   });
@@ -99,6 +101,7 @@ describe('Hold expiry without Redis: the sweeper alone (embedded e2e)', () => {
     // In each trial the order races a direct release and a sweep (and the interval keeps sweeping);
     // holds that did not become orders are released within the sweep interval (1 s) + 1 s.
     const outcome = await orderRacesExpiry(t, releasePaths(t, 'sweeper', 2_000));
+    await releases.settled(outcome.rows.filter((row) => row.releasedAt).map((row) => row.id));
 
     expectUsedOrReleased(outcome, releases.ids);
     expect(new Set(releases.sources.values())).toEqual(new Set(['sweeper']));

@@ -47,10 +47,7 @@ describe('Hold expiry across processes (e2e)', () => {
       await Promise.all([a.app.get(ExpiredHoldsSweeper).run(), b.app.get(ExpiredHoldsSweeper).run()]);
       const rows = await allReleased(a, ids, Math.max(...holds.map((hold) => hold.expiresAt)) + 1000);
       // hold.released is logged just after the release commits: the rows can be read first.
-      await pollUntil(
-        () => (ids.every((id) => releases.ids.includes(id)) ? true : undefined),
-        Date.now() + 2000,
-      );
+      await releases.settled(ids);
 
       expect(rows?.filter((row) => !row.usedAt)).toHaveLength(30);
       expect(duplicates(releases.ids)).toEqual([]);
@@ -90,6 +87,7 @@ describe('Hold expiry across processes (e2e)', () => {
       );
 
       expect(rows).toHaveLength(2);
+      await releases.settled(holds.map((hold) => hold.id));
       expect(holds.map((hold) => releases.sources.get(hold.id))).toEqual(['sweeper', 'sweeper']);
       expect((await reloadProduct(after.dataSource, product.id)).availableStock).toBe(20);
     } finally {

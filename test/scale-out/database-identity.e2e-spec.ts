@@ -94,6 +94,7 @@ describe('Database identity of Redis state (e2e)', () => {
       return row.releasedAt ?? undefined;
     }, hold.expiresAt + 1_000);
     expect(released).toBeDefined();
+    await releases.settled([hold.id]);
     expect(releases.sources.get(hold.id)).toBe('job');
   });
 

@@ -48,6 +48,7 @@ describe('Hold expiry job that runs early (e2e)', () => {
 
     expect(releasedAt).toBeDefined();
     expect(releasedAt!.getTime()).toBeGreaterThanOrEqual(hold.expiresAt);
+    await releases.settled([hold.id]);
     expect(releases.ids).toEqual([hold.id]);
     expect(releases.sources.get(hold.id)).toBe('job');
   });

@@ -42,6 +42,7 @@ describe('Sweeper and delayed jobs (e2e)', () => {
     }
 
     for (const hold of holds) expect(await releasedAt(hold.id, hold.expiresAt + 1_500)).toBeDefined();
+    await releases.settled(holds.map((hold) => hold.id));
     expect(holds.map((hold) => releases.sources.get(hold.id))).toEqual(Array(holds.length).fill('job'));
   });
 
@@ -54,6 +55,7 @@ describe('Sweeper and delayed jobs (e2e)', () => {
 
     expect(at).toBeDefined();
     expect(at!.getTime() - hold.expiresAt).toBeGreaterThanOrEqual(JOB_HEAD_START_MS);
+    await releases.settled([hold.id]);
     expect(releases.sources.get(hold.id)).toBe('sweeper');
   });
 });

@@ -38,17 +38,6 @@ describe('Hold expiry (e2e)', () => {
     await t.close();
   });
 
-  /**
-   * A job's release commits, then logs and invalidates the cache before it returns and is
-   * recorded: the rows can be read first (a batch's job has many holds to log).
-   */
-  async function releasesRecorded(ids: number[]): Promise<void> {
-    await pollUntil(
-      () => (ids.every((id) => releases.ids.includes(id)) ? true : undefined),
-      Date.now() + 2000,
-    );
-  }
-
   it("should give an expired hold's stock back within 1 s of hold_expires_at, by its delayed job", async () => {
     const product = await createProduct(t.dataSource, { totalStock: 10, availableStock: 10 });
     const hold = await placeHold(t, product.id, 3);
@@ -65,6 +54,7 @@ describe('Hold expiry (e2e)', () => {
     const lateness = row.releasedAt!.getTime() - hold.expiresAt;
     expect(lateness).toBeGreaterThanOrEqual(0);
     expect(lateness).toBeLessThan(1000);
+    await releases.settled([hold.id]);
     expect(releases.sources.get(hold.id)).toBe('job');
     expect(await expiryQueue(t).getJobState(jobIdOf(t, hold))).toBe('unknown');
   });
@@ -118,6 +108,7 @@ describe('Hold expiry (e2e)', () => {
       Math.max(...holds.map((hold) => hold.expiresAt)) + 1000,
     );
     expect(stock).toBe(50);
+    await releases.settled(holds.map((hold) => hold.id));
     expect(holds.map((hold) => releases.sources.get(hold.id))).toEqual(Array(10).fill('job'));
   });
 
@@ -142,7 +133,7 @@ describe('Hold expiry (e2e)', () => {
   it('should release 40 holds expiring together exactly once each, racing jobs, sweeper and duplicate jobs', async () => {
     // At the expiry instant the delayed jobs race with two sweeper runs and a second copy of every job.
     const outcome = await expireTogether(t, releasePaths(t, 'job', 1000));
-    await releasesRecorded(outcome.ids);
+    await releases.settled(outcome.ids);
 
     expectReleasedOnceEach(outcome, releases.ids);
   });
@@ -151,7 +142,7 @@ describe('Hold expiry (e2e)', () => {
     // In each trial the order races a second copy of the hold's job and a sweeper run;
     // holds that did not become orders are released by their jobs (within 1 s).
     const outcome = await orderRacesExpiry(t, releasePaths(t, 'job', 1000));
-    await releasesRecorded(outcome.rows.filter((row) => row.releasedAt).map((row) => row.id));
+    await releases.settled(outcome.rows.filter((row) => row.releasedAt).map((row) => row.id));
 
     expectUsedOrReleased(outcome, releases.ids);
   });

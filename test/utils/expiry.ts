@@ -7,6 +7,7 @@ import { Hold } from '../../src/holds/hold.entity';
 import { HoldReleasesService } from '../../src/holds/hold-releases.service';
 import { reloadProduct } from '../factories/product.factory';
 import { betweenUnits } from './embedded';
+import { pollUntil } from './poll';
 import type { TestApp } from './test-app';
 
 /** The app's own hold-expiry queue, to look at jobs as BullMQ stores them. */
@@ -19,11 +20,28 @@ export function jobIdOf(t: TestApp, hold: { id: number; expiresAt: number }): st
   return holdJobId(t.app.get(DatabaseIdentity).id, { id: hold.id, holdExpiresAt: new Date(hold.expiresAt) });
 }
 
+/** What recordReleases has seen so far, and how to wait for more. */
+export interface ReleaseRecorder {
+  ids: number[];
+  sources: Map<number, string>;
+  /**
+   * Resolves once every one of `ids` is recorded. A release commits, then invalidates the
+   * cache, publishes and logs before it returns and is recorded: a test that saw the rows (or
+   * the stock) change must wait for this before it looks at ids or sources. Bounded, only so a
+   * release that never comes fails the test's own assertions instead of hanging it.
+   */
+  settled(ids: number[]): Promise<void>;
+  restore: () => void;
+}
+
+/** How long `settled` waits for a release that has committed to be recorded: far beyond any load seen. */
+const RECORDED_WITHIN_MS = 15_000;
+
 /**
  * Records every hold id that HoldReleasesService reports as released, by any app in this
  * process and by either path (job or sweeper). A hold released twice would appear twice.
  */
-export function recordReleases(): { ids: number[]; sources: Map<number, string>; restore: () => void } {
+export function recordReleases(): ReleaseRecorder {
   const ids: number[] = [];
   const sources = new Map<number, string>();
   const original = HoldReleasesService.prototype.release;
@@ -38,7 +56,14 @@ export function recordReleases(): { ids: number[]; sources: Map<number, string>;
     }
     return result;
   });
-  return { ids, sources, restore: () => spy.mockRestore() };
+  const settled = async (wanted: number[]): Promise<void> => {
+    await pollUntil(
+      () => (wanted.every((id) => sources.has(id)) ? true : undefined),
+      Date.now() + RECORDED_WITHIN_MS,
+      10,
+    );
+  };
+  return { ids, sources, settled, restore: () => spy.mockRestore() };
 }
 
 export function loadHolds(dataSource: DataSource, ids: number[]): Promise<Hold[]> {
