@@ -2,10 +2,7 @@ import { LOG_DESTINATION } from '../../src/observability/logging.module';
 import { LogCapture } from '../utils/log-capture';
 import { createTestApp } from '../utils/test-app';
 
-/**
- * Its own file: after another app in the same file, an app made with PAYMENT_WEBHOOK_SECRET
- * empty was seen running with the earlier app's secret (no warning at all).
- */
+/** What an app logs once as it starts, whatever its instances of a provider. */
 describe('Start-up warnings (e2e)', () => {
   it('should warn once, not once per instance of the guard, that webhooks are accepted unsigned', async () => {
     const logs = new LogCapture();
