@@ -25,10 +25,11 @@ const FEATURES = [
   'orders',
   'payments',
   'products',
+  'queue',
   'stream',
 ];
 const CORE = ['products', 'holds', 'orders', 'payments'];
-const EDGES = ['admin', 'stream', 'board'];
+const EDGES = ['admin', 'stream', 'board', 'queue'];
 
 /** Besides its repositories, what each feature keeps to itself (paths inside its folder, as regex). */
 const INTERNALS = {

@@ -14,6 +14,8 @@ import { MetricsModule } from './metrics/metrics.module';
 import { LoggingModule } from './observability/logging.module';
 import { OrdersModule } from './orders/orders.module';
 import { PaymentsModule } from './payments/payments.module';
+import { QueueAdmissionModule } from './queue/admission/queue-admission.module';
+import { QueueModule } from './queue/queue.module';
 import { ProductsModule } from './products/products.module';
 import { RateLimitModule } from './security/rate-limit';
 import { StreamModule } from './stream/stream.module';
@@ -49,6 +51,8 @@ export class AppModule {
         LoggingModule,
         RateLimitModule,
         DatabaseModule,
+        // Binds the holds' admission port (global): every process that makes holds checks tokens.
+        QueueAdmissionModule,
         ProductsModule,
         HoldsModule,
         OrdersModule,
@@ -58,7 +62,7 @@ export class AppModule {
         // Releasing expired holds and cancelling unpaid orders, only where a worker runs.
         ...(worker ? [HoldExpiryWorkersModule.forRoot({ queue })] : []),
         // GET /health, GET /metrics, the admin API, the live stock streams and the board exist only where there is HTTP.
-        ...(http ? [HealthModule, MetricsModule, AdminModule, StreamModule, BoardModule] : []),
+        ...(http ? [HealthModule, MetricsModule, AdminModule, StreamModule, BoardModule, QueueModule] : []),
       ],
     };
   }

@@ -17,6 +17,11 @@ import { endsAfterStart, MAX_TOTAL_STOCK } from './dto/admin-validators';
 import type { AdjustStockDto } from './dto/adjust-stock.dto';
 import type { CreateProductDto } from './dto/create-product.dto';
 import { UPDATABLE_FIELDS, UpdateProductDto } from './dto/update-product.dto';
+import { drawFor } from '../queue/draw';
+import { QueueLines } from '../queue/line/queue-lines';
+
+const DEFAULT_ADMIT_PER_MINUTE = 600;
+const DEFAULT_ADMISSION_SECONDS = 300;
 
 /**
  * The operator's use cases. Every change is one transaction under the product's row lock (the
@@ -34,6 +39,7 @@ export class AdminProductsService {
     private readonly stock: ProductStock,
     private readonly views: AdminProductsRepository,
     private readonly idempotency: IdempotencyService,
+    private readonly lines: QueueLines,
   ) {}
 
   /** The product's stock ledger, newest first; 404 for an unknown product. */
@@ -47,7 +53,9 @@ export class AdminProductsService {
   async create(body: CreateProductDto, actor: string): Promise<AdminProductView> {
     const view = await this.unitOfWork.run(async (manager) => {
       const now = new Date();
+      const queue = queueOnCreate(body, now);
       const id = await this.products.create(manager, {
+        ...queue,
         name: body.name,
         price: normalizeDecimal(body.price),
         totalStock: body.total_stock,
@@ -92,10 +100,16 @@ export class AdminProductsService {
       if (!endsAfterStart(startsAt, endsAt)) {
         throw new ValidationFailedError({ sale_ends_at: ['sale_ends_at must be after sale_starts_at'] });
       }
+      Object.assign(details, queueOnUpdate(product, details, now));
       await this.products.updateDetails(manager, id, details, now);
-      return this.viewOf(manager, id);
+      return {
+        ...(await this.viewOf(manager, id)),
+        closedQueue: product.queueEnabled && details.queueEnabled === false,
+      };
     });
     await this.stock.afterCommit(id);
+    // Every ticket of a closed line turns expired; holds no longer need a token (the row says so).
+    if (view.closedQueue) await this.lines.close(id);
     this.logger.log({
       event: 'product.updated',
       actor,
@@ -174,6 +188,42 @@ function instant(value: string | null | undefined): Date | null {
   return value === undefined || value === null ? null : new Date(value);
 }
 
+/** 422 unless a queue has a per-buyer limit: otherwise one admitted buyer could take everything. */
+function requireBuyerLimit(queueEnabled: boolean, maxPerCustomer: number | null): void {
+  if (queueEnabled && maxPerCustomer === null) {
+    throw new ValidationFailedError({
+      queue_enabled: ['a queue needs max_per_customer (otherwise one admitted buyer could take everything)'],
+    });
+  }
+}
+
+function queueOnCreate(body: CreateProductDto, now: Date): ProductDetails {
+  const enabled = body.queue_enabled ?? false;
+  requireBuyerLimit(enabled, body.max_per_customer ?? null);
+  return {
+    queueEnabled: enabled,
+    queueAdmitPerMinute: body.queue_admit_per_minute ?? DEFAULT_ADMIT_PER_MINUTE,
+    queueAdmissionSeconds: body.queue_admission_seconds ?? DEFAULT_ADMISSION_SECONDS,
+    ...(enabled ? drawFor(instant(body.sale_starts_at), now) : { queueSeed: null, queueCommitment: null }),
+  };
+}
+
+/**
+ * The queue settings as they will be. Enabling draws the seed (when the sale starts later);
+ * disabling forgets it, so enabling again starts a new line with a new draw.
+ */
+function queueOnUpdate(product: Product, details: ProductDetails, now: Date): ProductDetails {
+  const enabled = details.queueEnabled ?? product.queueEnabled;
+  const limit = details.maxPerCustomer !== undefined ? details.maxPerCustomer : product.maxPerCustomer;
+  requireBuyerLimit(enabled, limit);
+  if (enabled && !product.queueEnabled) {
+    const startsAt = details.saleStartsAt !== undefined ? details.saleStartsAt : product.saleStartsAt;
+    return drawFor(startsAt, now);
+  }
+  if (!enabled && product.queueEnabled) return { queueSeed: null, queueCommitment: null };
+  return {};
+}
+
 function detailsOf(body: UpdateProductDto): ProductDetails {
   const details: ProductDetails = {};
   if (body.name !== undefined) details.name = body.name;
@@ -182,6 +232,11 @@ function detailsOf(body: UpdateProductDto): ProductDetails {
   if (body.sale_ends_at !== undefined) details.saleEndsAt = instant(body.sale_ends_at);
   if (body.max_per_customer !== undefined) details.maxPerCustomer = body.max_per_customer;
   if (body.status !== undefined) details.status = body.status;
+  if (body.queue_enabled !== undefined) details.queueEnabled = body.queue_enabled;
+  if (body.queue_admit_per_minute !== undefined) details.queueAdmitPerMinute = body.queue_admit_per_minute;
+  if (body.queue_admission_seconds !== undefined) {
+    details.queueAdmissionSeconds = body.queue_admission_seconds;
+  }
   return details;
 }
 
@@ -194,5 +249,9 @@ function settingsOf(product: Product) {
     sale_starts_at: product.saleStartsAt?.toISOString() ?? null,
     sale_ends_at: product.saleEndsAt?.toISOString() ?? null,
     max_per_customer: product.maxPerCustomer,
+    queue_enabled: product.queueEnabled,
+    queue_admit_per_minute: product.queueAdmitPerMinute,
+    queue_admission_seconds: product.queueAdmissionSeconds,
+    queue_commitment: product.queueCommitment,
   };
 }

@@ -4,6 +4,7 @@ import { IdempotencyModule } from '../idempotency/idempotency.module';
 import { SaleMetricsModule } from '../metrics/sale-metrics.module';
 import { OrdersModule } from '../orders/orders.module';
 import { ProductsModule } from '../products/products.module';
+import { QueueLinesModule } from '../queue/line/queue-lines.module';
 import { AdminAuthGuard } from './admin-auth.guard';
 import { AdminOrdersController } from './admin-orders.controller';
 import { AdminOrdersRepository } from './admin-orders.repository';
@@ -14,7 +15,14 @@ import { AdminProductsService } from './admin-products.service';
 
 /** The operator API under /api/admin. Depends on the core features; nothing depends on it. */
 @Module({
-  imports: [DatabaseModule, ProductsModule, OrdersModule, IdempotencyModule, SaleMetricsModule],
+  imports: [
+    DatabaseModule,
+    ProductsModule,
+    OrdersModule,
+    IdempotencyModule,
+    SaleMetricsModule,
+    QueueLinesModule,
+  ],
   controllers: [AdminProductsController, AdminOrdersController],
   providers: [
     AdminProductsService,

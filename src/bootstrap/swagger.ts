@@ -26,6 +26,10 @@ export function setupSwagger(app: NestFastifyApplication): OpenAPIObject {
     .setVersion('1.0.0')
     .addTag('products')
     .addTag('holds')
+    .addTag(
+      'waiting room',
+      'A fair line in front of the holds, with a verifiable draw (docs/api.md, "Waiting room")',
+    )
     .addTag('orders')
     .addTag('payments')
     .addTag(

@@ -5,6 +5,7 @@ import type { CacheConfig } from './cache.config';
 import type { DatabaseConfig } from './database.config';
 import type { MetricsConfig } from './metrics.config';
 import type { PaymentsConfig } from './payments.config';
+import type { QueueConfig } from './queue.config';
 import type { RedisConfig } from './redis.config';
 import type { StreamConfig } from './stream.config';
 
@@ -19,4 +20,5 @@ export interface AllConfig {
   stream: StreamConfig;
   metrics: MetricsConfig;
   buyerAuth: BuyerAuthConfig;
+  queue: QueueConfig;
 }

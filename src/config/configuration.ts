@@ -7,6 +7,7 @@ import { databaseConfig } from './database.config';
 import { validateEnv } from './env.validation';
 import { metricsConfig } from './metrics.config';
 import { paymentsConfig } from './payments.config';
+import { queueConfig } from './queue.config';
 import { redisConfig } from './redis.config';
 import { streamConfig } from './stream.config';
 
@@ -27,5 +28,6 @@ export function loadConfig(raw: Record<string, unknown> = process.env): AllConfi
     stream: streamConfig(env),
     metrics: metricsConfig(env),
     buyerAuth: buyerAuthConfig(env),
+    queue: queueConfig(env),
   };
 }

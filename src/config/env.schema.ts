@@ -295,6 +295,27 @@ export class EnvironmentVariables {
   RATE_LIMIT_PER_MINUTE: number = 600;
 
   /**
+   * The key that signs admission tokens (waiting room, issue 24): at least 32 characters.
+   * Unset: a secret generated once and stored in the database, so every process agrees.
+   */
+  @IsOptional()
+  @IsString()
+  @MinLength(32)
+  QUEUE_TOKEN_SECRET?: string;
+
+  /** A waiting ticket not seen (read or streamed) for this many seconds is skipped as expired at its turn. */
+  @IsInt()
+  @Min(1)
+  @Max(86_400)
+  QUEUE_ABANDON_SECONDS: number = 60;
+
+  /** ALTCHA's work factor for joining a waiting room; 0 turns the proof of work off. */
+  @IsInt()
+  @Min(0)
+  @Max(10_000_000)
+  QUEUE_POW_MAX_NUMBER: number = 0;
+
+  /**
    * Who the buyer is: off = the body's customer_id (trusted callers, development); jwt = the
    * `sub` of a signed token the shop's login issued (see src/config/buyer-auth.config.ts).
    */

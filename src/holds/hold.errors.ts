@@ -50,3 +50,34 @@ export class CustomerLimitExceededError extends DomainError {
     );
   }
 }
+
+/** A product with a waiting room: POST /api/holds needs the Admission-Token its ticket got. */
+export class AdmissionRequiredError extends DomainError {
+  readonly code = 'ADMISSION_REQUIRED';
+  readonly kind = 'forbidden';
+
+  constructor(productId: number) {
+    super(
+      `Product ${productId} has a waiting room: send the Admission-Token header your admitted ticket carries`,
+    );
+  }
+}
+
+/** Forged, for another product or for another buyer than the hold's. */
+export class AdmissionInvalidError extends DomainError {
+  readonly code = 'ADMISSION_INVALID';
+  readonly kind = 'forbidden';
+
+  constructor() {
+    super('The Admission-Token is not valid for this product and buyer');
+  }
+}
+
+export class AdmissionExpiredError extends DomainError {
+  readonly code = 'ADMISSION_EXPIRED';
+  readonly kind = 'forbidden';
+
+  constructor() {
+    super('The admission has expired: join the queue again');
+  }
+}

@@ -1,5 +1,9 @@
 import { DomainError, ValidationFailedError } from '../common/errors/domain.error';
+import type { AdmissionCheck } from './hold-admission.port';
 import {
+  AdmissionExpiredError,
+  AdmissionInvalidError,
+  AdmissionRequiredError,
   CustomerLimitExceededError,
   HoldAlreadyUsedError,
   HoldExpiredError,
@@ -88,6 +92,28 @@ export interface HoldRequest {
   quantity: number;
   /** The storefront's reference for the buyer, or null when it sent none. */
   customerId: string | null;
+  /** The Admission-Token, read (signature checked) before the request queued; undefined: none sent. */
+  admission?: AdmissionCheck;
+}
+
+/**
+ * On a product with a waiting room, the request as its admission allows it (the ticket's buyer
+ * when it names none) or the refusal; the caller passes the locked row's flag and the
+ * database's clock, so a queue disabled before this lock needs no token.
+ */
+export function admitted(
+  productId: number,
+  request: HoldRequest,
+  now: Date,
+): HoldRequest | AdmissionRequiredError | AdmissionInvalidError | AdmissionExpiredError {
+  const pass = request.admission;
+  if (pass === undefined || pass === null) return new AdmissionRequiredError(productId);
+  if (pass === 'invalid' || pass.productId !== productId) return new AdmissionInvalidError();
+  if (request.customerId !== null && request.customerId !== pass.customerId) {
+    return new AdmissionInvalidError();
+  }
+  if (pass.expiresAt <= now.getTime()) return new AdmissionExpiredError();
+  return { ...request, customerId: pass.customerId };
 }
 
 export type LimitedAllocation = Allocation | { granted: false; refusal: DomainError };

@@ -1,5 +1,5 @@
-import { Body, Controller, Get, HttpCode, HttpStatus, Param, Post, Query } from '@nestjs/common';
-import { ApiOperation, ApiParam, ApiTags } from '@nestjs/swagger';
+import { Body, Controller, Get, Headers, HttpCode, HttpStatus, Param, Post, Query } from '@nestjs/common';
+import { ApiHeader, ApiOperation, ApiParam, ApiTags } from '@nestjs/swagger';
 import type { Buyer } from '../buyers/buyer';
 import { BuyerAuthenticated, CurrentBuyer } from '../buyers/buyer-auth.guard';
 import { ApiErrors, ApiSuccess, BODY_ERRORS, IDEMPOTENCY_ERRORS } from '../common/http/api-responses';
@@ -69,19 +69,32 @@ export class HoldsController {
     BODY_ERRORS,
     {
       404: ['PRODUCT_NOT_FOUND'],
-      403: ['CUSTOMER_MISMATCH'],
+      403: ['CUSTOMER_MISMATCH', 'ADMISSION_REQUIRED', 'ADMISSION_INVALID', 'ADMISSION_EXPIRED'],
       409: ['INSUFFICIENT_STOCK', 'SALE_NOT_STARTED', 'SALE_ENDED', 'CUSTOMER_LIMIT_EXCEEDED'],
     },
     IDEMPOTENCY_ERRORS,
   )
+  @ApiHeader({
+    name: 'Admission-Token',
+    required: false,
+    description:
+      "Required on a product with queue_enabled: the admitted ticket's admission_token (a hold naming no customer_id takes the ticket's buyer)",
+  })
   async create(
     @Body() body: CreateHoldBody,
     @CurrentBuyer() buyer: Buyer | null,
+    @Headers('admission-token') admissionToken?: string,
     @IdempotencyKey() idempotency?: IdempotentRequest,
   ) {
     // A verified buyer holds for themselves (BuyerAuthGuard refused a body naming anyone else).
     const customerId = buyer?.id ?? body.customer_id ?? null;
-    const hold = await this.holds.create(body.product_id, body.quantity, idempotency, customerId);
+    const hold = await this.holds.create(
+      body.product_id,
+      body.quantity,
+      idempotency,
+      customerId,
+      admissionToken,
+    );
     return createdHoldAnswer(hold);
   }
 

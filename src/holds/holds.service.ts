@@ -1,4 +1,4 @@
-import { Injectable, Logger } from '@nestjs/common';
+import { Injectable, Logger, Optional } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import type { EntityManager } from 'typeorm';
 import type { AllConfig } from '../config/config.types';
@@ -11,12 +11,14 @@ import { IdempotencyService } from '../idempotency/idempotency.service';
 import { SaleMetrics } from '../metrics/sale-metrics';
 import type { Product } from '../products/product.entity';
 import { InsufficientStockError, ProductNotFoundError } from '../products/product.errors';
-import { ProductStock } from '../products/stock/product-stock';
+import { LockedProduct, ProductStock } from '../products/stock/product-stock';
 import { isPublic } from '../products/product-status';
 import { hasSaleRules, saleWindowRefusal } from '../products/sale.rules';
 import { createdHoldAnswer } from './dto/hold-response.dto';
 import { Hold } from './hold.entity';
+import { HoldAdmission } from './hold-admission.port';
 import {
+  admitted,
   allocate,
   allocateWithCustomerLimit,
   assertQuantityAllowed,
@@ -57,6 +59,8 @@ export class HoldsService {
     private readonly metrics: SaleMetrics,
     private readonly idempotency: IdempotencyService,
     config: ConfigService<AllConfig, true>,
+    // Bound by the waiting room (src/queue/); absent, a product with a queue refuses every hold.
+    @Optional() private readonly admission?: HoldAdmission,
   ) {
     this.ttlSeconds = config.getOrThrow('app.holdTtlSeconds', { infer: true });
     this.maxQuantity = config.getOrThrow('app.maxHoldQuantity', { infer: true });
@@ -88,8 +92,11 @@ export class HoldsService {
     quantity: number,
     idempotency?: IdempotentRequest,
     customerId: string | null = null,
+    admissionToken?: string,
   ): Promise<Hold> {
-    const request: HoldRequest = { quantity, customerId };
+    // The signature is checked here, in memory; whether the product needs it is decided under its lock.
+    const admission = admissionToken === undefined ? undefined : this.admission?.read(admissionToken);
+    const request: HoldRequest = { quantity, customerId, admission };
     const reservation = idempotency
       ? this.reserveIdempotent(productId, request, idempotency)
       : this.reserveOne(productId, request);
@@ -98,6 +105,9 @@ export class HoldsService {
       throw error;
     });
     this.metrics.holdCreated();
+    if (admission && admission !== 'invalid' && admission.productId === productId) {
+      await this.admission?.used(admission);
+    }
     this.logger.log({
       event: 'hold.created',
       hold_id: result.id,
@@ -176,6 +186,23 @@ export class HoldsService {
     // every process that later releases or orders it decides by the same clock, whatever the
     // skew between hosts.
     const { product, now } = locked;
+    // A waiting room first: a request without a valid admission takes nothing.
+    const checked = product.queueEnabled
+      ? requests.map((request) => admitted(productId, request, now))
+      : requests;
+    const eligible = checked.filter((entry): entry is HoldRequest => !(entry instanceof DomainError));
+    const allocated = await this.allocateEligible(manager, locked, eligible);
+    let nextEligible = 0;
+    return checked.map((entry) => (entry instanceof DomainError ? entry : allocated[nextEligible++]));
+  }
+
+  private async allocateEligible(
+    manager: EntityManager,
+    locked: LockedProduct,
+    requests: readonly HoldRequest[],
+  ): Promise<ReservationResult[]> {
+    const { product, now } = locked;
+    const productId = product.id;
     // Most products have no window and no limit: no count, just the stock.
     const allocations: LimitedAllocation[] = hasSaleRules(product)
       ? await this.allocateUnderSaleRules(manager, product, requests, now)

@@ -36,6 +36,26 @@ export class Product {
   @Column({ name: 'max_per_customer', type: 'int', nullable: true })
   maxPerCustomer: number | null;
 
+  /** A waiting room guards the holds (issue 24): POST /api/holds needs an Admission-Token. */
+  @Column({ name: 'queue_enabled', type: 'boolean', default: false })
+  queueEnabled: boolean;
+
+  /** Admissions per minute, spread evenly (1 to 1,000,000). */
+  @Column({ name: 'queue_admit_per_minute', type: 'int', default: 600 })
+  queueAdmitPerMinute: number;
+
+  /** How long an admission is good for (30 to 3600). */
+  @Column({ name: 'queue_admission_seconds', type: 'int', default: 300 })
+  queueAdmissionSeconds: number;
+
+  /** The draw's secret seed (64 hex), revealed from sale_starts_at on; null: no draw (first come first served). */
+  @Column({ name: 'queue_seed', type: 'varchar', length: 64, nullable: true })
+  queueSeed: string | null;
+
+  /** sha256hex(queue_seed), public from the moment the queue is enabled. */
+  @Column({ name: 'queue_commitment', type: 'varchar', length: 64, nullable: true })
+  queueCommitment: string | null;
+
   @Column({ name: 'created_at', ...timestampColumn })
   createdAt: Date;
 

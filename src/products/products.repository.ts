@@ -6,13 +6,19 @@ import { execute, sqlDateTime } from '../database/raw-sql';
 import { lockForUpdate, serialisesUnitsOfWork } from '../database/row-lock';
 import { Product } from './product.entity';
 
+type QueueSettings =
+  'queueEnabled' | 'queueAdmitPerMinute' | 'queueAdmissionSeconds' | 'queueSeed' | 'queueCommitment';
 export type ProductDetails = Partial<
-  Pick<Product, 'name' | 'price' | 'saleStartsAt' | 'saleEndsAt' | 'maxPerCustomer' | 'status'>
+  Pick<
+    Product,
+    'name' | 'price' | 'saleStartsAt' | 'saleEndsAt' | 'maxPerCustomer' | 'status' | QueueSettings
+  >
 >;
 export type NewProduct = Pick<
   Product,
   'name' | 'price' | 'totalStock' | 'saleStartsAt' | 'saleEndsAt' | 'maxPerCustomer' | 'status' | 'createdAt'
->;
+> &
+  Partial<Pick<Product, QueueSettings>>;
 
 export interface StockLevel {
   id: number;

@@ -21,6 +21,9 @@ const product: ProductResponseDto = {
   sale_starts_at: null,
   sale_ends_at: null,
   max_per_customer: null,
+  queue_enabled: false,
+  queue_admit_per_minute: 600,
+  queue_admission_seconds: 300,
 };
 
 describe(ProductTopic.name, () => {

@@ -53,6 +53,9 @@ const state = (available: number, version: number) =>
       sale_starts_at: null,
       sale_ends_at: null,
       max_per_customer: null,
+      queue_enabled: false,
+      queue_admit_per_minute: 600,
+      queue_admission_seconds: 300,
     },
     version,
   );
@@ -89,7 +92,7 @@ describe(StreamConnection.name, () => {
     sut.start();
     expect(sink.chunks[0]).toBe('retry: 3210\n\n');
     expect(sink.chunks[1]).toBe(
-      'id: 10\nevent: stock\ndata: {"id":1,"name":"P","total_stock":100,"available_stock":100,"price":"1.00","sale_starts_at":null,"sale_ends_at":null,"max_per_customer":null}\n\n',
+      'id: 10\nevent: stock\ndata: {"id":1,"name":"P","total_stock":100,"available_stock":100,"price":"1.00","sale_starts_at":null,"sale_ends_at":null,"max_per_customer":null,"queue_enabled":false,"queue_admit_per_minute":600,"queue_admission_seconds":300}\n\n',
     );
   });
 

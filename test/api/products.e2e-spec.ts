@@ -33,6 +33,9 @@ describe('Products API (e2e)', () => {
         sale_starts_at: null,
         sale_ends_at: null,
         max_per_customer: null,
+        queue_enabled: false,
+        queue_admit_per_minute: 600,
+        queue_admission_seconds: 300,
       },
     });
   });

@@ -38,6 +38,14 @@ const README_ERROR_CODES = [
   'SERVICE_BUSY',
   'ORDER_NOT_PENDING',
   'ORDER_NOT_RESTORABLE',
+  'ADMISSION_REQUIRED',
+  'ADMISSION_INVALID',
+  'ADMISSION_EXPIRED',
+  'TICKET_NOT_FOUND',
+  'QUEUE_NOT_ENABLED',
+  'NONCE_REUSED',
+  'DRAW_NOT_READY',
+  'NO_DRAW',
 ];
 
 /** The sale board (a page, its script and stylesheet): served, but no API, so kept out of the document. */
@@ -133,7 +141,12 @@ describe('OpenAPI document and Swagger UI (e2e)', () => {
       'CUSTOMER_LIMIT_EXCEEDED',
       'IDEMPOTENCY_KEY_IN_USE',
     ]);
-    expect(codesAt(operation('post', '/api/holds'), '403')).toEqual(['CUSTOMER_MISMATCH']);
+    expect(codesAt(operation('post', '/api/holds'), '403')).toEqual([
+      'CUSTOMER_MISMATCH',
+      'ADMISSION_REQUIRED',
+      'ADMISSION_INVALID',
+      'ADMISSION_EXPIRED',
+    ]);
     expect(codesAt(operation('post', '/api/orders'), '409')).toEqual([
       'HOLD_EXPIRED',
       'HOLD_RELEASED',
@@ -191,6 +204,7 @@ describe('OpenAPI document and Swagger UI (e2e)', () => {
       'post /api/orders',
       'get /api/orders',
       'get /api/orders/{id}',
+      'post /api/products/{id}/queue',
     ];
     for (const { path, method, operation: op } of operations()) {
       const secured = path.startsWith('/api/admin/');
@@ -286,6 +300,9 @@ describe('OpenAPI document and Swagger UI (e2e)', () => {
         'max_per_customer',
         'name',
         'price',
+        'queue_admission_seconds',
+        'queue_admit_per_minute',
+        'queue_enabled',
         'sale_ends_at',
         'sale_starts_at',
         'total_stock',

@@ -79,6 +79,9 @@ describe('Fresh clone: npm start with nothing configured (embedded e2e)', () => 
         sale_starts_at: null,
         sale_ends_at: null,
         max_per_customer: null,
+        queue_enabled: false,
+        queue_admit_per_minute: 600,
+        queue_admission_seconds: 300,
       },
     });
     expect(elapsedMs).toBeLessThan(DEADLINE_MS);

@@ -70,6 +70,8 @@ export function applyTestSettings(env: Record<string, string> = {}): TestStorage
       if (EMBEDDED) return removeSqliteDatabase(databaseName);
       // Delayed jobs (and cache entries) would otherwise stay in the shared Redis forever.
       await deleteRedisKeys(redisKeys.port, redisKeys.pattern);
+      // Hash-tagged keys (the waiting room's lines) start with `{<prefix>:`.
+      await deleteRedisKeys(redisKeys.port, `{${redisKeys.pattern}`);
       await dropDatabase(databaseName);
     },
   };

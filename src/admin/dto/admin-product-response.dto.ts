@@ -27,6 +27,16 @@ export class AdminProductResponseDto {
   @ApiProperty({ ...AT, nullable: true, example: '2026-12-01T09:00:00.000Z' }) sale_starts_at: string | null;
   @ApiProperty({ ...AT, nullable: true, example: '2026-12-01T10:00:00.000Z' }) sale_ends_at: string | null;
   @ApiProperty({ type: 'integer', nullable: true, example: 2 }) max_per_customer: number | null;
+  @ApiProperty({ example: true }) queue_enabled: boolean;
+  @ApiProperty({ type: 'integer', example: 600 }) queue_admit_per_minute: number;
+  @ApiProperty({ type: 'integer', example: 300 }) queue_admission_seconds: number;
+  @ApiProperty({
+    type: 'string',
+    nullable: true,
+    description: 'sha256hex of the draw seed; null: no draw',
+    example: null,
+  })
+  queue_commitment: string | null;
   @ApiProperty({ type: StockBreakdownDto }) stock: StockBreakdownDto;
   @ApiProperty({ ...AT, example: '2026-11-30T12:00:00.000Z' }) created_at: string;
   @ApiProperty({ ...AT, example: '2026-11-30T12:00:00.000Z' }) updated_at: string;
@@ -42,6 +52,10 @@ export class AdminProductResponseDto {
       sale_starts_at: product.saleStartsAt?.toISOString() ?? null,
       sale_ends_at: product.saleEndsAt?.toISOString() ?? null,
       max_per_customer: product.maxPerCustomer,
+      queue_enabled: product.queueEnabled,
+      queue_admit_per_minute: product.queueAdmitPerMinute,
+      queue_admission_seconds: product.queueAdmissionSeconds,
+      queue_commitment: product.queueCommitment,
       stock: {
         available: product.availableStock,
         held,
@@ -65,6 +79,10 @@ export const ADMIN_PRODUCT_EXAMPLE = {
   sale_starts_at: '2026-12-01T09:00:00.000Z',
   sale_ends_at: '2026-12-01T10:00:00.000Z',
   max_per_customer: 2,
+  queue_enabled: true,
+  queue_admit_per_minute: 600,
+  queue_admission_seconds: 300,
+  queue_commitment: null,
   stock: { available: 480, held: 12, ordered_pending: 3, sold: 5, total: 500 },
   created_at: '2026-11-30T12:00:00.000Z',
   updated_at: '2026-11-30T12:00:00.000Z',

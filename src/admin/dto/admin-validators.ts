@@ -86,3 +86,7 @@ export function IsAbsent(message: string) {
     validator: { validate: (value: unknown) => value === undefined, defaultMessage: () => message },
   });
 }
+
+/** The waiting room's bounds (issue 24). */
+export const QUEUE_RATE = { min: 1, max: 1_000_000 } as const;
+export const QUEUE_ADMISSION_SECONDS = { min: 30, max: 3600 } as const;

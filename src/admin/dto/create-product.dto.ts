@@ -1,7 +1,25 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { IsIn, IsInt, IsOptional, IsString, Length, Matches, Max, Min, ValidateIf } from 'class-validator';
+import {
+  IsBoolean,
+  IsIn,
+  IsInt,
+  IsOptional,
+  IsString,
+  Length,
+  Matches,
+  Max,
+  Min,
+  ValidateIf,
+} from 'class-validator';
 import { PRODUCT_STATUSES, ProductStatus } from '../../products/product-status';
-import { IsAfterField, IsPrice, IsSaleInstant, MAX_TOTAL_STOCK } from './admin-validators';
+import {
+  IsAfterField,
+  IsPrice,
+  IsSaleInstant,
+  MAX_TOTAL_STOCK,
+  QUEUE_ADMISSION_SECONDS,
+  QUEUE_RATE,
+} from './admin-validators';
 
 const INSTANT = { type: 'string', format: 'date-time', nullable: true } as const;
 
@@ -71,4 +89,34 @@ export class CreateProductDto {
   @ValidateIf((body: CreateProductDto) => body.status !== undefined)
   @IsIn(PRODUCT_STATUSES)
   status?: ProductStatus;
+
+  @ApiPropertyOptional({
+    description: 'A waiting room guards the holds; needs max_per_customer',
+    default: false,
+    example: false,
+  })
+  @IsOptional()
+  @IsBoolean()
+  queue_enabled?: boolean;
+
+  @ApiPropertyOptional({ type: 'integer', minimum: 1, maximum: 1_000_000, default: 600, example: 600 })
+  @IsOptional()
+  @IsInt()
+  @Min(QUEUE_RATE.min)
+  @Max(QUEUE_RATE.max)
+  queue_admit_per_minute?: number;
+
+  @ApiPropertyOptional({
+    type: 'integer',
+    minimum: 30,
+    maximum: 3600,
+    default: 300,
+    description: 'How long an admission is good for',
+    example: 300,
+  })
+  @IsOptional()
+  @IsInt()
+  @Min(QUEUE_ADMISSION_SECONDS.min)
+  @Max(QUEUE_ADMISSION_SECONDS.max)
+  queue_admission_seconds?: number;
 }

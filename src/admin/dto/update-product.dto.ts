@@ -1,7 +1,26 @@
 import { ApiPropertyOptional } from '@nestjs/swagger';
-import { IsIn, IsInt, IsOptional, IsString, Length, Matches, Max, Min, ValidateIf } from 'class-validator';
+import {
+  IsBoolean,
+  IsIn,
+  IsInt,
+  IsOptional,
+  IsString,
+  Length,
+  Matches,
+  Max,
+  Min,
+  ValidateIf,
+} from 'class-validator';
 import { PRODUCT_STATUSES, ProductStatus } from '../../products/product-status';
-import { IsAbsent, IsAfterField, IsPrice, IsSaleInstant, MAX_TOTAL_STOCK } from './admin-validators';
+import {
+  IsAbsent,
+  IsAfterField,
+  IsPrice,
+  IsSaleInstant,
+  MAX_TOTAL_STOCK,
+  QUEUE_ADMISSION_SECONDS,
+  QUEUE_RATE,
+} from './admin-validators';
 
 const INSTANT = { type: 'string', format: 'date-time', nullable: true } as const;
 const USE_STOCK_ROUTE =
@@ -70,6 +89,36 @@ export class UpdateProductDto {
   @IsIn(PRODUCT_STATUSES)
   status?: ProductStatus;
 
+  @ApiPropertyOptional({
+    description: 'A waiting room guards the holds; needs max_per_customer',
+    default: false,
+    example: false,
+  })
+  @ValidateIf((body: UpdateProductDto) => body.queue_enabled !== undefined)
+  @IsBoolean()
+  queue_enabled?: boolean;
+
+  @ApiPropertyOptional({ type: 'integer', minimum: 1, maximum: 1_000_000, default: 600, example: 600 })
+  @ValidateIf((body: UpdateProductDto) => body.queue_admit_per_minute !== undefined)
+  @IsInt()
+  @Min(QUEUE_RATE.min)
+  @Max(QUEUE_RATE.max)
+  queue_admit_per_minute?: number;
+
+  @ApiPropertyOptional({
+    type: 'integer',
+    minimum: 30,
+    maximum: 3600,
+    default: 300,
+    description: 'How long an admission is good for',
+    example: 300,
+  })
+  @ValidateIf((body: UpdateProductDto) => body.queue_admission_seconds !== undefined)
+  @IsInt()
+  @Min(QUEUE_ADMISSION_SECONDS.min)
+  @Max(QUEUE_ADMISSION_SECONDS.max)
+  queue_admission_seconds?: number;
+
   @IsAbsent(USE_STOCK_ROUTE)
   total_stock?: never;
 
@@ -84,4 +133,7 @@ export const UPDATABLE_FIELDS = [
   'sale_ends_at',
   'max_per_customer',
   'status',
+  'queue_enabled',
+  'queue_admit_per_minute',
+  'queue_admission_seconds',
 ] as const;

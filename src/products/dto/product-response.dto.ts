@@ -47,6 +47,15 @@ export class ProductResponseDto {
   })
   max_per_customer: number | null;
 
+  @ApiProperty({ description: 'A waiting room guards the holds (Admission-Token required)', example: false })
+  queue_enabled: boolean;
+
+  @ApiProperty({ type: 'integer', minimum: 1, maximum: 1_000_000, example: 600 })
+  queue_admit_per_minute: number;
+
+  @ApiProperty({ type: 'integer', minimum: 30, maximum: 3600, example: 300 })
+  queue_admission_seconds: number;
+
   static from(product: Product): ProductResponseDto {
     return {
       id: product.id,
@@ -57,6 +66,9 @@ export class ProductResponseDto {
       sale_starts_at: product.saleStartsAt?.toISOString() ?? null,
       sale_ends_at: product.saleEndsAt?.toISOString() ?? null,
       max_per_customer: product.maxPerCustomer,
+      queue_enabled: product.queueEnabled,
+      queue_admit_per_minute: product.queueAdmitPerMinute,
+      queue_admission_seconds: product.queueAdmissionSeconds,
     };
   }
 }

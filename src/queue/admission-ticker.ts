@@ -1,0 +1,101 @@
+import { Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
+import { ConfigService } from '@nestjs/config';
+import type { AllConfig } from '../config/config.types';
+import { UnitOfWork } from '../database/unit-of-work';
+import { QueueLines } from './line/queue-lines';
+import { QueuedProduct, QueueStockRepository } from './queue-stock.repository';
+import { WaitingRoomService } from './waiting-room.service';
+
+/** Short enough that sold-out shows within 2 s and admissions follow a fast rate closely. */
+export const TICK_MS = 250;
+
+/**
+ * Every API process runs this loop; the decisions are the line's (one atomic step per product
+ * per tick, in Redis or in this process), so two processes pace one shared line, never two.
+ * Per tick it reads the queued products and their stock once (one query), never per admission.
+ */
+@Injectable()
+export class AdmissionTicker implements OnApplicationBootstrap, OnApplicationShutdown {
+  private readonly logger = new Logger(AdmissionTicker.name);
+  private readonly abandonMs: number;
+  private timer: NodeJS.Timeout | undefined;
+  private running = false;
+
+  constructor(
+    private readonly unitOfWork: UnitOfWork,
+    private readonly stock: QueueStockRepository,
+    private readonly lines: QueueLines,
+    private readonly room: WaitingRoomService,
+    config: ConfigService<AllConfig, true>,
+  ) {
+    this.abandonMs = config.getOrThrow('queue', { infer: true }).abandonSeconds * 1000;
+  }
+
+  onApplicationBootstrap(): void {
+    this.timer = setInterval(() => void this.tick(), TICK_MS);
+    this.timer.unref();
+  }
+
+  onApplicationShutdown(): void {
+    clearInterval(this.timer);
+  }
+
+  /** One pass over every queued product; a failing pass (database or Redis away) waits for the next tick. */
+  async tick(): Promise<void> {
+    if (this.running) return;
+    this.running = true;
+    try {
+      const stockReadAt = Date.now();
+      const products = await this.unitOfWork.read((manager) => this.stock.findQueued(manager));
+      for (const product of products) await this.step(product, stockReadAt);
+    } catch (error) {
+      this.logger.warn({ event: 'queue.tick_failed', error: String(error) });
+    } finally {
+      this.running = false;
+    }
+  }
+
+  private async step(product: QueuedProduct, stockReadAt: number): Promise<void> {
+    const now = Date.now();
+    const started = product.saleStartsAt === null || product.saleStartsAt.getTime() <= now;
+    if (started && product.seed !== null) {
+      const summary = await this.lines.summary(product.id, now);
+      if (!summary.drawn) await this.room.ensureDrawn({ id: product.id, queueSeed: product.seed });
+    }
+    if (product.available === 0) {
+      const mayReturn = await this.unitOfWork.read((manager) => this.stock.mayGiveBack(manager, product.id));
+      if (!mayReturn) {
+        const count = await this.lines.soldOut(product.id);
+        if (count > 0) {
+          this.logger.log({ event: 'queue.sold_out', product_id: product.id, tickets: count });
+        }
+        return;
+      }
+    }
+    if (!started) return;
+    const outcome = await this.lines.admit(product.id, {
+      now,
+      ratePerMinute: product.ratePerMinute,
+      available: product.available,
+      stockReadAt,
+      admissionMs: product.admissionSeconds * 1000,
+      abandonMs: this.abandonMs,
+    });
+    for (const ticket of outcome.admitted) {
+      this.logger.log({
+        event: 'queue.admitted',
+        product_id: product.id,
+        position: ticket.position,
+        admission_expires_at: new Date(ticket.expiresAt).toISOString(),
+      });
+    }
+    if (outcome.expired.length > 0) {
+      this.logger.log({
+        event: 'queue.expired',
+        product_id: product.id,
+        tickets: outcome.expired.length,
+        reason: 'abandoned',
+      });
+    }
+  }
+}

@@ -1,0 +1,208 @@
+/**
+ * The line's Lua scripts (RedisQueueLines). Every key of one product's line shares the hash
+ * tag `{<prefix>:<database id>:queue:<product id>}`, so each script runs atomically on one node,
+ * on a single Redis or a Redis Cluster. Tickets are JSON in one hash; the pre-queue, the line
+ * (score = position) and the unused admissions (score = expiry) are sorted sets.
+ */
+export const LINE_KEYS = [
+  'tickets',
+  'buyers',
+  'nonces',
+  'pre',
+  'line',
+  'meta',
+  'seen',
+  'admitted',
+  'recent',
+  'drawn',
+  'used',
+] as const;
+export type LineKey = (typeof LINE_KEYS)[number];
+
+/** KEYS in LINE_KEYS order, so every script names them the same way. */
+const HEADER = LINE_KEYS.map((name, index) => `local ${name}_key = KEYS[${index + 1}]`).join('\n');
+
+const FINAL = `
+local function is_final(t, now)
+  return t.status == 'sold_out' or t.status == 'expired' or (t.status == 'admitted' and t.expiresAt <= now)
+end
+`;
+
+export const JOIN = `${HEADER}${FINAL}
+local id, product_id, customer_id, entry_hash, mode, now = ARGV[1], tonumber(ARGV[2]), ARGV[3], ARGV[4], ARGV[5], tonumber(ARGV[6])
+local existing = redis.call('HGET', buyers_key, customer_id)
+if existing then
+  local raw = redis.call('HGET', tickets_key, existing)
+  if raw and not is_final(cjson.decode(raw), now) then
+    redis.call('HSET', seen_key, existing, now)
+    return {'existing', raw}
+  end
+end
+if redis.call('SISMEMBER', nonces_key, entry_hash) == 1 then return {'nonce_reused'} end
+local drawn = redis.call('HEXISTS', meta_key, 'drawn') == 1
+local t = {id = id, productId = product_id, customerId = customer_id, entryHash = entry_hash, admittedAt = 0, expiresAt = 0}
+if mode == 'pre' and not drawn then
+  t.status = 'prequeue'
+  t.position = 0
+  redis.call('ZADD', pre_key, redis.call('HINCRBY', meta_key, 'arrivals', 1), id)
+else
+  if not drawn then
+    if mode == 'after' then return {'need_draw'} end
+    redis.call('HSET', meta_key, 'drawn', 1)
+  end
+  t.status = 'waiting'
+  t.position = redis.call('HINCRBY', meta_key, 'next_position', 1)
+  redis.call('ZADD', line_key, t.position, id)
+end
+local raw = cjson.encode(t)
+redis.call('SADD', nonces_key, entry_hash)
+redis.call('HSET', buyers_key, customer_id, id)
+redis.call('HSET', tickets_key, id, raw)
+redis.call('HSET', seen_key, id, now)
+return {'created', raw}
+`;
+
+export const GET = `${HEADER}
+local raw = redis.call('HGET', tickets_key, ARGV[1])
+if not raw then return false end
+if ARGV[3] == '1' then redis.call('HSET', seen_key, ARGV[1], ARGV[2]) end
+local ahead = 0
+local position = redis.call('ZSCORE', line_key, ARGV[1])
+if position then ahead = redis.call('ZCOUNT', line_key, '-inf', '(' .. position) end
+return {raw, ahead}
+`;
+
+export const SUMMARY = `${HEADER}
+return {
+  redis.call('ZCARD', pre_key) + redis.call('ZCARD', line_key),
+  tonumber(redis.call('HGET', meta_key, 'admitted_total') or '0'),
+  redis.call('HEXISTS', meta_key, 'drawn')
+}
+`;
+
+export const PREQUEUE = `${HEADER}
+if redis.call('HEXISTS', meta_key, 'drawn') == 1 then return {} end
+local out = {}
+for _, id in ipairs(redis.call('ZRANGE', pre_key, 0, -1)) do
+  out[#out + 1] = id
+  out[#out + 1] = cjson.decode(redis.call('HGET', tickets_key, id)).entryHash
+end
+return out
+`;
+
+/** ARGV: the pre-queue's ids in drawn order. -1: a ticket joined the pre-queue meanwhile (read and draw again). */
+export const DRAW = `${HEADER}
+if redis.call('HEXISTS', meta_key, 'drawn') == 1 then return 0 end
+if redis.call('ZCARD', pre_key) ~= #ARGV then return -1 end
+for _, id in ipairs(ARGV) do
+  local t = cjson.decode(redis.call('HGET', tickets_key, id))
+  t.status = 'waiting'
+  t.position = redis.call('HINCRBY', meta_key, 'next_position', 1)
+  redis.call('HSET', tickets_key, id, cjson.encode(t))
+  redis.call('ZADD', line_key, t.position, id)
+  redis.call('RPUSH', drawn_key, t.entryHash)
+end
+redis.call('DEL', pre_key)
+redis.call('HSET', meta_key, 'drawn', 1)
+return 1
+`;
+
+export const DRAWN = `${HEADER}
+if redis.call('HEXISTS', meta_key, 'drawn') == 0 then return false end
+return redis.call('LRANGE', drawn_key, 0, -1)
+`;
+
+/**
+ * Admits from the head of the line while a paced slot is due (one every 60000/rate ms, at
+ * only slots since the previous decision), the last minute holds fewer than rate admissions,
+ * and fewer unused admissions are outstanding than units available. A head not seen for the
+ * abandon time is skipped as expired. ARGV: now, rate, available, admission ms, abandon ms,
+ * window ms, when the available figure was read (ms).
+ */
+export const ADMIT = `${HEADER}
+local now, rate, available = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3])
+local admission_ms, abandon_ms, window, stock_read_at = tonumber(ARGV[4]), tonumber(ARGV[5]), tonumber(ARGV[6]), tonumber(ARGV[7])
+redis.call('ZREMRANGEBYSCORE', admitted_key, '-inf', now)
+-- A used admission stops counting only against a stock figure read after it was used: the
+-- figure read before may still include the unit its hold took.
+local used = redis.call('HGETALL', used_key)
+for i = 1, #used, 2 do
+  if tonumber(used[i + 1]) <= stock_read_at then
+    redis.call('ZREM', admitted_key, used[i])
+    redis.call('HDEL', used_key, used[i])
+  end
+end
+redis.call('ZREMRANGEBYSCORE', recent_key, '-inf', now - window)
+local interval = window / rate
+local next_at = tonumber(redis.call('HGET', meta_key, 'next_admit_at') or '0')
+-- Only the slots since the previous decision are usable: slots that passed while the line
+-- was empty or the stock short are gone, never spent in a burst.
+local last_now = tonumber(redis.call('HGET', meta_key, 'last_now') or ARGV[1])
+if next_at < last_now then next_at = last_now end
+redis.call('HSET', meta_key, 'last_now', ARGV[1])
+local outstanding = redis.call('ZCARD', admitted_key)
+local recent = redis.call('ZCARD', recent_key)
+local admitted, expired = {}, {}
+while next_at <= now and outstanding < available and recent < rate do
+  local head = redis.call('ZRANGE', line_key, 0, 0)
+  if #head == 0 then break end
+  local id = head[1]
+  redis.call('ZREM', line_key, id)
+  local t = cjson.decode(redis.call('HGET', tickets_key, id))
+  local seen = tonumber(redis.call('HGET', seen_key, id) or '0')
+  if now - seen > abandon_ms then
+    t.status = 'expired'
+    redis.call('HSET', tickets_key, id, cjson.encode(t))
+    expired[#expired + 1] = id
+  else
+    t.status = 'admitted'
+    -- Admitted at its slot: admissions are spread exactly 60000 / rate ms apart.
+    t.admittedAt = math.floor(next_at)
+    t.expiresAt = t.admittedAt + admission_ms
+    local raw = cjson.encode(t)
+    redis.call('HSET', tickets_key, id, raw)
+    redis.call('ZADD', admitted_key, t.expiresAt, id)
+    redis.call('ZADD', recent_key, now, id)
+    outstanding = outstanding + 1
+    recent = recent + 1
+    next_at = next_at + interval
+    admitted[#admitted + 1] = raw
+  end
+end
+if #admitted > 0 then redis.call('HINCRBY', meta_key, 'admitted_total', #admitted) end
+redis.call('HSET', meta_key, 'next_admit_at', string.format('%.3f', next_at))
+return {admitted, expired}
+`;
+
+/** ARGV: ticket id, when (ms). ADMIT stops counting it once a stock read is at least this recent. */
+export const MARK_USED = `${HEADER}
+if redis.call('ZSCORE', admitted_key, ARGV[1]) then redis.call('HSET', used_key, ARGV[1], ARGV[2]) end
+return 1
+`;
+
+export const SOLD_OUT = `${HEADER}
+local count = 0
+for _, set in ipairs({pre_key, line_key}) do
+  for _, id in ipairs(redis.call('ZRANGE', set, 0, -1)) do
+    local t = cjson.decode(redis.call('HGET', tickets_key, id))
+    t.status = 'sold_out'
+    redis.call('HSET', tickets_key, id, cjson.encode(t))
+    count = count + 1
+  end
+end
+redis.call('DEL', pre_key, line_key)
+return count
+`;
+
+export const CLOSE = `${HEADER}
+local all = redis.call('HGETALL', tickets_key)
+for i = 1, #all, 2 do
+  local t = cjson.decode(all[i + 1])
+  if t.status ~= 'sold_out' and t.status ~= 'expired' then
+    t.status = 'expired'
+    redis.call('HSET', tickets_key, all[i], cjson.encode(t))
+  end
+end
+redis.call('DEL', pre_key, line_key, admitted_key, recent_key, meta_key, drawn_key, used_key)
+return 1
+`;

@@ -1,0 +1,103 @@
+/**
+ * The waiting room's line for every product, shared by every API process of one database:
+ * in Redis (atomic Lua scripts, keys hash-tagged per product) in scale-out mode, in this
+ * process in embedded mode (one process per SQLite file). Every admission decision is made
+ * here, never with a database round trip.
+ */
+export type TicketStatus = 'prequeue' | 'waiting' | 'admitted' | 'sold_out' | 'expired';
+
+export interface StoredTicket {
+  id: string;
+  productId: number;
+  customerId: string;
+  entryHash: string;
+  status: TicketStatus;
+  /** The fixed place in the line (1 = first); 0 until the draw places a pre-queue ticket. */
+  position: number;
+  /** Epoch ms; 0 unless admitted. */
+  admittedAt: number;
+  expiresAt: number;
+}
+
+/** How a ticket joins: before the start (pre-queue, drawn later), after the draw, or on a queue without one. */
+export type JoinMode = 'pre' | 'after' | 'fifo';
+
+export type JoinOutcome =
+  | { kind: 'created' | 'existing'; ticket: StoredTicket }
+  | { kind: 'nonce_reused' }
+  /** An 'after' join on a line whose draw has not run yet: draw, then join again. */
+  | { kind: 'need_draw' };
+
+export interface AdmitRequest {
+  now: number;
+  ratePerMinute: number;
+  /** Most unused admissions outstanding: the product's available_stock. */
+  available: number;
+  /** When `available` was read (epoch ms): only admissions used before that stop counting. */
+  stockReadAt: number;
+  admissionMs: number;
+  abandonMs: number;
+}
+
+export interface AdmitOutcome {
+  admitted: StoredTicket[];
+  expired: string[];
+}
+
+export interface LineSummary {
+  waiting: number;
+  admitted: number;
+  drawn: boolean;
+}
+
+export abstract class QueueLines {
+  abstract join(
+    productId: number,
+    ticket: Omit<StoredTicket, 'status' | 'position' | 'admittedAt' | 'expiresAt'>,
+    mode: JoinMode,
+    now: number,
+  ): Promise<JoinOutcome>;
+
+  /** The ticket and the waiting tickets before it; `seen` records presence (a read or a stream). */
+  abstract get(
+    productId: number,
+    ticketId: string,
+    now: number,
+    seen: boolean,
+  ): Promise<{ ticket: StoredTicket; ahead: number } | null>;
+
+  abstract summary(productId: number, now: number): Promise<LineSummary>;
+
+  /** The pre-queue, not yet placed (arrival order). */
+  abstract prequeue(productId: number): Promise<Array<{ id: string; entryHash: string }>>;
+
+  /** Places the drawn tickets 1..n, once (false: another process drew first). */
+  abstract draw(productId: number, drawn: Array<{ id: string; entryHash: string }>): Promise<boolean>;
+
+  /** The entry hashes of the pre-queue in drawn order; null before the draw. */
+  abstract drawnHashes(productId: number): Promise<string[] | null>;
+
+  abstract admit(productId: number, request: AdmitRequest): Promise<AdmitOutcome>;
+
+  /** The buyer holds a unit with it: the admission no longer counts against the stock. */
+  abstract markUsed(productId: number, ticketId: string): Promise<void>;
+
+  /** Every pre-queue and waiting ticket turns sold_out; returns how many. */
+  abstract soldOut(productId: number): Promise<number>;
+
+  /** The queue was disabled: every live ticket turns expired and the line starts afresh. */
+  abstract close(productId: number): Promise<void>;
+}
+
+/** The status a reader sees: an admission past its end is expired, used or not. */
+export function statusAt(ticket: StoredTicket, now: number): TicketStatus {
+  return ticket.status === 'admitted' && ticket.expiresAt <= now ? 'expired' : ticket.status;
+}
+
+export function isFinal(ticket: StoredTicket, now: number): boolean {
+  const status = statusAt(ticket, now);
+  return status === 'sold_out' || status === 'expired';
+}
+
+/** Admissions are paced evenly: one every 60000/rate ms, and never more than rate in this window. */
+export const WINDOW_MS = 60_000;

@@ -1,0 +1,139 @@
+import type { IoRedisClient } from '../../redis/ioredis-client';
+import {
+  AdmitOutcome,
+  AdmitRequest,
+  JoinMode,
+  JoinOutcome,
+  LineSummary,
+  QueueLines,
+  StoredTicket,
+  WINDOW_MS,
+} from './queue-lines';
+import * as scripts from './queue-line.scripts';
+
+const COMMANDS = {
+  queueJoin: scripts.JOIN,
+  queueGet: scripts.GET,
+  queueSummary: scripts.SUMMARY,
+  queuePrequeue: scripts.PREQUEUE,
+  queueDraw: scripts.DRAW,
+  queueDrawn: scripts.DRAWN,
+  queueAdmit: scripts.ADMIT,
+  queueMarkUsed: scripts.MARK_USED,
+  queueSoldOut: scripts.SOLD_OUT,
+  queueClose: scripts.CLOSE,
+} as const;
+type Command = keyof typeof COMMANDS;
+type Scripted = Record<Command, (...args: Array<string | number>) => Promise<unknown>>;
+
+/**
+ * The scale-out line: every decision is one Lua script on the product's hash-tagged keys, so
+ * two API processes never admit one ticket twice nor exceed the rate together, and each
+ * decision is one Redis round trip (no database). Redis is the line's only copy: a Redis
+ * restart without persistence forgets every ticket (see docs/design.md, "Waiting room").
+ */
+export class RedisQueueLines extends QueueLines {
+  private readonly redis: Scripted;
+
+  constructor(
+    client: IoRedisClient,
+    private readonly namespace: string,
+  ) {
+    super();
+    for (const [name, lua] of Object.entries(COMMANDS)) {
+      client.defineCommand(name, { numberOfKeys: scripts.LINE_KEYS.length, lua });
+    }
+    this.redis = client as unknown as Scripted;
+  }
+
+  private keys(productId: number): string[] {
+    const tag = `{${this.namespace}:queue:${productId}}`;
+    return scripts.LINE_KEYS.map((name) => `${tag}:${name}`);
+  }
+
+  private run(command: Command, productId: number, ...args: Array<string | number>): Promise<unknown> {
+    return this.redis[command](...this.keys(productId), ...args);
+  }
+
+  async join(
+    productId: number,
+    fields: Omit<StoredTicket, 'status' | 'position' | 'admittedAt' | 'expiresAt'>,
+    mode: JoinMode,
+    now: number,
+  ): Promise<JoinOutcome> {
+    const [kind, raw] = (await this.run(
+      'queueJoin',
+      productId,
+      fields.id,
+      productId,
+      fields.customerId,
+      fields.entryHash,
+      mode,
+      now,
+    )) as [string, string?];
+    if (kind === 'created' || kind === 'existing') return { kind, ticket: parse(raw!) };
+    return { kind: kind as 'nonce_reused' | 'need_draw' };
+  }
+
+  async get(productId: number, ticketId: string, now: number, seen: boolean) {
+    const found = (await this.run('queueGet', productId, ticketId, now, seen ? '1' : '0')) as
+      [string, number] | null;
+    return found ? { ticket: parse(found[0]), ahead: Number(found[1]) } : null;
+  }
+
+  async summary(productId: number): Promise<LineSummary> {
+    const [waiting, admitted, drawn] = (await this.run('queueSummary', productId)) as number[];
+    return { waiting: Number(waiting), admitted: Number(admitted), drawn: Number(drawn) === 1 };
+  }
+
+  async prequeue(productId: number): Promise<Array<{ id: string; entryHash: string }>> {
+    const flat = (await this.run('queuePrequeue', productId)) as string[];
+    const entries: Array<{ id: string; entryHash: string }> = [];
+    for (let i = 0; i < flat.length; i += 2) entries.push({ id: flat[i], entryHash: flat[i + 1] });
+    return entries;
+  }
+
+  async draw(productId: number, drawn: Array<{ id: string; entryHash: string }>): Promise<boolean> {
+    const result = Number(await this.run('queueDraw', productId, ...drawn.map((entry) => entry.id)));
+    if (result === -1) throw new PrequeueMovedError();
+    return result === 1;
+  }
+
+  async drawnHashes(productId: number): Promise<string[] | null> {
+    return (await this.run('queueDrawn', productId)) as string[] | null;
+  }
+
+  async admit(productId: number, request: AdmitRequest): Promise<AdmitOutcome> {
+    const [admitted, expired] = (await this.run(
+      'queueAdmit',
+      productId,
+      request.now,
+      request.ratePerMinute,
+      request.available,
+      request.admissionMs,
+      request.abandonMs,
+      WINDOW_MS,
+      request.stockReadAt,
+    )) as [string[], string[]];
+    return { admitted: admitted.map(parse), expired };
+  }
+
+  async markUsed(productId: number, ticketId: string): Promise<void> {
+    await this.run('queueMarkUsed', productId, ticketId, Date.now());
+  }
+
+  async soldOut(productId: number): Promise<number> {
+    return Number(await this.run('queueSoldOut', productId));
+  }
+
+  async close(productId: number): Promise<void> {
+    await this.run('queueClose', productId);
+  }
+}
+
+/** A ticket joined the pre-queue between reading it and drawing it: read it again. */
+export class PrequeueMovedError extends Error {}
+
+function parse(raw: string): StoredTicket {
+  return JSON.parse(raw) as StoredTicket;
+}

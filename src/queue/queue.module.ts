@@ -1,0 +1,20 @@
+import { Module } from '@nestjs/common';
+import { BuyersModule } from '../buyers/buyers.module';
+import { DatabaseModule } from '../database/database.module';
+import { ProductsModule } from '../products/products.module';
+import { AdmissionTicker } from './admission-ticker';
+import { QueueLinesModule } from './line/queue-lines.module';
+import { QueueStockRepository } from './queue-stock.repository';
+import { WaitingRoomController } from './waiting-room.controller';
+import { WaitingRoomService } from './waiting-room.service';
+
+/**
+ * The waiting room (issue 24), built on the core: it reads products, and holds reach it only
+ * through their admission port (HoldAdmission, bound by the global QueueAdmissionModule).
+ */
+@Module({
+  imports: [DatabaseModule, ProductsModule, BuyersModule, QueueLinesModule],
+  controllers: [WaitingRoomController],
+  providers: [WaitingRoomService, AdmissionTicker, QueueStockRepository],
+})
+export class QueueModule {}
