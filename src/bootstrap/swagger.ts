@@ -41,6 +41,8 @@ export function setupSwagger(app: NestFastifyApplication): OpenAPIObject {
       {
         type: 'http',
         scheme: 'bearer',
+        // Nest fills in 'JWT' when none is given; these are random strings.
+        bearerFormat: 'opaque',
         description: 'One of the tokens in ADMIN_API_TOKEN (comma-separated, each >= 32 characters)',
       },
       ADMIN_BEARER,
@@ -49,6 +51,8 @@ export function setupSwagger(app: NestFastifyApplication): OpenAPIObject {
       {
         type: 'http',
         scheme: 'bearer',
+        // Nest fills in 'JWT' when none is given; these are random strings.
+        bearerFormat: 'opaque',
         description: 'One of the tokens in METRICS_TOKEN, when it is set (GET /metrics is open otherwise)',
       },
       METRICS_BEARER,

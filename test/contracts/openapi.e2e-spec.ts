@@ -179,6 +179,9 @@ describe('OpenAPI document and Swagger UI (e2e)', () => {
   it('should require the admin bearer token on every admin route, the buyer token on the buyer routes, and nothing elsewhere', () => {
     const bearer = document.components?.securitySchemes?.['admin-token'];
     expect(bearer).toMatchObject({ type: 'http', scheme: 'bearer' });
+    // The admin and metrics tokens are random strings, not JWTs: Swagger UI must not say otherwise.
+    expect(bearer).toMatchObject({ bearerFormat: 'opaque' });
+    expect(document.components?.securitySchemes?.['metrics-token']).toMatchObject({ bearerFormat: 'opaque' });
     expect(document.components?.securitySchemes?.['buyer-token']).toMatchObject({
       type: 'http',
       scheme: 'bearer',
