@@ -18,6 +18,7 @@ export async function seedSampleProductIfEmpty(dataSource: DataSource): Promise<
   const products = dataSource.getRepository(Product);
   if ((await products.count()) > 0) return false;
   const now = new Date();
-  await products.insert({ ...SAMPLE_PRODUCT, createdAt: now, updatedAt: now });
+  // The status is named: SQLite takes no DEFAULT in an INSERT, so TypeORM would send NULL there.
+  await products.insert({ ...SAMPLE_PRODUCT, status: 'live', createdAt: now, updatedAt: now });
   return true;
 }
