@@ -8,6 +8,7 @@ import { ApiValidationPipe } from '../common/pipes/api-validation.pipe';
 import type { AllConfig } from '../config/config.types';
 import { loadConfig } from '../config/configuration';
 import { REQUEST_ID_HEADER, requestIdFor } from '../observability/logger-options';
+import { registerCors } from '../security/cors';
 import { registerSecurityHeaders } from '../security/security-headers';
 import { trustProxyOption } from '../config/trust-proxy';
 import { parserRefusal, routerRefusal } from './framework-errors';
@@ -61,6 +62,7 @@ export function configureHttpApp(app: NestFastifyApplication): NestFastifyApplic
       done();
     });
   registerSecurityHeaders(app);
+  registerCors(app, app.get(ConfigService<AllConfig, true>).getOrThrow('cors.origins', { infer: true }));
   setupSwagger(app);
   return app;
 }

@@ -2,6 +2,7 @@ import type { AdminConfig } from './admin.config';
 import type { AppConfig } from './app.config';
 import type { BuyerAuthConfig } from './buyer-auth.config';
 import type { CacheConfig } from './cache.config';
+import type { CorsConfig } from './cors.config';
 import type { DatabaseConfig } from './database.config';
 import type { MetricsConfig } from './metrics.config';
 import type { PaymentsConfig } from './payments.config';
@@ -21,4 +22,5 @@ export interface AllConfig {
   metrics: MetricsConfig;
   buyerAuth: BuyerAuthConfig;
   queue: QueueConfig;
+  cors: CorsConfig;
 }

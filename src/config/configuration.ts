@@ -2,6 +2,7 @@ import { adminConfig } from './admin.config';
 import { appConfig } from './app.config';
 import { buyerAuthConfig } from './buyer-auth.config';
 import { cacheConfig } from './cache.config';
+import { corsConfig } from './cors.config';
 import type { AllConfig } from './config.types';
 import { databaseConfig } from './database.config';
 import { validateEnv } from './env.validation';
@@ -29,5 +30,6 @@ export function loadConfig(raw: Record<string, unknown> = process.env): AllConfi
     metrics: metricsConfig(env),
     buyerAuth: buyerAuthConfig(env),
     queue: queueConfig(env),
+    cors: corsConfig(env),
   };
 }

@@ -23,7 +23,7 @@ const TOKEN = 't'.repeat(ADMIN_TOKEN_MIN_LENGTH);
 
 describe('cross-field configuration rules', () => {
   it('should apply every rule, the buyer-auth one included', () => {
-    expect(ENV_RULES).toHaveLength(7);
+    expect(ENV_RULES).toHaveLength(8);
     expect(ENV_RULES).toContain(buyerAuthProblems);
     for (const rule of ENV_RULES) expect(rule(envOf())).toEqual([]);
   });

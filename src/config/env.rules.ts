@@ -1,4 +1,5 @@
 import { buyerAuthProblems } from './buyer-auth.config';
+import { corsProblems } from './cors.config';
 import type { Env } from './env.schema';
 import { redisConfig, redisConfigured } from './redis.config';
 
@@ -60,6 +61,7 @@ export const ENV_RULES: readonly EnvRule[] = [
   streamRetryRange,
   bearerTokenSettings,
   buyerAuthProblems,
+  corsProblems,
 ];
 
 /** Without Redis there are no delayed jobs: the sweeper alone releases holds, so it runs every second. */

@@ -230,6 +230,16 @@ export class EnvironmentVariables {
   @IsString()
   METRICS_TOKEN?: string;
 
+  /**
+   * Origins (comma-separated, exact: `https://shop.example.com`) whose pages may call the public
+   * and buyer routes and follow the streams (CORS); `*` for any, refused in production. Unset:
+   * no CORS headers. The admin API never answers CORS.
+   */
+  @Transform(emptyToUndefined)
+  @IsOptional()
+  @IsString()
+  CORS_ORIGINS?: string;
+
   /** Signed webhooks older than this are refused (Stripe's default tolerance). */
   @IsInt()
   @Min(1)
