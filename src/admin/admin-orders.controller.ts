@@ -1,3 +1,4 @@
+import { NoBody } from '../common/http/no-body';
 import { Body, Controller, Get, HttpCode, HttpStatus, Param, Post, Query, UseGuards } from '@nestjs/common';
 import { ApiBearerAuth, ApiBody, ApiOperation, ApiParam, ApiTags } from '@nestjs/swagger';
 import { ApiErrors, ApiSuccess, BODY_ERRORS, IDEMPOTENCY_ERRORS } from '../common/http/api-responses';
@@ -153,7 +154,12 @@ export class AdminOrdersController {
   @ApiParam(ID_PARAM)
   @ApiSuccess(detail('The order, completed'))
   @ApiErrors(
-    { 400: ['INVALID_ID'], 404: ['ORDER_NOT_FOUND'], 409: ['ORDER_NOT_RESTORABLE', 'INSUFFICIENT_STOCK'] },
+    {
+      400: ['INVALID_ID'],
+      404: ['ORDER_NOT_FOUND'],
+      409: ['ORDER_NOT_RESTORABLE', 'INSUFFICIENT_STOCK'],
+      422: ['VALIDATION_FAILED'],
+    },
     IDEMPOTENCY_ERRORS,
     AUTH_ERRORS,
     { 503: ['SERVICE_UNAVAILABLE'] },
@@ -161,6 +167,7 @@ export class AdminOrdersController {
   async restore(
     @Param('id', ParseIdPipe) id: number,
     @Operator() operator: string,
+    @NoBody() _body: void,
     @IdempotencyKey() idempotency?: IdempotentRequest,
   ) {
     return success(AdminOrderDetailDto.fromDetail(await this.admin.restore(id, operator, idempotency)));

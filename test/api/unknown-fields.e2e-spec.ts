@@ -46,6 +46,19 @@ describe('Unknown body fields (e2e)', () => {
     expect(await productCount()).toBe(before);
   });
 
+  it('should refuse any field on an order restore, which takes no body, before looking at the order', async () => {
+    const response = await t.http
+      .post('/api/admin/orders/2000000000/restore')
+      .set(auth)
+      .send({ reason: 'paid late' })
+      .expect(422);
+
+    expect(response.body).toEqual(unknownField('reason'));
+    // No body and an empty one are the normal calls: the order is looked up.
+    await t.http.post('/api/admin/orders/2000000000/restore').set(auth).expect(404);
+    await t.http.post('/api/admin/orders/2000000000/restore').set(auth).send({}).expect(404);
+  });
+
   it('should refuse a PATCH with a misspelled window field, changing nothing', async () => {
     const product = await createProduct(t.dataSource, { saleEndsAt: null });
 
