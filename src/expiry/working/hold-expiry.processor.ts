@@ -14,6 +14,8 @@ const FORCE_CLOSE_TIMEOUT_MS = 1_000;
 const CLOCK_SKEW_WARNING_MS = 1_000;
 /** Millisecond rounding between the clocks: the job comes back just after the holds are due. */
 const EARLY_JOB_MARGIN_MS = 5;
+/** While paused for a broken connection: how often to look whether it is up again (BullMQ's runRetryDelay). */
+const RESUME_CHECK_MS = 1_000;
 
 /**
  * Thin: the release (locks, checks, exactly-once) lives in HoldReleasesService. A job releases its
@@ -29,6 +31,9 @@ const EARLY_JOB_MARGIN_MS = 5;
 })
 export class HoldExpiryProcessor extends WorkerHost implements OnModuleDestroy {
   private readonly logger = new Logger(HoldExpiryProcessor.name);
+  /** Set while paused by onError, until the command connection is up again (see there). */
+  private resumeTimer: NodeJS.Timeout | undefined;
+  private closing = false;
 
   constructor(
     private readonly releases: HoldReleasesService,
@@ -64,11 +69,45 @@ export class HoldExpiryProcessor extends WorkerHost implements OnModuleDestroy {
     });
   }
 
-  /** Connection errors repeat on every reconnect attempt; each connection's RedisAvailability logs the outage once (redis.unavailable). */
+  /**
+   * Connection errors repeat on every reconnect attempt; each connection's RedisAvailability logs
+   * the outage once (redis.unavailable).
+   *
+   * A connection that broke refuses every command at once ("Stream isn't writeable": no offline
+   * queue), and BullMQ takes that refusal for an error of another kind: its main loop emits it
+   * here and fetches the next job again, without a pause. Each fetch settles at once, so that
+   * loop of promises starves the event loop: no timer fires (no sweep, and no reconnect, so it
+   * never ends) and no signal is handled. This listener runs inside that loop, synchronously:
+   * pausing the worker here stops the loop before its next fetch.
+   */
   @OnWorkerEvent('error')
   onError(error: Error): void {
-    const level = isConnectionProblem(error) ? 'debug' : 'warn';
-    this.logger[level]({ event: 'worker.error', reason: error.message });
+    const connection = isConnectionProblem(error);
+    this.logger[connection ? 'debug' : 'warn']({ event: 'worker.error', reason: error.message });
+    if (connection) this.pauseUntilReconnected();
+  }
+
+  /**
+   * Stops fetching (the jobs in hand go on) until the command connection is up again. Checked
+   * by a timer, not on its `ready` event: when the refusal comes, the connection may not know
+   * yet that it broke (its close is handled after this turn).
+   */
+  private pauseUntilReconnected(): void {
+    if (this.resumeTimer || this.closing) return;
+    this.logger.log({ event: 'worker.paused', reason: 'redis_unavailable' });
+    // pause() sets BullMQ's `paused` before its first await: the main loop sees it at its next turn.
+    this.worker.pause(true).catch(() => undefined);
+    const check = () => {
+      if (this.closing) return;
+      if (!isClientUp(this.redis)) {
+        this.resumeTimer = setTimeout(check, RESUME_CHECK_MS);
+        return;
+      }
+      this.resumeTimer = undefined;
+      this.logger.log({ event: 'worker.resumed' });
+      this.worker.resume().catch(() => undefined);
+    };
+    this.resumeTimer = setTimeout(check, RESUME_CHECK_MS);
   }
 
   /**
@@ -78,6 +117,8 @@ export class HoldExpiryProcessor extends WorkerHost implements OnModuleDestroy {
    * retries it as stalled), and a graceful close would wait for Redis until the deadline.
    */
   async onModuleDestroy(): Promise<void> {
+    this.closing = true;
+    clearTimeout(this.resumeTimer);
     if (!isClientUp(this.redis)) return this.forceClose('redis_unavailable');
     // BullMQ remembers its first close: @nestjs/bullmq's own close, which follows unbounded,
     // awaits this same promise, so it must be one that ends.
