@@ -8,7 +8,7 @@
  *    feature's service (stock changes go through products' ProductStock, which owns the
  *    products table and the stock ledger).
  * 2. The core (products, holds, orders, payments) never imports the edges built on it (admin,
- *    stream, board): they depend on the core, never the other way round.
+ *    stream, board, console): they depend on the core, never the other way round.
  * Entry points and wiring (app.module.ts, main.ts, worker.ts, cli/, bootstrap/, database/'s
  * entity list) are outside the features and may import any module.
  */
@@ -17,6 +17,7 @@ const FEATURES = [
   'admin',
   'board',
   'buyers',
+  'console',
   'expiry',
   'health',
   'holds',
@@ -29,7 +30,7 @@ const FEATURES = [
   'stream',
 ];
 const CORE = ['products', 'holds', 'orders', 'payments'];
-const EDGES = ['admin', 'stream', 'board', 'queue'];
+const EDGES = ['admin', 'stream', 'board', 'console', 'queue'];
 
 /** Besides its repositories, what each feature keeps to itself (paths inside its folder, as regex). */
 const INTERNALS = {

@@ -57,4 +57,20 @@ export default tseslint.config(
       },
     },
   },
+  {
+    // The operator console's script runs in the browser (an ES module, no build step).
+    files: ['src/console/public/**/*.js'],
+    languageOptions: {
+      sourceType: 'module',
+      globals: {
+        globalThis: 'readonly',
+        document: 'readonly',
+        fetch: 'readonly',
+        sessionStorage: 'readonly',
+        crypto: 'readonly',
+        setInterval: 'readonly',
+        clearInterval: 'readonly',
+      },
+    },
+  },
 );

@@ -2,6 +2,7 @@ import { DynamicModule, Module } from '@nestjs/common';
 import { ConfigModule } from '@nestjs/config';
 import { AdminModule } from './admin/admin.module';
 import { BoardModule } from './board/board.module';
+import { ConsoleModule } from './console/console.module';
 import type { AllConfig } from './config/config.types';
 import { loadConfig } from './config/configuration';
 import { redisConfigured } from './config/redis.config';
@@ -61,8 +62,10 @@ export class AppModule {
         ...(queue ? [HoldExpiryQueueModule] : []),
         // Releasing expired holds and cancelling unpaid orders, only where a worker runs.
         ...(worker ? [HoldExpiryWorkersModule.forRoot({ queue })] : []),
-        // GET /health, GET /metrics, the admin API, the live stock streams and the board exist only where there is HTTP.
-        ...(http ? [HealthModule, MetricsModule, AdminModule, StreamModule, BoardModule, QueueModule] : []),
+        // GET /health, GET /metrics, the admin API, the live stock streams, the board and the console exist only where there is HTTP.
+        ...(http
+          ? [HealthModule, MetricsModule, AdminModule, StreamModule, BoardModule, ConsoleModule, QueueModule]
+          : []),
       ],
     };
   }

@@ -2,6 +2,7 @@ import { ConfigService } from '@nestjs/config';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
 import { Logger } from 'nestjs-pino';
 import { BOARD_PATHS } from '../board/board.controller';
+import { CONSOLE_PATHS } from '../console/console.controller';
 import { AllExceptionsFilter } from '../common/filters/all-exceptions.filter';
 import { BODY_SCHEMA_AJV, schemaErrorFormatter } from '../common/http/body-schema';
 import { ApiValidationPipe } from '../common/pipes/api-validation.pipe';
@@ -42,7 +43,7 @@ export function createFastifyAdapter(trustProxy: string = loadConfig().app.trust
 export function configureHttpApp(app: NestFastifyApplication): NestFastifyApplication {
   // Nest's Logger (every service's) writes JSON lines through pino from here on.
   app.useLogger(app.get(Logger));
-  app.setGlobalPrefix('api', { exclude: ['health', 'metrics', ...BOARD_PATHS] });
+  app.setGlobalPrefix('api', { exclude: ['health', 'metrics', ...BOARD_PATHS, ...CONSOLE_PATHS] });
   app.useGlobalPipes(new ApiValidationPipe());
   app.useGlobalFilters(new AllExceptionsFilter());
   // SIGTERM/SIGINT: stop listening, finish the requests in hand, then close the rest.
