@@ -48,8 +48,15 @@ const README_ERROR_CODES = [
   'NO_DRAW',
 ];
 
-/** The sale board (a page, its script and stylesheet): served, but no API, so kept out of the document. */
-const PAGES = ['GET /', 'GET /sale-board.css', 'GET /sale-board.js'];
+/** The sale board and the operator console (a page, its script and stylesheet each): served, but no API, so kept out of the document. */
+const PAGES = [
+  'GET /',
+  'GET /sale-board.css',
+  'GET /sale-board.js',
+  'GET /admin',
+  'GET /admin/console.css',
+  'GET /admin/console.js',
+];
 
 describe('OpenAPI document and Swagger UI (e2e)', () => {
   let t: TestApp;
