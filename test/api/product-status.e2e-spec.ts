@@ -38,6 +38,13 @@ describe('Product status (e2e)', () => {
     expect(hold.body.code).toBe('PRODUCT_NOT_FOUND');
     const listed = await t.http.get('/api/products?per_page=200').expect(200);
     expect(listed.body.data.map((p: { id: number }) => p.id)).not.toContain(id);
+    // The waiting room's public routes too: joining, the summary and the draw.
+    const join = await t.http.post(`/api/products/${id}/queue`).send({ customer_id: 'c-hidden' }).expect(404);
+    expect(join.body.code).toBe('PRODUCT_NOT_FOUND');
+    for (const path of ['queue', 'queue/draw']) {
+      const read = await t.http.get(`/api/products/${id}/${path}`).expect(404);
+      expect(read.body.code).toBe('PRODUCT_NOT_FOUND');
+    }
     const follower = stream(id);
     await follower.closed;
     expect(follower.status).toBe(404);
