@@ -1,4 +1,4 @@
-import { Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
+import { Injectable, Logger, OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import type { AllConfig } from '../config/config.types';
 import { UnitOfWork } from '../database/unit-of-work';
@@ -15,11 +15,11 @@ export const TICK_MS = 250;
  * Per tick it reads the queued products and their stock once (one query), never per admission.
  */
 @Injectable()
-export class AdmissionTicker implements OnApplicationBootstrap, OnApplicationShutdown {
+export class AdmissionTicker implements OnApplicationBootstrap, OnModuleDestroy {
   private readonly logger = new Logger(AdmissionTicker.name);
   private readonly abandonMs: number;
   private timer: NodeJS.Timeout | undefined;
-  private running = false;
+  private running: Promise<void> | undefined;
 
   constructor(
     private readonly unitOfWork: UnitOfWork,
@@ -36,22 +36,32 @@ export class AdmissionTicker implements OnApplicationBootstrap, OnApplicationShu
     this.timer.unref();
   }
 
-  onApplicationShutdown(): void {
+  /**
+   * Stops ticking and waits for a pass in flight before the modules go: the database closes at
+   * application shutdown, after this, so no pass is left holding a connection (and its
+   * transaction's metadata locks) while the pool ends.
+   */
+  async onModuleDestroy(): Promise<void> {
     clearInterval(this.timer);
+    this.timer = undefined;
+    await this.running;
   }
 
   /** One pass over every queued product; a failing pass (database or Redis away) waits for the next tick. */
-  async tick(): Promise<void> {
-    if (this.running) return;
-    this.running = true;
+  tick(): Promise<void> {
+    this.running ??= this.pass().finally(() => {
+      this.running = undefined;
+    });
+    return this.running;
+  }
+
+  private async pass(): Promise<void> {
     try {
       const stockReadAt = Date.now();
       const products = await this.unitOfWork.read((manager) => this.stock.findQueued(manager));
       for (const product of products) await this.step(product, stockReadAt);
     } catch (error) {
       this.logger.warn({ event: 'queue.tick_failed', error: String(error) });
-    } finally {
-      this.running = false;
     }
   }
 
