@@ -1,5 +1,7 @@
 import { Logger, ShutdownSignal } from '@nestjs/common';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
+import { ShuttingDownError } from '../common/errors/domain.error';
+import { toErrorResponse } from '../common/errors/error-response';
 import { armShutdownDeadline } from './shutdown-deadline';
 
 /** The signals Nest's enableShutdownHooks() handles by default. */
@@ -42,6 +44,19 @@ export function enableGracefulShutdown(app: NestFastifyApplication, timeoutSecon
     // (most of the access lines of the requests answered during shutdown).
     process.exit(0);
   }
+
+  // Once draining, a request that still arrives on a connection kept alive (pipelined behind
+  // one in flight) is refused with the API's 503 envelope, Retry-After and Connection: close,
+  // so the client retries on another process. The first onRequest hook, so nothing else runs
+  // for it; Fastify's own closing answer (a bare 503) is off (return503OnClosing in http-app.ts).
+  fastify.addHook('onRequest', (_request, reply, done) => {
+    if (!stopping) return done();
+    const refusal = toErrorResponse(new ShuttingDownError());
+    void reply
+      .code(refusal.httpStatus)
+      .headers({ ...refusal.headers, connection: 'close' })
+      .send(refusal.body);
+  });
 
   SIGNALS.forEach((signal) => process.on(signal, listener));
   // Closed without a signal (the tests' app.close()): nothing to listen for any more.

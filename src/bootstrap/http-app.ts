@@ -36,6 +36,9 @@ export function createFastifyAdapter(trustProxy: string = loadConfig().app.trust
     // Refused before any route (a path that cannot be decoded, headers over 16 KB): the envelope too.
     frameworkErrors: routerRefusal,
     clientErrorHandler: parserRefusal,
+    // Fastify's own closing answer is a bare 503 without Retry-After; graceful-shutdown.ts
+    // answers a request that arrives while draining with the API's envelope instead.
+    return503OnClosing: false,
   });
 }
 

@@ -62,6 +62,17 @@ export class ServiceBusyError extends DomainError {
   }
 }
 
+/** The process is draining after SIGTERM: a request that still reaches it goes to another one. */
+export class ShuttingDownError extends DomainError {
+  readonly code = 'SERVICE_BUSY';
+  readonly kind = 'unavailable';
+  override readonly logLevel = 'warn';
+
+  constructor() {
+    super('This server is shutting down; retry shortly');
+  }
+}
+
 /**
  * A transaction lost every retry to conflicting writes (deadlocks, lock-wait timeouts, or on
  * Galera certification failures against other nodes). Nothing was written; retrying is safe.
