@@ -94,6 +94,7 @@ describe('Requests arriving while an API process drains (e2e)', () => {
       database,
     });
     const socket = connect(port, '127.0.0.1');
+    const connected = new Promise<void>((resolve) => socket.once('connect', () => resolve()));
     try {
       await lock.beginTransaction();
       await lock.query('SELECT id FROM products WHERE id = 1 FOR UPDATE');
@@ -102,7 +103,7 @@ describe('Requests arriving while an API process drains (e2e)', () => {
       socket.setEncoding('utf8');
       socket.on('data', (chunk: string) => (raw += chunk));
       const closed = new Promise<void>((resolve) => socket.once('close', () => resolve()));
-      await new Promise<void>((resolve) => socket.once('connect', () => resolve()));
+      await connected;
       const holdBody = JSON.stringify({ product_id: 1, quantity: 1 });
       socket.write(
         'POST /api/holds HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: keep-alive\r\n' +
@@ -118,7 +119,7 @@ describe('Requests arriving while an API process drains (e2e)', () => {
         );
         return Number((rows as { n: number }[])[0].n) > 0 ? true : undefined;
       }, Date.now() + 30_000);
-      expect(waiting).toBe(true);
+      expect({ waiting, raw }).toEqual({ waiting: true, raw: '' });
 
       run.child.kill('SIGTERM');
       // The drain has begun: the port takes no new connection.
