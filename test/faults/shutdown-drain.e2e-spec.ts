@@ -109,17 +109,21 @@ describe('Requests arriving while an API process drains (e2e)', () => {
         'POST /api/holds HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: keep-alive\r\n' +
           `Content-Type: application/json\r\nContent-Length: ${Buffer.byteLength(holdBody)}\r\n\r\n${holdBody}`,
       );
-      // The hold waits for the row lock.
+      // The hold waits for the row lock: its locking read is in the process list, running.
       const waiting = await pollUntil(async () => {
         const [rows] = await lock.query(
-          `SELECT COUNT(*) AS n FROM information_schema.INNODB_TRX t
-             JOIN information_schema.PROCESSLIST p ON p.ID = t.trx_mysql_thread_id
-            WHERE t.trx_state = 'LOCK WAIT' AND p.DB = ?`,
+          `SELECT COUNT(*) AS n FROM information_schema.PROCESSLIST
+            WHERE DB = ? AND ID <> CONNECTION_ID() AND COMMAND = 'Query'
+              AND INFO LIKE '%products%FOR UPDATE%' AND INFO NOT LIKE '%SKIP LOCKED%'`,
           [database],
         );
         return Number((rows as { n: number }[])[0].n) > 0 ? true : undefined;
       }, Date.now() + 30_000);
-      expect({ waiting, raw }).toEqual({ waiting: true, raw: '' });
+      expect({ waiting, raw, log: waiting ? '' : run.output().slice(-1500) }).toEqual({
+        waiting: true,
+        raw: '',
+        log: '',
+      });
 
       run.child.kill('SIGTERM');
       // The drain has begun: the port takes no new connection.
