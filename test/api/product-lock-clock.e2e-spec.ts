@@ -56,16 +56,19 @@ describe('The database clock is read once the product lock is held (e2e)', () =>
   }
 
   /**
-   * Until a transaction of this suite's database waits for a row lock: the hold batch is in
-   * its locking SELECT. MariaDB only; on SQLite the batch waits in the process, not in SQL.
+   * Until the hold batch's locking read is running on this suite's database: the product's row
+   * is locked by the test's transaction, so a running `FOR UPDATE` there is one that waits.
+   * (Not INNODB_TRX's 'LOCK WAIT': MariaDB waits for a primary-key lock already in the
+   * optimizer's "Statistics" phase, where the transaction does not always show in that table.)
+   * MariaDB only; on SQLite the batch waits in the process, not in SQL.
    */
   async function untilBatchWaitsForLock(): Promise<void> {
     if (EMBEDDED) return;
     const waiting = await pollUntil(async () => {
       const [row] = await t.dataSource.query<Array<{ waiting: number | string }>>(
-        `SELECT COUNT(*) AS waiting FROM information_schema.INNODB_TRX trx
-           JOIN information_schema.PROCESSLIST process ON process.ID = trx.trx_mysql_thread_id
-          WHERE trx.trx_state = 'LOCK WAIT' AND process.DB = DATABASE()`,
+        `SELECT COUNT(*) AS waiting FROM information_schema.PROCESSLIST
+          WHERE DB = DATABASE() AND ID <> CONNECTION_ID() AND COMMAND = 'Query'
+            AND INFO LIKE '%FOR UPDATE%' AND INFO NOT LIKE '%SKIP LOCKED%'`,
       );
       return Number(row.waiting) > 0 ? true : undefined;
     }, Date.now() + 20_000);
