@@ -1,3 +1,4 @@
+import { RateLimited } from '../security/rate-limit';
 import { Body, Controller, Get, Param, Post, Res } from '@nestjs/common';
 import { ApiOperation, ApiParam, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
@@ -28,6 +29,7 @@ export class WaitingRoomController {
   constructor(private readonly room: WaitingRoomService) {}
 
   @Post()
+  @RateLimited()
   @BuyerAuthenticated()
   @ApiOperation({
     summary: 'Join the waiting room',

@@ -71,6 +71,17 @@ describe('Abuse limits and security headers (e2e)', () => {
       await t.http.post('/api/holds').send({ product_id: product.id, quantity: 1 }).expect(429);
     });
 
+    it('should limit joining a waiting room per client like the other POSTs', async () => {
+      // A product without a queue: each join is refused 409 within the budget, then 429.
+      const product = await createProduct(t.dataSource, { totalStock: 5, availableStock: 5 });
+      const joins = await Promise.all(
+        Array.from({ length: LIMIT + 1 }, (_, i) =>
+          t.http.post(`/api/products/${product.id}/queue`).send({ customer_id: `bot-${i}` }),
+        ),
+      );
+      expect(joins.map((response) => response.status).sort()).toEqual([...Array(LIMIT).fill(409), 429]);
+    });
+
     it('should send helmet security headers on answers and refusals', async () => {
       for (const response of [await t.http.get('/api/products'), await t.http.get('/api/nope')]) {
         expect(response.headers).toMatchObject({
