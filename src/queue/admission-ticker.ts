@@ -90,6 +90,7 @@ export class AdmissionTicker implements OnApplicationBootstrap, OnModuleDestroy 
       stockReadAt,
       admissionMs: product.admissionSeconds * 1000,
       abandonMs: this.abandonMs,
+      saleStartsAt: product.saleStartsAt?.getTime() ?? null,
     });
     for (const ticket of outcome.admitted) {
       this.logger.log({

@@ -145,6 +145,7 @@ export class MemoryQueueLines extends QueueLines {
     const outcome: AdmitOutcome = { admitted: [], expired: [] };
     if (!line) return Promise.resolve(outcome);
     const { now } = request;
+    if (request.saleStartsAt !== null && now < request.saleStartsAt) return Promise.resolve(outcome);
     for (const [id, expiresAt] of line.admitted) if (expiresAt <= now) line.admitted.delete(id);
     // A used admission stops counting only against a stock figure read after it was used.
     for (const [id, usedAt] of line.used) {

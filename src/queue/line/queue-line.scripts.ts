@@ -22,14 +22,28 @@ export type LineKey = (typeof LINE_KEYS)[number];
 /** KEYS in LINE_KEYS order, so every script names them the same way. */
 const HEADER = LINE_KEYS.map((name, index) => `local ${name}_key = KEYS[${index + 1}]`).join('\n');
 
+/**
+ * Redis' own clock, in epoch ms: every API process runs the admission loop, and a decision
+ * that depends on time (pacing, the minute window, admission times, presence) must read one
+ * clock for the whole deployment, not each process's. Redis 7 replicates scripts by their
+ * effects, so a script may read TIME and then write.
+ */
+const CLOCK = `
+local function clock_ms()
+  local time = redis.call('TIME')
+  return tonumber(time[1]) * 1000 + math.floor(tonumber(time[2]) / 1000)
+end
+`;
+
 const FINAL = `
 local function is_final(t, now)
   return t.status == 'sold_out' or t.status == 'expired' or (t.status == 'admitted' and t.expiresAt <= now)
 end
 `;
 
-export const JOIN = `${HEADER}${FINAL}
-local id, product_id, customer_id, entry_hash, mode, now = ARGV[1], tonumber(ARGV[2]), ARGV[3], ARGV[4], ARGV[5], tonumber(ARGV[6])
+export const JOIN = `${HEADER}${CLOCK}${FINAL}
+local id, product_id, customer_id, entry_hash, mode = ARGV[1], tonumber(ARGV[2]), ARGV[3], ARGV[4], ARGV[5]
+local now = clock_ms()
 local existing = redis.call('HGET', buyers_key, customer_id)
 if existing then
   local raw = redis.call('HGET', tickets_key, existing)
@@ -62,10 +76,11 @@ redis.call('HSET', seen_key, id, now)
 return {'created', raw}
 `;
 
-export const GET = `${HEADER}
+/** ARGV: ticket id, '1' when the read counts as presence. */
+export const GET = `${HEADER}${CLOCK}
 local raw = redis.call('HGET', tickets_key, ARGV[1])
 if not raw then return false end
-if ARGV[3] == '1' then redis.call('HSET', seen_key, ARGV[1], ARGV[2]) end
+if ARGV[2] == '1' then redis.call('HSET', seen_key, ARGV[1], clock_ms()) end
 local ahead = 0
 local position = redis.call('ZSCORE', line_key, ARGV[1])
 if position then ahead = redis.call('ZCOUNT', line_key, '-inf', '(' .. position) end
@@ -116,12 +131,17 @@ return redis.call('LRANGE', drawn_key, 0, -1)
  * Admits from the head of the line while a paced slot is due (one every 60000/rate ms, at
  * only slots since the previous decision), the last minute holds fewer than rate admissions,
  * and fewer unused admissions are outstanding than units available. A head not seen for the
- * abandon time is skipped as expired. ARGV: now, rate, available, admission ms, abandon ms,
- * window ms, when the available figure was read (ms).
+ * abandon time is skipped as expired. Time is Redis' (one clock for every process). ARGV:
+ * rate, available, admission ms, abandon ms, window ms, how long ago the available figure was
+ * read (ms, measured by the caller: a duration, so its clock's offset does not matter), the
+ * sale's start (epoch ms, 0 = none: nothing is admitted before it, whatever the caller's clock).
  */
-export const ADMIT = `${HEADER}
-local now, rate, available = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3])
-local admission_ms, abandon_ms, window, stock_read_at = tonumber(ARGV[4]), tonumber(ARGV[5]), tonumber(ARGV[6]), tonumber(ARGV[7])
+export const ADMIT = `${HEADER}${CLOCK}
+local now = clock_ms()
+local rate, available = tonumber(ARGV[1]), tonumber(ARGV[2])
+local admission_ms, abandon_ms, window = tonumber(ARGV[3]), tonumber(ARGV[4]), tonumber(ARGV[5])
+local stock_read_at, starts_at = now - tonumber(ARGV[6]), tonumber(ARGV[7])
+if now < starts_at then return {{}, {}} end
 redis.call('ZREMRANGEBYSCORE', admitted_key, '-inf', now)
 -- A used admission stops counting only against a stock figure read after it was used: the
 -- figure read before may still include the unit its hold took.
@@ -137,9 +157,9 @@ local interval = window / rate
 local next_at = tonumber(redis.call('HGET', meta_key, 'next_admit_at') or '0')
 -- Only the slots since the previous decision are usable: slots that passed while the line
 -- was empty or the stock short are gone, never spent in a burst.
-local last_now = tonumber(redis.call('HGET', meta_key, 'last_now') or ARGV[1])
+local last_now = tonumber(redis.call('HGET', meta_key, 'last_now') or now)
 if next_at < last_now then next_at = last_now end
-redis.call('HSET', meta_key, 'last_now', ARGV[1])
+redis.call('HSET', meta_key, 'last_now', now)
 local outstanding = redis.call('ZCARD', admitted_key)
 local recent = redis.call('ZCARD', recent_key)
 local admitted, expired = {}, {}
@@ -174,9 +194,9 @@ redis.call('HSET', meta_key, 'next_admit_at', string.format('%.3f', next_at))
 return {admitted, expired}
 `;
 
-/** ARGV: ticket id, when (ms). ADMIT stops counting it once a stock read is at least this recent. */
-export const MARK_USED = `${HEADER}
-if redis.call('ZSCORE', admitted_key, ARGV[1]) then redis.call('HSET', used_key, ARGV[1], ARGV[2]) end
+/** ARGV: ticket id. ADMIT stops counting it once a stock read is at least this recent (Redis' clock). */
+export const MARK_USED = `${HEADER}${CLOCK}
+if redis.call('ZSCORE', admitted_key, ARGV[1]) then redis.call('HSET', used_key, ARGV[1], clock_ms()) end
 return 1
 `;
 

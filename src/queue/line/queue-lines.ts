@@ -2,7 +2,9 @@
  * The waiting room's line for every product, shared by every API process of one database:
  * in Redis (atomic Lua scripts, keys hash-tagged per product) in scale-out mode, in this
  * process in embedded mode (one process per SQLite file). Every admission decision is made
- * here, never with a database round trip.
+ * here, never with a database round trip, on one clock for the deployment: the Redis line
+ * ignores the `now` its callers pass and reads Redis' TIME (processes' clocks may differ);
+ * the in-process line uses the process clock (`now`), the only one there is.
  */
 export type TicketStatus = 'prequeue' | 'waiting' | 'admitted' | 'sold_out' | 'expired';
 
@@ -29,6 +31,7 @@ export type JoinOutcome =
   | { kind: 'need_draw' };
 
 export interface AdmitRequest {
+  /** The caller's clock (epoch ms): the in-process line's; the Redis line reads Redis' own clock. */
   now: number;
   ratePerMinute: number;
   /** Most unused admissions outstanding: the product's available_stock. */
@@ -37,6 +40,8 @@ export interface AdmitRequest {
   stockReadAt: number;
   admissionMs: number;
   abandonMs: number;
+  /** The sale's start (epoch ms; null: none): nothing is admitted before it, on the line's clock. */
+  saleStartsAt: number | null;
 }
 
 export interface AdmitOutcome {

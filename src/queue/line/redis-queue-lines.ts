@@ -29,7 +29,8 @@ type Scripted = Record<Command, (...args: Array<string | number>) => Promise<unk
 /**
  * The scale-out line: every decision is one Lua script on the product's hash-tagged keys, so
  * two API processes never admit one ticket twice nor exceed the rate together, and each
- * decision is one Redis round trip (no database). Redis is the line's only copy: a Redis
+ * decision is one Redis round trip (no database). Time is Redis' TIME in every script, never
+ * the caller's `now`, so processes with skewed clocks still pace one line on one clock. Redis is the line's only copy: a Redis
  * restart without persistence forgets every ticket (see docs/design.md, "Waiting room").
  */
 export class RedisQueueLines extends QueueLines {
@@ -59,7 +60,7 @@ export class RedisQueueLines extends QueueLines {
     productId: number,
     fields: Omit<StoredTicket, 'status' | 'position' | 'admittedAt' | 'expiresAt'>,
     mode: JoinMode,
-    now: number,
+    _now: number,
   ): Promise<JoinOutcome> {
     const [kind, raw] = (await this.run(
       'queueJoin',
@@ -69,14 +70,13 @@ export class RedisQueueLines extends QueueLines {
       fields.customerId,
       fields.entryHash,
       mode,
-      now,
     )) as [string, string?];
     if (kind === 'created' || kind === 'existing') return { kind, ticket: parse(raw!) };
     return { kind: kind as 'nonce_reused' | 'need_draw' };
   }
 
-  async get(productId: number, ticketId: string, now: number, seen: boolean) {
-    const found = (await this.run('queueGet', productId, ticketId, now, seen ? '1' : '0')) as
+  async get(productId: number, ticketId: string, _now: number, seen: boolean) {
+    const found = (await this.run('queueGet', productId, ticketId, seen ? '1' : '0')) as
       [string, number] | null;
     return found ? { ticket: parse(found[0]), ahead: Number(found[1]) } : null;
   }
@@ -107,19 +107,20 @@ export class RedisQueueLines extends QueueLines {
     const [admitted, expired] = (await this.run(
       'queueAdmit',
       productId,
-      request.now,
       request.ratePerMinute,
       request.available,
       request.admissionMs,
       request.abandonMs,
       WINDOW_MS,
-      request.stockReadAt,
+      // How long ago, on the caller's clock: a duration the script places on Redis' clock.
+      Math.max(0, request.now - request.stockReadAt),
+      request.saleStartsAt ?? 0,
     )) as [string[], string[]];
     return { admitted: admitted.map(parse), expired };
   }
 
   async markUsed(productId: number, ticketId: string): Promise<void> {
-    await this.run('queueMarkUsed', productId, ticketId, Date.now());
+    await this.run('queueMarkUsed', productId, ticketId);
   }
 
   async soldOut(productId: number): Promise<number> {
