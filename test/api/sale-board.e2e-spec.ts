@@ -1,81 +1,17 @@
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import puppeteer, { Browser, Page } from 'puppeteer-core';
+import { Page } from 'puppeteer-core';
 import { createProduct } from '../factories/product.factory';
+import { OUTPUT_DIR, useBrowser } from '../utils/chromium';
 import { SseClient } from '../utils/sse-client';
 import { createTestApp, TestApp } from '../utils/test-app';
 import { EMBEDDED } from '../utils/test-env';
-
-/** Debian's chromium package (installed by .ci/run); puppeteer-core downloads no browser. */
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-/** Screenshots land here (gitignored); docs/sale-board.png is one of them, checked in by hand. */
-export const OUTPUT_DIR = join(__dirname, '..', 'output');
 
 const ADMIN_TOKEN = 'sale-board-spec-admin-token-0123456789abcdef';
 
 /** Page-side code as strings: this project compiles without the DOM's types. */
 const LIVE = "document.getElementById('status').dataset.state === 'live'";
 const BUSY = "document.getElementById('status').dataset.state === 'busy'";
-
-/** One headless Chromium per suite, with a profile of its own; pages record every problem they report. */
-function useBrowser() {
-  const state = {
-    browser: undefined as Browser | undefined,
-    profile: '',
-    page: undefined as unknown as Page,
-  };
-  const problems: string[] = [];
-
-  beforeAll(async () => {
-    state.profile = mkdtempSync(join(tmpdir(), 'flash-sale-chromium-'));
-    state.browser = await puppeteer.launch({
-      executablePath: CHROMIUM,
-      headless: true,
-      args: [
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-        '--no-first-run',
-        '--lang=en-US',
-        `--user-data-dir=${state.profile}`,
-      ],
-    });
-  });
-
-  beforeEach(async () => {
-    problems.length = 0;
-    const page = await state.browser!.newPage();
-    state.page = page;
-    page.on('console', (message) => {
-      const type = message.type();
-      if (type === 'error' || type === 'warn') problems.push(`console ${type}: ${message.text()}`);
-    });
-    page.on('pageerror', (error) => problems.push(`page error: ${(error as Error).message}`));
-    page.on('requestfailed', (request) => {
-      // The stream is cut when the page closes; anything else failing is a problem.
-      if (!request.url().includes('/stream')) problems.push(`request failed: ${request.url()}`);
-    });
-  });
-
-  afterEach(async () => {
-    await state.page?.close();
-  });
-
-  afterAll(async () => {
-    await state.browser?.close();
-    if (state.profile) rmSync(state.profile, { recursive: true, force: true });
-  });
-
-  return {
-    page: () => state.page,
-    problems,
-    availableOn: (productId: number): Promise<string | null> =>
-      state.page.$eval(`[data-product-id="${productId}"] .available`, (element) => element.textContent),
-  };
-}
 
 /** The sale board (GET /) in a real headless Chromium: no console error, live stock via EventSource. */
 describe('Sale board page (e2e, headless Chromium)', () => {
