@@ -6,15 +6,15 @@ import { join } from 'node:path';
 import type { AllConfig } from '../config/config.types';
 
 /** Paths of the board, outside the /api prefix (see configureHttpApp). */
-export const BOARD_PATHS = ['/', 'sale-board.js', 'sale-board.css'];
+export const BOARD_PATHS = ['/', 'sale-board.js', 'sale-board-buy.js', 'sale-board.css'];
 
-/** Read once: three small files, copied next to the compiled code by the build (nest-cli.json assets). */
+/** Read once: four small files, copied next to the compiled code by the build (nest-cli.json assets). */
 function asset(name: string): string {
   return readFileSync(join(__dirname, 'public', name), 'utf8');
 }
 
 /**
- * The sale board at GET /: one page, one script, one stylesheet, all served from here (no
+ * The sale board at GET /: one page, two scripts (the board; the Hold button and the queue), one stylesheet, all served from here (no
  * CDN, no build chain), so the app's CSP (script-src 'self', no inline script) allows them.
  * The page carries PAYMENT_CURRENCY in a meta tag (data, not script) for the prices.
  */
@@ -23,6 +23,7 @@ function asset(name: string): string {
 export class BoardController {
   private readonly page: string;
   private readonly script = asset('sale-board.js');
+  private readonly buyScript = asset('sale-board-buy.js');
   private readonly style = asset('sale-board.css');
 
   constructor(config: ConfigService<AllConfig, true>) {
@@ -43,6 +44,13 @@ export class BoardController {
   @Header('cache-control', 'no-cache')
   js(): string {
     return this.script;
+  }
+
+  @Get('sale-board-buy.js')
+  @Header('content-type', 'text/javascript; charset=utf-8')
+  @Header('cache-control', 'no-cache')
+  buyJs(): string {
+    return this.buyScript;
   }
 
   @Get('sale-board.css')

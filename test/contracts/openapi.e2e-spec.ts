@@ -48,11 +48,12 @@ const README_ERROR_CODES = [
   'NO_DRAW',
 ];
 
-/** The sale board and the operator console (a page, its script and stylesheet each): served, but no API, so kept out of the document. */
+/** The sale board and the operator console (pages, their scripts and stylesheets): served, but no API, so kept out of the document. */
 const PAGES = [
   'GET /',
   'GET /sale-board.css',
   'GET /sale-board.js',
+  'GET /sale-board-buy.js',
   'GET /admin',
   'GET /admin/console.css',
   'GET /admin/console.js',

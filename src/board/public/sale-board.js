@@ -1,4 +1,5 @@
-// The sale board: the first 50 products, each with its sale window and a live stock bar.
+// The sale board: the first 50 products, each with its sale window, a live stock bar and a Hold
+// button (or the waiting room's "Join the queue": sale-board-buy.js).
 // Plain browser JavaScript, no build step: a storefront can copy what it needs. The live part
 // is one EventSource; the browser reconnects it by itself (after the server's `retry:`), also
 // when the server is busy: it then answers with a `busy` event and a retry instead of a 503,
@@ -41,6 +42,7 @@ async function refresh() {
   for (const product of products.filter((known) => !listed.has(known.id))) {
     cards.get(product.id)?.root.remove();
     cards.delete(product.id);
+    window.saleBoardBuy.remove(product.id);
   }
   products = products.filter((known) => listed.has(known.id));
   allShown = body.meta.total <= body.data.length;
@@ -125,6 +127,8 @@ function addCard(product) {
   cards.set(product.id, card);
   const after = products.find((known) => known.id > product.id && cards.has(known.id));
   document.getElementById('board').insertBefore(card.root, after ? cards.get(after.id).root : null);
+  // The Hold button, and on a product with a waiting room the queue (sale-board-buy.js).
+  window.saleBoardBuy.create(card.root, product);
   update(product);
 }
 
@@ -160,6 +164,7 @@ function update(product) {
   card.bar.setAttribute('aria-label', `${product.available_stock} of ${product.total_stock} left`);
   card.root.dataset.level = product.available_stock === 0 ? 'out' : share <= 0.2 ? 'low' : 'ok';
   renderWindow(card, product, Date.now());
+  window.saleBoardBuy.update(product);
 }
 
 function renderWindows() {
