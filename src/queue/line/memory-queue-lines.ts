@@ -199,10 +199,13 @@ export class MemoryQueueLines extends QueueLines {
     return Promise.resolve(ids.length);
   }
 
-  close(productId: number): Promise<void> {
+  close(productId: number): Promise<number> {
     const line = this.lines.get(productId);
-    if (!line) return Promise.resolve();
+    if (!line) return Promise.resolve(0);
+    const now = Date.now();
+    let live = 0;
     for (const ticket of line.tickets.values()) {
+      if (!isFinal(ticket, now)) live += 1;
       if (ticket.status !== 'sold_out') ticket.status = 'expired';
     }
     Object.assign(line, {
@@ -217,6 +220,6 @@ export class MemoryQueueLines extends QueueLines {
       lastDecisionAt: null,
       admittedTotal: 0,
     });
-    return Promise.resolve();
+    return Promise.resolve(live);
   }
 }

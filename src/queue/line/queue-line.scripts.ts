@@ -141,7 +141,7 @@ local now = clock_ms()
 local rate, available = tonumber(ARGV[1]), tonumber(ARGV[2])
 local admission_ms, abandon_ms, window = tonumber(ARGV[3]), tonumber(ARGV[4]), tonumber(ARGV[5])
 local stock_read_at, starts_at = now - tonumber(ARGV[6]), tonumber(ARGV[7])
-if now < starts_at then return {{}, {}} end
+if now < starts_at then return {{}, {}, now} end
 redis.call('ZREMRANGEBYSCORE', admitted_key, '-inf', now)
 -- A used admission stops counting only against a stock figure read after it was used: the
 -- figure read before may still include the unit its hold took.
@@ -191,7 +191,7 @@ while next_at <= now and outstanding < available and recent < rate do
 end
 if #admitted > 0 then redis.call('HINCRBY', meta_key, 'admitted_total', #admitted) end
 redis.call('HSET', meta_key, 'next_admit_at', string.format('%.3f', next_at))
-return {admitted, expired}
+return {admitted, expired, now}
 `;
 
 /** ARGV: ticket id. ADMIT stops counting it once a stock read is at least this recent (Redis' clock). */
@@ -214,15 +214,19 @@ redis.call('DEL', pre_key, line_key)
 return count
 `;
 
-export const CLOSE = `${HEADER}
+/** Returns how many tickets were live (not final) when the line closed. */
+export const CLOSE = `${HEADER}${CLOCK}${FINAL}
+local now = clock_ms()
+local live = 0
 local all = redis.call('HGETALL', tickets_key)
 for i = 1, #all, 2 do
   local t = cjson.decode(all[i + 1])
+  if not is_final(t, now) then live = live + 1 end
   if t.status ~= 'sold_out' and t.status ~= 'expired' then
     t.status = 'expired'
     redis.call('HSET', tickets_key, all[i], cjson.encode(t))
   end
 end
 redis.call('DEL', pre_key, line_key, admitted_key, recent_key, meta_key, drawn_key, used_key)
-return 1
+return live
 `;

@@ -90,8 +90,8 @@ export abstract class QueueLines {
   /** Every pre-queue and waiting ticket turns sold_out; returns how many. */
   abstract soldOut(productId: number): Promise<number>;
 
-  /** The queue was disabled: every live ticket turns expired and the line starts afresh. */
-  abstract close(productId: number): Promise<void>;
+  /** The queue was disabled: every live ticket turns expired and the line starts afresh; returns how many. */
+  abstract close(productId: number): Promise<number>;
 }
 
 /** The status a reader sees: an admission past its end is expired, used or not. */

@@ -127,8 +127,8 @@ export class RedisQueueLines extends QueueLines {
     return Number(await this.run('queueSoldOut', productId));
   }
 
-  async close(productId: number): Promise<void> {
-    await this.run('queueClose', productId);
+  async close(productId: number): Promise<number> {
+    return Number(await this.run('queueClose', productId, Date.now()));
   }
 }
 
