@@ -19,6 +19,7 @@ import type { CreateProductDto } from './dto/create-product.dto';
 import { UPDATABLE_FIELDS, UpdateProductDto } from './dto/update-product.dto';
 import { drawFor } from '../queue/draw';
 import { QueueLines } from '../queue/line/queue-lines';
+import { QueueMetrics } from '../queue/queue-metrics';
 
 const DEFAULT_ADMIT_PER_MINUTE = 600;
 const DEFAULT_ADMISSION_SECONDS = 300;
@@ -40,6 +41,7 @@ export class AdminProductsService {
     private readonly views: AdminProductsRepository,
     private readonly idempotency: IdempotencyService,
     private readonly lines: QueueLines,
+    private readonly queueMetrics: QueueMetrics,
   ) {}
 
   /** The product's stock ledger, newest first; 404 for an unknown product. */
@@ -109,7 +111,13 @@ export class AdminProductsService {
     });
     await this.stock.afterCommit(id);
     // Every ticket of a closed line turns expired; holds no longer need a token (the row says so).
-    if (view.closedQueue) await this.lines.close(id);
+    if (view.closedQueue) {
+      const tickets = await this.lines.close(id);
+      if (tickets > 0) {
+        this.logger.log({ event: 'queue.expired', product_id: id, tickets, reason: 'queue_disabled', actor });
+        this.queueMetrics.expired(id, 'queue_disabled', tickets);
+      }
+    }
     this.logger.log({
       event: 'product.updated',
       actor,

@@ -5,6 +5,7 @@ import { SaleMetricsModule } from '../metrics/sale-metrics.module';
 import { OrdersModule } from '../orders/orders.module';
 import { ProductsModule } from '../products/products.module';
 import { QueueLinesModule } from '../queue/line/queue-lines.module';
+import { QueueMetricsModule } from '../queue/queue-metrics.module';
 import { AdminAuthGuard } from './admin-auth.guard';
 import { AdminOrdersController } from './admin-orders.controller';
 import { AdminOrdersRepository } from './admin-orders.repository';
@@ -22,6 +23,7 @@ import { AdminProductsService } from './admin-products.service';
     IdempotencyModule,
     SaleMetricsModule,
     QueueLinesModule,
+    QueueMetricsModule,
   ],
   controllers: [AdminProductsController, AdminOrdersController],
   providers: [

@@ -3,6 +3,7 @@ import { ConfigService } from '@nestjs/config';
 import type { AllConfig } from '../config/config.types';
 import { UnitOfWork } from '../database/unit-of-work';
 import { QueueLines } from './line/queue-lines';
+import { QueueMetrics } from './queue-metrics';
 import { QueuedProduct, QueueStockRepository } from './queue-stock.repository';
 import { WaitingRoomService } from './waiting-room.service';
 
@@ -26,6 +27,7 @@ export class AdmissionTicker implements OnApplicationBootstrap, OnModuleDestroy 
     private readonly stock: QueueStockRepository,
     private readonly lines: QueueLines,
     private readonly room: WaitingRoomService,
+    private readonly metrics: QueueMetrics,
     config: ConfigService<AllConfig, true>,
   ) {
     this.abandonMs = config.getOrThrow('queue', { infer: true }).abandonSeconds * 1000;
@@ -59,18 +61,21 @@ export class AdmissionTicker implements OnApplicationBootstrap, OnModuleDestroy 
     try {
       const stockReadAt = Date.now();
       const products = await this.unitOfWork.read((manager) => this.stock.findQueued(manager));
-      for (const product of products) await this.step(product, stockReadAt);
+      const waiting = new Map<number, number>();
+      for (const product of products) waiting.set(product.id, await this.step(product, stockReadAt));
+      this.metrics.waiting(waiting);
     } catch (error) {
       this.logger.warn({ event: 'queue.tick_failed', error: String(error) });
     }
   }
 
-  private async step(product: QueuedProduct, stockReadAt: number): Promise<void> {
+  /** One product's decisions; returns its tickets in line before them (the waiting gauge). */
+  private async step(product: QueuedProduct, stockReadAt: number): Promise<number> {
     const now = Date.now();
     const started = product.saleStartsAt === null || product.saleStartsAt.getTime() <= now;
-    if (started && product.seed !== null) {
-      const summary = await this.lines.summary(product.id, now);
-      if (!summary.drawn) await this.room.ensureDrawn({ id: product.id, queueSeed: product.seed });
+    const summary = await this.lines.summary(product.id, now);
+    if (started && product.seed !== null && !summary.drawn) {
+      await this.room.ensureDrawn({ id: product.id, queueSeed: product.seed });
     }
     if (product.available === 0) {
       const mayReturn = await this.unitOfWork.read((manager) => this.stock.mayGiveBack(manager, product.id));
@@ -78,11 +83,12 @@ export class AdmissionTicker implements OnApplicationBootstrap, OnModuleDestroy 
         const count = await this.lines.soldOut(product.id);
         if (count > 0) {
           this.logger.log({ event: 'queue.sold_out', product_id: product.id, tickets: count });
+          this.metrics.soldOut(product.id, count);
         }
-        return;
+        return summary.waiting;
       }
     }
-    if (!started) return;
+    if (!started) return summary.waiting;
     const outcome = await this.lines.admit(product.id, {
       now,
       ratePerMinute: product.ratePerMinute,
@@ -92,14 +98,18 @@ export class AdmissionTicker implements OnApplicationBootstrap, OnModuleDestroy 
       abandonMs: this.abandonMs,
       saleStartsAt: product.saleStartsAt?.getTime() ?? null,
     });
-    for (const ticket of outcome.admitted) {
+    // How far behind its paced slot each ticket was admitted, both on the line's clock.
+    const lags = outcome.admitted.map((ticket) => outcome.decidedAt - ticket.admittedAt);
+    outcome.admitted.forEach((ticket, index) =>
       this.logger.log({
         event: 'queue.admitted',
         product_id: product.id,
         position: ticket.position,
         admission_expires_at: new Date(ticket.expiresAt).toISOString(),
-      });
-    }
+        lag_ms: lags[index],
+      }),
+    );
+    this.metrics.admitted(product.id, lags);
     if (outcome.expired.length > 0) {
       this.logger.log({
         event: 'queue.expired',
@@ -107,6 +117,8 @@ export class AdmissionTicker implements OnApplicationBootstrap, OnModuleDestroy 
         tickets: outcome.expired.length,
         reason: 'abandoned',
       });
+      this.metrics.expired(product.id, 'abandoned', outcome.expired.length);
     }
+    return summary.waiting;
   }
 }

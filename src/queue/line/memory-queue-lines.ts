@@ -142,7 +142,7 @@ export class MemoryQueueLines extends QueueLines {
 
   admit(productId: number, request: AdmitRequest): Promise<AdmitOutcome> {
     const line = this.lines.get(productId);
-    const outcome: AdmitOutcome = { admitted: [], expired: [] };
+    const outcome: AdmitOutcome = { admitted: [], expired: [], decidedAt: request.now };
     if (!line) return Promise.resolve(outcome);
     const { now } = request;
     if (request.saleStartsAt !== null && now < request.saleStartsAt) return Promise.resolve(outcome);

@@ -47,6 +47,8 @@ export interface AdmitRequest {
 export interface AdmitOutcome {
   admitted: StoredTicket[];
   expired: string[];
+  /** When the decision was made, on the line's clock (the one admittedAt is on). */
+  decidedAt: number;
 }
 
 export interface LineSummary {

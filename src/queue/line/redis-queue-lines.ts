@@ -104,7 +104,7 @@ export class RedisQueueLines extends QueueLines {
   }
 
   async admit(productId: number, request: AdmitRequest): Promise<AdmitOutcome> {
-    const [admitted, expired] = (await this.run(
+    const [admitted, expired, decidedAt] = (await this.run(
       'queueAdmit',
       productId,
       request.ratePerMinute,
@@ -115,8 +115,8 @@ export class RedisQueueLines extends QueueLines {
       // How long ago, on the caller's clock: a duration the script places on Redis' clock.
       Math.max(0, request.now - request.stockReadAt),
       request.saleStartsAt ?? 0,
-    )) as [string[], string[]];
-    return { admitted: admitted.map(parse), expired };
+    )) as [string[], string[], number];
+    return { admitted: admitted.map(parse), expired, decidedAt: Number(decidedAt) };
   }
 
   async markUsed(productId: number, ticketId: string): Promise<void> {
@@ -128,7 +128,7 @@ export class RedisQueueLines extends QueueLines {
   }
 
   async close(productId: number): Promise<number> {
-    return Number(await this.run('queueClose', productId, Date.now()));
+    return Number(await this.run('queueClose', productId));
   }
 }
 
