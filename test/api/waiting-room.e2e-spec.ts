@@ -310,6 +310,41 @@ describe('Waiting room (e2e)', () => {
       await sleep(300);
       expect((await read(product.id, gone.ticket_id)).status).toBe('expired');
     });
+
+    it('should count ahead only the tickets still waiting, after admissions and abandonment skips', async () => {
+      const product = await createProduct({
+        queue_enabled: true,
+        total_stock: 1,
+        queue_admit_per_minute: 1_000_000,
+      });
+      const first = (await join(product.id, { customer_id: buyer() }).expect(201)).body.data as Ticket;
+      const admitted = await untilStatus(product.id, first.ticket_id, 'admitted');
+      // Its hold takes the last unit: nothing to admit, yet a unit may come back (no sold-out).
+      await t.http
+        .post('/api/holds')
+        .set('Admission-Token', admitted!.admission_token!)
+        .send({ product_id: product.id, quantity: 1 })
+        .expect(201);
+      const gone = (await join(product.id, { customer_id: buyer() }).expect(201)).body.data as Ticket;
+      const rest: Ticket[] = [];
+      for (let i = 0; i < 3; i++) {
+        rest.push((await join(product.id, { customer_id: buyer() }).expect(201)).body.data);
+      }
+      expect(rest.map((ticket) => ticket.ahead)).toEqual([1, 2, 3]);
+      // `gone` is never read again: past QUEUE_ABANDON_SECONDS it is skipped at its turn.
+      for (let i = 0; i < 5; i++) {
+        for (const ticket of rest) await read(product.id, ticket.ticket_id);
+        await sleep(500);
+      }
+      await t.http.post(`/api/admin/products/${product.id}/stock`).set(auth).send({ delta: 1 }).expect(200);
+      expect(await untilStatus(product.id, rest[0].ticket_id, 'admitted')).toBeDefined();
+      expect((await read(product.id, gone.ticket_id)).status).toBe('expired');
+      const after = await Promise.all(rest.slice(1).map((ticket) => read(product.id, ticket.ticket_id)));
+      expect(after.map((ticket) => [ticket.status, ticket.ahead])).toEqual([
+        ['waiting', 0],
+        ['waiting', 1],
+      ]);
+    });
   });
 
   describe('holding', () => {

@@ -16,7 +16,11 @@ interface Line {
   nonces: Set<string>;
   /** Pre-queue ticket ids in arrival order. */
   pre: string[];
-  /** Waiting ticket ids by position (ascending; appended in order). */
+  /**
+   * Waiting ticket ids by position. Positions are handed out consecutively (join, draw) and
+   * tickets leave only from the head (admitted or skipped) or all at once (sold out, close),
+   * so the ticket at index i has the head's position + i: `ahead` is a subtraction.
+   */
   waiting: string[];
   /** Unused admissions: ticket id -> expiresAt. */
   admitted: Map<string, number>;
@@ -101,8 +105,13 @@ export class MemoryQueueLines extends QueueLines {
     const ticket = line?.tickets.get(ticketId);
     if (!line || !ticket) return Promise.resolve(null);
     if (seen) line.seen.set(ticketId, now);
-    const ahead = ticket.status === 'waiting' ? line.waiting.indexOf(ticketId) : 0;
-    return Promise.resolve({ ticket: { ...ticket }, ahead: Math.max(ahead, 0) });
+    return Promise.resolve({ ticket: { ...ticket }, ahead: this.ahead(line, ticket) });
+  }
+
+  /** O(1): the waiting tickets before it are the positions from the head's up to its own. */
+  private ahead(line: Line, ticket: StoredTicket): number {
+    if (ticket.status !== 'waiting' || line.waiting.length === 0) return 0;
+    return ticket.position - line.tickets.get(line.waiting[0])!.position;
   }
 
   summary(productId: number, now: number): Promise<LineSummary> {

@@ -1,0 +1,99 @@
+import { cpuUsage } from 'node:process';
+import { AdmitRequest } from './queue-lines';
+import { MemoryQueueLines } from './memory-queue-lines';
+
+const PRODUCT = 1;
+
+/** A small deterministic generator, so a failing sequence can be replayed. */
+function random(seed: number): () => number {
+  let state = seed;
+  return () => {
+    state = (state * 1_103_515_245 + 12_345) % 2 ** 31;
+    return state / 2 ** 31;
+  };
+}
+
+const admitRequest = (now: number, available: number): AdmitRequest => ({
+  now,
+  ratePerMinute: 600,
+  available,
+  stockReadAt: now,
+  admissionMs: 300_000,
+  abandonMs: 1_000,
+  saleStartsAt: null,
+});
+
+async function join(lines: MemoryQueueLines, index: number, now: number, mode: 'fifo' | 'pre' = 'fifo') {
+  const outcome = await lines.join(
+    PRODUCT,
+    { id: `t${index}`, productId: PRODUCT, customerId: `c${index}`, entryHash: `h${index}` },
+    mode,
+    now,
+  );
+  if (outcome.kind !== 'created') throw new Error(`join ${index}: ${outcome.kind}`);
+  return outcome.ticket.id;
+}
+
+describe('MemoryQueueLines ahead', () => {
+  it('should count exactly the waiting tickets before each one, through draws, admissions and skips', async () => {
+    const next = random(24);
+    const lines = new MemoryQueueLines();
+    const ids: string[] = [];
+    let now = 1_000_000;
+    // A pre-queue drawn in a shuffled order first, then first come first served.
+    for (let i = 0; i < 20; i++) ids.push(await join(lines, i, now, 'pre'));
+    const pre = await lines.prequeue(PRODUCT);
+    await lines.draw(
+      PRODUCT,
+      [...pre].sort(() => next() - 0.5),
+    );
+    for (let step = 0; step < 400; step++) {
+      const roll = next();
+      if (roll < 0.4) ids.push(await join(lines, ids.length, now));
+      else if (roll < 0.7) {
+        // Presence for some: the others are skipped as abandoned at their turn.
+        for (const id of ids) if (next() < 0.5) await lines.get(PRODUCT, id, now, true);
+      } else {
+        now += Math.floor(next() * 800);
+        await lines.admit(PRODUCT, admitRequest(now, Math.floor(next() * 5)));
+      }
+      const read = await Promise.all(ids.map((id) => lines.get(PRODUCT, id, now, false)));
+      const waiting = read
+        .filter((found) => found!.ticket.status === 'waiting')
+        .map((found) => found!.ticket);
+      for (const found of read) {
+        const { ticket, ahead } = found!;
+        const expected =
+          ticket.status === 'waiting'
+            ? waiting.filter((other) => other.position < ticket.position).length
+            : 0;
+        expect({ step, id: ticket.id, ahead }).toEqual({ step, id: ticket.id, ahead: expected });
+      }
+    }
+    const statuses = new Set(
+      (await Promise.all(ids.map((id) => lines.get(PRODUCT, id, now, false)))).map(
+        (found) => found!.ticket.status,
+      ),
+    );
+    // The sequence went through every path it is meant to check.
+    expect(statuses).toEqual(new Set(['waiting', 'admitted', 'expired']));
+  });
+
+  it('should read a ticket at the back of a long line in constant time (CPU time ratio)', async () => {
+    const cpuPerRead = async (size: number): Promise<number> => {
+      const lines = new MemoryQueueLines();
+      let last = '';
+      for (let i = 0; i < size; i++) last = await join(lines, i, 0);
+      const reads = 5_000;
+      const before = cpuUsage();
+      for (let i = 0; i < reads; i++) await lines.get(PRODUCT, last, 0, false);
+      const used = cpuUsage(before);
+      return (used.user + used.system) / reads;
+    };
+    await cpuPerRead(1_000); // warm-up
+    const short = await cpuPerRead(1_000);
+    const long = await cpuPerRead(100_000);
+    // A scan of the line would make the long line's reads ~100 times the short one's.
+    expect(long / short).toBeLessThan(4);
+  });
+});
