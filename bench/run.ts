@@ -23,6 +23,7 @@ import { frameworkFloor } from './scenarios/framework-floor';
 import { rawRowLockLimit } from './scenarios/raw-row-lock';
 import { sellOut } from './scenarios/sell-out';
 import { verifiedBuyers } from './scenarios/verified-buyers';
+import { waitingRoom } from './scenarios/waiting-room';
 import { sparePort } from '../test/utils/ports';
 
 const smoke = process.argv.includes('--smoke');
@@ -36,6 +37,17 @@ const profile = smoke
       buyers: 100,
       streamClients: 100,
       verifiedBuyers: 200,
+      waitingRoom: {
+        joins: 300,
+        warmupJoins: 100,
+        roundTripTickets: 100,
+        roundTripSeconds: 1.5,
+        streams: 200,
+        idleSeconds: 1,
+        streamSeconds: 2,
+        streamAdmitPerMinute: 1_200,
+        warmupSeconds: 1,
+      },
     }
   : {
       hotSeconds: 10,
@@ -46,6 +58,18 @@ const profile = smoke
       buyers: 500,
       streamClients: 5_000,
       verifiedBuyers: 10_000,
+      // Issue 24's scale targets: 20,000 buyers joining, 20,000 ticket streams, a few hundred admitted.
+      waitingRoom: {
+        joins: 20_000,
+        warmupJoins: 2_000,
+        roundTripTickets: 2_000,
+        roundTripSeconds: 5,
+        streams: 20_000,
+        idleSeconds: 5,
+        streamSeconds: 20,
+        streamAdmitPerMinute: 1_200,
+        warmupSeconds: 3,
+      },
     };
 const CONNECTIONS = 64;
 // One database and one Redis namespace per run, removed at the end: a run never inherits
@@ -78,7 +102,8 @@ async function main() {
   if (process.argv.includes('--cluster')) return mainCluster();
   // Ports nothing listens on: with fixed ones, a second benchmark on the machine (another
   // checkout) would answer this one's readiness probe, and its figures would be mixed in.
-  const [APP_PORT, BARE_PORT, FLOOR_PORT, JWT_PORT] = [
+  const [APP_PORT, BARE_PORT, FLOOR_PORT, JWT_PORT, QUEUE_PORT] = [
+    await sparePort(),
     await sparePort(),
     await sparePort(),
     await sparePort(),
@@ -188,6 +213,16 @@ async function main() {
   await store.close();
   await app.stop();
 
+  // 6. The waiting room, on an API process of its own (the main app stopped: every process of a
+  // database admits from the shared lines, and only this one's database statements are counted).
+  const queue = await waitingRoom({
+    appEnv: scaleOutSettings,
+    port: QUEUE_PORT,
+    database: DATABASE,
+    profile: { ...profile.waitingRoom, connections: CONNECTIONS },
+  });
+  failures.push(...queue.failures);
+
   const { stop: stopBare } = await startProcess([join(__dirname, 'bare-server.js')], {
     PORT: String(BARE_PORT),
     BARE_BODY: readBody,
@@ -224,6 +259,7 @@ async function main() {
     reads: { app: reads, bareNodeHttp: bare, ratio: round(reads.perSecond / bare.perSecond) },
     embedded: { hotProduct: embedded.hotProduct, sellOut: embedded.sellOut, reads: embedded.reads },
     frameworkFloor: floor,
+    waitingRoom: { ...queue, failures: undefined },
     failures,
   };
   report(results);
@@ -256,6 +292,7 @@ type Results = {
   reads: { app: Measured; bareNodeHttp: Awaited<ReturnType<typeof load>>; ratio: number };
   embedded: Omit<Awaited<ReturnType<typeof embeddedMode>>, 'failures'>;
   frameworkFloor: Awaited<ReturnType<typeof frameworkFloor>>;
+  waitingRoom: Omit<Awaited<ReturnType<typeof waitingRoom>>, 'failures'>;
 };
 
 function report(r: Results) {
@@ -293,6 +330,68 @@ function report(r: Results) {
   reportModes(r);
   reportCpu(r);
   reportFanOut(r);
+  reportWaitingRoom(r);
+}
+
+/** Issue 24's scale targets: joining, admissions without the database, ticket streams. */
+function reportWaitingRoom(r: Results) {
+  const w = r.waitingRoom;
+  const met = (ok: boolean) => (r.smoke ? '' : ok ? ' (target met)' : ' (target MISSED)');
+  const floorPost = r.frameworkFloor.hold.cpuMicrosPerRequest.api;
+  const join = w.joins.apiCpuMicrosPerJoin;
+  const trips = w.admissionRoundTrips;
+  const rows: Array<[string, string]> = [
+    [
+      `Join: ${w.joins.created} of ${w.joins.buyers} buyers joined, joins/s`,
+      `${w.joins.perSecond} (p99 ${w.joins.p99} ms)`,
+    ],
+    ['   API CPU per join', formatMicros(join) + (join === null ? '' : met(join <= 60))],
+    [
+      '   per join / per GET of the product (same process)',
+      `${w.joins.joinToReadRatio ?? 'n/a'}x (GET ${formatMicros(w.joins.baselineRead.apiCpuMicrosPerRequest)})`,
+    ],
+    ['   per join / floor POST', join === null || !floorPost ? 'n/a' : `${round(join / floorPost)}x`],
+    ['   database statements per join', `${w.joins.databaseStatementsPerJoin}`],
+    [
+      `Admissions: statements/s still (${trips.still.admissions} admitted) vs busy (${trips.busy.admissions})`,
+      `${trips.still.statementsPerSecond} vs ${trips.busy.statementsPerSecond}`,
+    ],
+    [
+      '   database statements per admission',
+      `${trips.statementsPerAdmission ?? 'n/a'}${trips.statementsPerAdmission === null ? '' : met(trips.statementsPerAdmission < 0.01)}`,
+    ],
+  ];
+  const s = w.streams;
+  if (!s.measured) {
+    rows.push(['Ticket streams', `not measured: ${s.why}`]);
+  } else {
+    rows.push(
+      [
+        `Ticket streams held (of ${s.wanted}${s.cappedBy ? `, capped by ${s.cappedBy}` : ''})`,
+        `${s.streams}${met(s.streams >= s.wanted && s.ended === 0)}`,
+      ],
+      [
+        '   API RSS before / with streams (MB), per stream',
+        `${s.rssBeforeMB} / ${s.rssWithStreamsMB} (${s.rssKBPerStream} KB)`,
+      ],
+      ['   API CPU per stream-second, idle', `${s.idle.apiCpuMicrosPerStreamSecond} µs`],
+      [
+        `   sale: ${s.sale.admitted} admitted, holds/s (p99 ms)`,
+        `${s.sale.holds.perSecond} (${s.sale.holds.p99}); ${s.sale.eventsDelivered} events`,
+      ],
+      [
+        '   API CPU per stream-second during the sale, net of holds',
+        `${s.sale.apiCpuMicrosPerStreamSecond} µs`,
+      ],
+      [
+        `   admission decision -> admitted event p50 / p99 / max (ms, ${s.admissionToEvent.timed} timed)`,
+        `${s.admissionToEvent.p50Ms} / ${s.admissionToEvent.p99Ms} / ${s.admissionToEvent.maxMs}${met(s.admissionToEvent.p99Ms < 500)}`,
+      ],
+    );
+  }
+  const width = Math.max(...rows.map(([label]) => label.length));
+  console.log('\nWaiting room (own API process, statements counted at a proxy)');
+  for (const [label, value] of rows) console.log(`${label.padEnd(width)}  ${value}`);
 }
 
 /** Live stock streams during the hot-product load, against the same load without them. */

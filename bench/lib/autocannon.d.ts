@@ -29,7 +29,13 @@ declare module 'autocannon' {
   interface Options {
     url: string;
     /** setupRequest runs before each request: lets a request's body vary. */
-    requests?: Array<RequestParams & { setupRequest?: (request: RequestParams) => RequestParams }>;
+    requests?: Array<
+      RequestParams & {
+        setupRequest?: (request: RequestParams) => RequestParams;
+        /** Given, autocannon keeps each answer's body for it. */
+        onResponse?: (status: number, body: string) => void;
+      }
+    >;
     connections?: number;
     duration?: number;
     amount?: number;
