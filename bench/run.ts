@@ -242,7 +242,11 @@ async function main() {
   await deleteKeysWithPrefix(DATABASE);
 
   // 5. Scenarios 1, 3 and 4 again in embedded mode (SQLite, no Redis), for the side-by-side column.
-  const embedded = await embeddedMode({ ...profile, connections: CONNECTIONS }, APP_PORT, appSettings);
+  const embedded = await embeddedMode(
+    { ...profile, waitingRoom: profile.waitingRoom, connections: CONNECTIONS },
+    APP_PORT,
+    appSettings,
+  );
   failures.push(...embedded.failures);
 
   const results = {
@@ -257,7 +261,12 @@ async function main() {
     verifiedBuyers: { ...verified, connections: CONNECTIONS },
     sellOut: { ...sale, buyers: profile.buyers, accounting: saleBooks.accounting },
     reads: { app: reads, bareNodeHttp: bare, ratio: round(reads.perSecond / bare.perSecond) },
-    embedded: { hotProduct: embedded.hotProduct, sellOut: embedded.sellOut, reads: embedded.reads },
+    embedded: {
+      hotProduct: embedded.hotProduct,
+      sellOut: embedded.sellOut,
+      reads: embedded.reads,
+      joins: embedded.joins,
+    },
     frameworkFloor: floor,
     waitingRoom: { ...queue, failures: undefined },
     failures,
@@ -352,6 +361,17 @@ function reportWaitingRoom(r: Results) {
     ],
     ['   per join / floor POST', join === null || !floorPost ? 'n/a' : `${round(join / floorPost)}x`],
     ['   database statements per join', `${w.joins.databaseStatementsPerJoin}`],
+    [
+      `Join, embedded (${r.embedded.joins.created} of ${r.embedded.joins.buyers}): API CPU per join`,
+      formatMicros(r.embedded.joins.apiCpuMicrosPerJoin) +
+        (r.embedded.joins.apiCpuMicrosPerJoin === null
+          ? ''
+          : met(r.embedded.joins.apiCpuMicrosPerJoin <= 60)),
+    ],
+    [
+      '   per join / per GET of the product (same process)',
+      `${r.embedded.joins.joinToReadRatio ?? 'n/a'}x (GET ${formatMicros(r.embedded.joins.baselineRead.apiCpuMicrosPerRequest)})`,
+    ],
     [
       `Admissions: statements/s still (${trips.still.admissions} admitted) vs busy (${trips.busy.admissions})`,
       `${trips.still.statementsPerSecond} vs ${trips.busy.statementsPerSecond}`,

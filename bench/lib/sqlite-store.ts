@@ -36,6 +36,19 @@ export function sqliteStore(path: string) {
         .run(`Bench product ${Date.now()}`, stock, stock, price, now, now);
       return Number(result.lastInsertRowid);
     },
+    /** A waiting-room product whose sale starts tomorrow: buyers join, nobody is admitted yet. */
+    createQueueProduct(stock: number): number {
+      const now = sqlNow();
+      const tomorrow = new Date(Date.now() + 86_400_000).toISOString().replace('T', ' ').replace('Z', '');
+      const result = db
+        .prepare(
+          'INSERT INTO products (name, total_stock, available_stock, price, max_per_customer, queue_enabled, ' +
+            'queue_admit_per_minute, queue_admission_seconds, sale_starts_at, created_at, updated_at) ' +
+            "VALUES (?, ?, ?, '9.99', 5, 1, 1200, 3600, ?, ?, ?)",
+        )
+        .run(`Bench queue product ${Date.now()}`, stock, stock, tomorrow, now, now);
+      return Number(result.lastInsertRowid);
+    },
     stockReport(productId: number): StockReport {
       const product = db
         .prepare('SELECT total_stock, available_stock FROM products WHERE id = ?')

@@ -7,6 +7,7 @@ import { measureCpu, procMeter } from '../lib/cpu';
 import { load, LoadResult, settle } from '../lib/http-load';
 import { sqliteStore } from '../lib/sqlite-store';
 import { sellOut } from './sell-out';
+import { measureJoins } from './waiting-room';
 
 export interface EmbeddedProfile {
   hotSeconds: number;
@@ -15,10 +16,12 @@ export interface EmbeddedProfile {
   sellOutUnits: number;
   buyers: number;
   connections: number;
+  /** The waiting room's joins (scenario 6), on this mode's in-process line. */
+  waitingRoom: { joins: number; warmupJoins: number };
 }
 
 /**
- * The hot product, the sell-out and the reads again, in the zero-setup mode: the same built
+ * The hot product, the sell-out, the reads and the waiting room's joins again, in the zero-setup mode: the same built
  * app on a SQLite file of its own, without Redis (memory cache, sweeper-only expiry).
  * The app holds its file exclusively while it runs (one process per file), so the books
  * are kept around it: products are written before it starts, and holds counted after it
@@ -37,6 +40,10 @@ export async function embeddedMode(profile: EmbeddedProfile, port: number, env: 
     const hotId = store.createProduct(100_000_000);
     const saleId = store.createProduct(profile.sellOutUnits);
     const readId = store.createProduct(100);
+    const [warmQueueId, queueId] = [
+      store.createQueueProduct(100_000_000),
+      store.createQueueProduct(100_000_000),
+    ];
     store.close();
 
     const app = await startApp(settings, port);
@@ -44,6 +51,7 @@ export async function embeddedMode(profile: EmbeddedProfile, port: number, env: 
     let holdsBefore: number;
     let sale: Awaited<ReturnType<typeof sellOut>>;
     let reads: Awaited<ReturnType<typeof measureCpu<LoadResult>>>;
+    let joins: Awaited<ReturnType<typeof measureJoins>>;
     try {
       const holdRequest = {
         url: `${app.url}/api/holds`,
@@ -71,6 +79,17 @@ export async function embeddedMode(profile: EmbeddedProfile, port: number, env: 
       reads = await measureCpu(meters, () =>
         load({ url: readUrl, connections: profile.connections, durationSeconds: profile.readSeconds }),
       );
+
+      joins = await measureJoins({
+        appUrl: app.url,
+        pid: app.pid,
+        warmId: warmQueueId,
+        lineId: queueId,
+        ...profile.waitingRoom,
+        connections: profile.connections,
+        warmupSeconds: profile.warmupSeconds,
+        label: 'embedded waiting room',
+      });
     } finally {
       await app.stop();
     }
@@ -82,7 +101,7 @@ export async function embeddedMode(profile: EmbeddedProfile, port: number, env: 
 
     const hotBooks = hotProductBooks('embedded hot product', hot, after, holdsBefore, profile.connections);
     const saleBooks = sellOutBooks('embedded sell-out', profile.sellOutUnits, sale, saleReport);
-    failures.push(...hotBooks.failures, ...saleBooks.failures);
+    failures.push(...hotBooks.failures, ...saleBooks.failures, ...joins.failures);
 
     if (reads.errors > 0 || reads.non2xx > 0) {
       failures.push(`embedded reads: ${reads.errors} errors, ${reads.non2xx} non-2xx`);
@@ -92,6 +111,7 @@ export async function embeddedMode(profile: EmbeddedProfile, port: number, env: 
       hotProduct: { ...hot, connections: profile.connections, accounting: hotBooks.accounting },
       sellOut: { ...sale, buyers: profile.buyers, accounting: saleBooks.accounting },
       reads,
+      joins: joins.figures,
       failures,
     };
   } finally {

@@ -80,27 +80,16 @@ export async function waitingRoom(options: {
     // 1. Joining, against GET of the product.
     const warmId = await createQueueProduct(db, profile.streamAdmitPerMinute);
     const lineId = await createQueueProduct(db, profile.streamAdmitPerMinute);
-    await joinLine(app.url, warmId, 'warmup', profile.warmupJoins, profile.connections);
-    const productUrl = `${app.url}/api/products/${lineId}`;
-    await load({ url: productUrl, connections: profile.connections, durationSeconds: profile.warmupSeconds });
-    const read = await measureApi(() =>
-      run(app.url, profile.connections, profile.joins, () => ({
-        method: 'GET',
-        path: `/api/products/${lineId}`,
-      })),
-    );
-    const statementsBefore = proxy.count;
-    const joined = await measureApi(() =>
-      joinLine(app.url, lineId, 'buyer', profile.joins, profile.connections),
-    );
-    const joinStatements = proxy.count - statementsBefore;
-    if (joined.created !== profile.joins || joined.errors > 0) {
-      failures.push(
-        `waiting room: ${joined.created} of ${profile.joins} joins answered 201 (${joined.errors} errors, ${joined.non2xx} non-2xx)`,
-      );
-    }
-    const joinApi = joined.cpuMicrosPerRequest.api;
-    const readApi = read.cpuMicrosPerRequest.api;
+    const joins = await measureJoins({
+      appUrl: app.url,
+      pid: app.pid,
+      warmId,
+      lineId,
+      ...profile,
+      label: 'waiting room',
+      statements: () => proxy.count,
+    });
+    failures.push(...joins.failures);
 
     // 2. Statements per window, without and with admissions.
     const roundTrips = await admissionRoundTrips(app.url, db, proxy, profile);
@@ -125,25 +114,13 @@ export async function waitingRoom(options: {
       lineId,
       holdRequest,
       holdMicros: hold.cpuMicrosPerRequest.api,
-      tickets: joined.tickets,
+      tickets: joins.tickets,
       profile,
     });
     failures.push(...streams.failures);
 
     return {
-      joins: {
-        buyers: profile.joins,
-        created: joined.created,
-        perSecond: joined.perSecond,
-        p50: joined.p50,
-        p99: joined.p99,
-        errors: joined.errors,
-        non2xx: joined.non2xx,
-        apiCpuMicrosPerJoin: joinApi,
-        databaseStatementsPerJoin: round(joinStatements / Math.max(1, joined.created)),
-        baselineRead: { apiCpuMicrosPerRequest: readApi, perSecond: read.perSecond },
-        joinToReadRatio: joinApi === null || !readApi ? null : round(joinApi / readApi),
-      },
+      joins: joins.figures,
       hold: { apiCpuMicrosPerRequest: hold.cpuMicrosPerRequest.api, perSecond: hold.perSecond },
       admissionRoundTrips: roundTrips,
       streams: { ...streams, failures: undefined },
@@ -157,11 +134,73 @@ export async function waitingRoom(options: {
 }
 
 /**
+ * `joins` distinct buyers join the line (after `warmupJoins` on another line and a warm-up of
+ * the reads), against as many GETs of the product: API CPU per join, and its ratio to the read
+ * measured on the same process in the same run. `statements`: the proxy's count, when the
+ * process's database goes through one.
+ */
+export async function measureJoins(options: {
+  appUrl: string;
+  pid: number | undefined;
+  warmId: number;
+  lineId: number;
+  joins: number;
+  warmupJoins: number;
+  connections: number;
+  warmupSeconds: number;
+  label: string;
+  statements?: () => number;
+}) {
+  const api = procMeter(options.pid);
+  const measureApi = <T extends { ok: number }>(work: () => Promise<T>) => measureCpu({ api }, work);
+  await joinLine(options.appUrl, options.warmId, 'warmup', options.warmupJoins, options.connections);
+  const path = `/api/products/${options.lineId}`;
+  await load({
+    url: `${options.appUrl}${path}`,
+    connections: options.connections,
+    durationSeconds: options.warmupSeconds,
+  });
+  const read = await measureApi(() =>
+    run(options.appUrl, options.connections, options.joins, () => ({ method: 'GET', path })),
+  );
+  const statementsBefore = options.statements?.() ?? 0;
+  const joined = await measureApi(() =>
+    joinLine(options.appUrl, options.lineId, 'buyer', options.joins, options.connections),
+  );
+  const statements = options.statements ? options.statements() - statementsBefore : null;
+  const failures: string[] = [];
+  if (joined.created !== options.joins || joined.errors > 0) {
+    failures.push(
+      `${options.label}: ${joined.created} of ${options.joins} joins answered 201 (${joined.errors} errors, ${joined.non2xx} non-2xx)`,
+    );
+  }
+  const joinApi = joined.cpuMicrosPerRequest.api;
+  const readApi = read.cpuMicrosPerRequest.api;
+  return {
+    figures: {
+      buyers: options.joins,
+      created: joined.created,
+      perSecond: joined.perSecond,
+      p50: joined.p50,
+      p99: joined.p99,
+      errors: joined.errors,
+      non2xx: joined.non2xx,
+      apiCpuMicrosPerJoin: joinApi,
+      databaseStatementsPerJoin: statements === null ? null : round(statements / Math.max(1, joined.created)),
+      baselineRead: { apiCpuMicrosPerRequest: readApi, perSecond: read.perSecond },
+      joinToReadRatio: joinApi === null || !readApi ? null : round(joinApi / readApi),
+    },
+    tickets: joined.tickets,
+    failures,
+  };
+}
+
+/**
  * A queue product (first come first served: no draw) whose sale starts tomorrow: buyers may join,
  * nobody is admitted until startSale. A new pace would apply only after the slot already planned
  * (up to a minute at a slow pace), so each line gets its pace here and is paced by its start.
  */
-async function createQueueProduct(db: Connection, admitPerMinute: number): Promise<number> {
+export async function createQueueProduct(db: Connection, admitPerMinute: number): Promise<number> {
   const [inserted] = await db.query(
     `INSERT INTO products (name, total_stock, available_stock, price, max_per_customer, queue_enabled,
        queue_admit_per_minute, queue_admission_seconds, sale_starts_at, created_at, updated_at)
