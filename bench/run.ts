@@ -213,7 +213,7 @@ async function main() {
   await store.close();
   await app.stop();
 
-  // 6. The waiting room, on an API process of its own (the main app stopped: every process of a
+  // 8. The waiting room, on an API process of its own (the main app stopped: every process of a
   // database admits from the shared lines, and only this one's database statements are counted).
   const queue = await waitingRoom({
     appEnv: scaleOutSettings,
