@@ -3,9 +3,19 @@ import { join } from 'node:path';
 import { HoldReleasesService } from '../../src/holds/hold-releases.service';
 import { insertHold } from '../factories/hold.factory';
 import { createProduct } from '../factories/product.factory';
+import { pollUntil } from '../utils/poll';
 import { createTestApp, TestApp } from '../utils/test-app';
 import { sendWebhook } from '../utils/webhook';
 
+const ADMIN = 'admin-token-for-e2e-0123456789abcdef';
+/** Every series of the waiting room, once a queue has waited, admitted, expired and sold out. */
+const QUEUE_SERIES = [
+  'flash_sale_queue_waiting',
+  'flash_sale_queue_admitted_total',
+  'flash_sale_queue_expired_total',
+  'flash_sale_queue_sold_out_total',
+  'flash_sale_queue_admission_lag_seconds_bucket',
+];
 const DASHBOARD = join(__dirname, '..', '..', 'docs', 'grafana', 'flash-sale-dashboard.json');
 
 /** PromQL functions and aggregations the dashboard uses; any other word in an expression must be a metric. */
@@ -38,7 +48,7 @@ describe('Grafana dashboard against GET /metrics (e2e)', () => {
   );
 
   beforeAll(async () => {
-    t = await createTestApp();
+    t = await createTestApp({ ADMIN_API_TOKEN: ADMIN });
     // Every kind of event once, so every counter the dashboard reads has a series with its labels.
     const product = await createProduct(t.dataSource, { totalStock: 10, availableStock: 10 });
     const hold = await t.http.post('/api/holds').send({ product_id: product.id, quantity: 2 }).expect(201);
@@ -56,12 +66,51 @@ describe('Grafana dashboard against GET /metrics (e2e)', () => {
     });
     await t.app.get(HoldReleasesService).release([expired.id], 'job');
     await t.http.get(`/api/products/${product.id}`).expect(200);
-    samples = parseExposition((await t.http.get('/metrics').expect(200)).text);
+    await driveWaitingRooms();
+    // The admission ticker's passes (every 250 ms) set the waiting gauge and count its decisions.
+    samples =
+      (await pollUntil(async () => {
+        const scraped = parseExposition((await t.http.get('/metrics').expect(200)).text);
+        return QUEUE_SERIES.every((name) => scraped.some((sample) => sample.name === name))
+          ? scraped
+          : undefined;
+      }, Date.now() + 5_000)) ?? parseExposition((await t.http.get('/metrics').expect(200)).text);
   });
 
   afterAll(async () => {
     await t.close();
   });
+
+  /** A line that waits, one that admits, one the admin disables and one whose stock is gone. */
+  async function driveWaitingRooms(): Promise<void> {
+    const admin = { Authorization: `Bearer ${ADMIN}` };
+    const queued = async (body: Record<string, unknown>) =>
+      (
+        await t.http
+          .post('/api/admin/products')
+          .set(admin)
+          .send({
+            name: 'Drop',
+            price: '10.00',
+            total_stock: 5,
+            max_per_customer: 1,
+            queue_enabled: true,
+            ...body,
+          })
+          .expect(201)
+      ).body.data.id as number;
+    const joinQueue = (id: number, customer: string) =>
+      t.http.post(`/api/products/${id}/queue`).send({ customer_id: customer }).expect(201);
+    const waiting = await queued({ sale_starts_at: new Date(Date.now() + 3_600_000).toISOString() });
+    const admitting = await queued({ queue_admit_per_minute: 1_000_000 });
+    const closed = await queued({});
+    const soldOut = await queued({ total_stock: 0 });
+    await joinQueue(waiting, 'dashboard-waiting');
+    await joinQueue(admitting, 'dashboard-admitted');
+    await joinQueue(closed, 'dashboard-closed');
+    await joinQueue(soldOut, 'dashboard-sold-out');
+    await t.http.patch(`/api/admin/products/${closed}`).set(admin).send({ queue_enabled: false }).expect(200);
+  }
 
   it('should hold the panels the operations doc promises', () => {
     const metrics = new Set(targets.flatMap((target) => metricsOf(target.expr)));
@@ -76,6 +125,7 @@ describe('Grafana dashboard against GET /metrics (e2e)', () => {
         'http_request_duration_seconds_bucket',
         'process_cpu_seconds_total',
         'process_resident_memory_bytes',
+        ...QUEUE_SERIES,
       ]),
     );
     expect(targets.filter((target) => target.expr.startsWith('histogram_quantile(0.5,'))).toHaveLength(1);
