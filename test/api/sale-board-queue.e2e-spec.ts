@@ -127,9 +127,27 @@ describe('Sale board buying and the waiting room (e2e, headless Chromium)', () =
 
   it('should keep the plain Hold button on a product without a queue', async () => {
     const product = await createProduct({ name: 'Open Drop', total_stock: 5 });
+    const upcoming = await createProduct({
+      name: 'Later Drop',
+      total_stock: 5,
+      sale_starts_at: new Date(Date.now() + 3_600_000).toISOString(),
+    });
     await page.goto(`${t.url}/`, { waitUntil: 'load' });
     await page.waitForFunction(LIVE, { timeout: 10_000 });
     await page.waitForSelector(card(product.id, '.hold'), { visible: true, timeout: 10_000 });
+    // Not on sale yet: the button waits for the opening (the API would answer 409 SALE_NOT_STARTED).
+    expect(
+      await page.$eval(
+        card(upcoming.id, '.hold'),
+        (button) => (button as unknown as { disabled: boolean }).disabled,
+      ),
+    ).toBe(true);
+    expect(
+      await page.$eval(
+        card(product.id, '.hold'),
+        (button) => (button as unknown as { disabled: boolean }).disabled,
+      ),
+    ).toBe(false);
     expect(await visible(product.id, '.join')).toBe(false);
     expect(await textOf(product.id, '.queue')).toBe('');
     expect(await availableOn(product.id)).toBe('5');

@@ -213,8 +213,15 @@
     state.join.disabled = state.busy;
     state.join.textContent = status === 'expired' ? 'Join the queue again' : 'Join the queue';
     state.hold.hidden = !canHold;
-    state.hold.disabled = state.busy || product.available_stock === 0;
+    state.hold.disabled = state.busy || !onSale(product, now);
     say(state.queue, product.queue_enabled ? queueText(product, ticket, status, now) : '');
+  }
+
+  // The sale board's "On sale" (a click a moment early is refused: 409 SALE_NOT_STARTED).
+  function onSale(product, now) {
+    if (product.available_stock === 0) return false;
+    if (product.sale_starts_at && now < Date.parse(product.sale_starts_at)) return false;
+    return !(product.sale_ends_at && now >= Date.parse(product.sale_ends_at));
   }
 
   function queueText(product, ticket, status, now) {
@@ -246,10 +253,11 @@
     return `${Math.floor(seconds / 60)}:${String(seconds % 60).padStart(2, '0')}`;
   }
 
-  // The admission's time left counts down, and a passed admission offers to join again.
+  // The admission's time left counts down, a passed admission offers to join again, and Hold
+  // comes on when the sale opens.
   window.setInterval(() => {
     const now = Date.now();
-    for (const state of buyers.values()) if (state.ticket?.status === 'admitted') render(state, now);
+    for (const state of buyers.values()) render(state, now);
   }, 1000);
 
   window.saleBoardBuy = { create, update, remove };
