@@ -19,8 +19,25 @@ export const LINE_KEYS = [
 ] as const;
 export type LineKey = (typeof LINE_KEYS)[number];
 
-/** KEYS in LINE_KEYS order, so every script names them the same way. */
-const HEADER = LINE_KEYS.map((name, index) => `local ${name}_key = KEYS[${index + 1}]`).join('\n');
+/**
+ * How long a line's keys outlive its last activity, in ms, written into each script by
+ * RedisQueueLines (its constructor's `lineTtlMs`, LINE_TTL_MS by default; a test passes less).
+ */
+export const LINE_TTL_PLACEHOLDER = '__LINE_TTL_MS__';
+
+/**
+ * KEYS in LINE_KEYS order, so every script names them the same way; and `touch()`, which every
+ * script that records activity (a join, presence, the draw, an admission or skip, a used
+ * admission, a sold-out, a close) calls after its writes: every key of the line then lives
+ * LINE_TTL past the line's last activity, so the lines of finished sales go away by themselves.
+ * A tick that decides nothing is not activity (the ticker runs every 250 ms while the queue is
+ * enabled, which would otherwise keep a finished line forever).
+ */
+const HEADER = `${LINE_KEYS.map((name, index) => `local ${name}_key = KEYS[${index + 1}]`).join('\n')}
+local function touch()
+  for _, key in ipairs(KEYS) do redis.call('PEXPIRE', key, ${LINE_TTL_PLACEHOLDER}) end
+end
+`;
 
 /**
  * Redis' own clock, in epoch ms: every API process runs the admission loop, and a decision
@@ -49,6 +66,7 @@ if existing then
   local raw = redis.call('HGET', tickets_key, existing)
   if raw and not is_final(cjson.decode(raw), now) then
     redis.call('HSET', seen_key, existing, now)
+    touch()
     return {'existing', raw}
   end
 end
@@ -73,17 +91,25 @@ redis.call('SADD', nonces_key, entry_hash)
 redis.call('HSET', buyers_key, customer_id, id)
 redis.call('HSET', tickets_key, id, raw)
 redis.call('HSET', seen_key, id, now)
+touch()
 return {'created', raw}
 `;
 
-/** ARGV: ticket id, '1' when the read counts as presence. */
+/**
+ * ARGV: ticket id, '1' when the read counts as presence. Presence matters (and is activity
+ * that keeps the line) only for a ticket still in line; reading a final ticket changes nothing,
+ * so it stays readable until the line's keys expire, not forever.
+ */
 export const GET = `${HEADER}${CLOCK}
 local raw = redis.call('HGET', tickets_key, ARGV[1])
 if not raw then return false end
-if ARGV[2] == '1' then redis.call('HSET', seen_key, ARGV[1], clock_ms()) end
 local ahead = 0
 local position = redis.call('ZSCORE', line_key, ARGV[1])
 if position then ahead = redis.call('ZCOUNT', line_key, '-inf', '(' .. position) end
+if ARGV[2] == '1' and (position or redis.call('ZSCORE', pre_key, ARGV[1])) then
+  redis.call('HSET', seen_key, ARGV[1], clock_ms())
+  touch()
+end
 return {raw, ahead}
 `;
 
@@ -119,6 +145,7 @@ for _, id in ipairs(ARGV) do
 end
 redis.call('DEL', pre_key)
 redis.call('HSET', meta_key, 'drawn', 1)
+touch()
 return 1
 `;
 
@@ -191,12 +218,21 @@ while next_at <= now and outstanding < available and recent < rate do
 end
 if #admitted > 0 then redis.call('HINCRBY', meta_key, 'admitted_total', #admitted) end
 redis.call('HSET', meta_key, 'next_admit_at', string.format('%.3f', next_at))
+if #admitted + #expired > 0 then
+  touch()
+elseif redis.call('PTTL', meta_key) == -1 then
+  -- An idle tick is not activity, but the pacing fields it writes must not outlive the line.
+  redis.call('PEXPIRE', meta_key, ${LINE_TTL_PLACEHOLDER})
+end
 return {admitted, expired, now}
 `;
 
 /** ARGV: ticket id. ADMIT stops counting it once a stock read is at least this recent (Redis' clock). */
 export const MARK_USED = `${HEADER}${CLOCK}
-if redis.call('ZSCORE', admitted_key, ARGV[1]) then redis.call('HSET', used_key, ARGV[1], clock_ms()) end
+if redis.call('ZSCORE', admitted_key, ARGV[1]) then
+  redis.call('HSET', used_key, ARGV[1], clock_ms())
+  touch()
+end
 return 1
 `;
 
@@ -211,6 +247,7 @@ for _, set in ipairs({pre_key, line_key}) do
   end
 end
 redis.call('DEL', pre_key, line_key)
+if count > 0 then touch() end
 return count
 `;
 
@@ -228,5 +265,7 @@ for i = 1, #all, 2 do
   end
 end
 redis.call('DEL', pre_key, line_key, admitted_key, recent_key, meta_key, drawn_key, used_key)
+-- The final tickets stay readable for LINE_TTL, then go.
+touch()
 return live
 `;

@@ -11,6 +11,15 @@ import {
 } from './queue-lines';
 import * as scripts from './queue-line.scripts';
 
+/**
+ * A line's keys live this long past its last activity (a join, presence, the draw, an
+ * admission, a sold-out, a close). A week: a pre-queue may open days before its sale and see
+ * little activity over a weekend, and buyers look at their final ticket after the sale; a
+ * ticket costs some 300 bytes in Redis, so 20,000 of them kept a week is ~6 MB. After that the
+ * line of a finished sale is gone (reads answer 404 TICKET_NOT_FOUND, as after a Redis restart).
+ */
+export const LINE_TTL_MS = 7 * 24 * 3_600_000;
+
 const COMMANDS = {
   queueJoin: scripts.JOIN,
   queueGet: scripts.GET,
@@ -39,10 +48,14 @@ export class RedisQueueLines extends QueueLines {
   constructor(
     client: IoRedisClient,
     private readonly namespace: string,
+    lineTtlMs = LINE_TTL_MS,
   ) {
     super();
     for (const [name, lua] of Object.entries(COMMANDS)) {
-      client.defineCommand(name, { numberOfKeys: scripts.LINE_KEYS.length, lua });
+      client.defineCommand(name, {
+        numberOfKeys: scripts.LINE_KEYS.length,
+        lua: lua.replaceAll(scripts.LINE_TTL_PLACEHOLDER, String(Math.floor(lineTtlMs))),
+      });
     }
     this.redis = client as unknown as Scripted;
   }
