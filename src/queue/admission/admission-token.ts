@@ -43,3 +43,11 @@ function mac(key: Buffer, body: string): string {
 export function admissionKey(secret: string): Buffer {
   return createHmac('sha256', secret).update('queue-admission', 'utf8').digest();
 }
+
+/**
+ * The key that signs the join's proof-of-work challenges (ALTCHA), from the same secret under
+ * its own label: neither key tells anything about the other. Hex, as altcha-lib takes a string.
+ */
+export function altchaKey(secret: string): string {
+  return createHmac('sha256', secret).update('queue-altcha', 'utf8').digest('hex');
+}

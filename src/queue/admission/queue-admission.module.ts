@@ -6,20 +6,31 @@ import { DatabaseModule } from '../../database/database.module';
 import { AdmissionCheck, AdmissionPass, HoldAdmission } from '../../holds/hold-admission.port';
 import { QueueLines } from '../line/queue-lines';
 import { QueueLinesModule } from '../line/queue-lines.module';
-import { admissionKey, signAdmission, verifyAdmission } from './admission-token';
+import { admissionKey, altchaKey, signAdmission, verifyAdmission } from './admission-token';
 
-/** QUEUE_TOKEN_SECRET, or the secret the migration generated and stored once for this database. */
+/**
+ * The keys derived from QUEUE_TOKEN_SECRET, or from the secret the migration generated and
+ * stored once for this database: every process of one database derives the same ones.
+ */
 export class QueueTokenKey {
-  constructor(readonly key: Buffer) {}
+  /** Signs admission tokens. */
+  readonly key: Buffer;
+  /** Signs the join's proof-of-work challenges (ALTCHA's HMAC key). */
+  readonly altchaKey: string;
+
+  constructor(secret: string) {
+    this.key = admissionKey(secret);
+    this.altchaKey = altchaKey(secret);
+  }
 
   static async load(config: ConfigService<AllConfig, true>, dataSource: DataSource): Promise<QueueTokenKey> {
     const configured = config.getOrThrow('queue', { infer: true }).tokenSecret;
-    if (configured) return new QueueTokenKey(admissionKey(configured));
+    if (configured) return new QueueTokenKey(configured);
     const [row] = await dataSource.query<Array<{ secret: string }>>(
       'SELECT secret FROM queue_token_secret WHERE id = 1',
     );
     if (!row) throw new Error('The queue_token_secret row is missing: run the migrations');
-    return new QueueTokenKey(admissionKey(row.secret));
+    return new QueueTokenKey(row.secret);
   }
 
   sign(pass: AdmissionPass): string {
