@@ -8,7 +8,6 @@ import {
   oneKindOfRedis,
   productionNeedsSignedWebhooks,
   sharedDatabaseNeedsRedis,
-  proofOfWorkNotBuiltYet,
   streamRetryRange,
 } from './env.rules';
 import { parseEnv } from './env.schema';
@@ -24,8 +23,7 @@ const TOKEN = 't'.repeat(ADMIN_TOKEN_MIN_LENGTH);
 
 describe('cross-field configuration rules', () => {
   it('should apply every rule, the buyer-auth one included', () => {
-    expect(ENV_RULES).toHaveLength(9);
-    expect(ENV_RULES).toContain(proofOfWorkNotBuiltYet);
+    expect(ENV_RULES).toHaveLength(8);
     expect(ENV_RULES).toContain(buyerAuthProblems);
     for (const rule of ENV_RULES) expect(rule(envOf())).toEqual([]);
   });
@@ -73,13 +71,6 @@ describe('cross-field configuration rules', () => {
       streamRetryRange(envOf({ STREAM_RETRY_MIN_MS: '6000', STREAM_RETRY_MAX_MS: '5000' })),
     ).toHaveLength(1);
     expect(streamRetryRange(envOf({ STREAM_RETRY_MIN_MS: '5000', STREAM_RETRY_MAX_MS: '5000' }))).toEqual([]);
-  });
-
-  it('should refuse a proof-of-work factor while the waiting room has no proof of work', () => {
-    expect(proofOfWorkNotBuiltYet(envOf({ QUEUE_POW_MAX_NUMBER: '50000' }))).toEqual([
-      expect.stringMatching(/^QUEUE_POW_MAX_NUMBER: /),
-    ]);
-    expect(proofOfWorkNotBuiltYet(envOf({ QUEUE_POW_MAX_NUMBER: '0' }))).toEqual([]);
   });
 
   it('should check the admin and metrics tokens alike, naming the setting and never the token', () => {

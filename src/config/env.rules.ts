@@ -42,15 +42,6 @@ export const streamRetryRange: EnvRule = (env) =>
     ? ['STREAM_RETRY_MIN_MS must not be above STREAM_RETRY_MAX_MS']
     : [];
 
-/**
- * The waiting room's proof of work is not built yet: a work factor that did nothing would let
- * an operator believe bots pay for their places, so any value but 0 stops the boot.
- */
-export const proofOfWorkNotBuiltYet: EnvRule = (env) =>
-  env.QUEUE_POW_MAX_NUMBER > 0
-    ? ['QUEUE_POW_MAX_NUMBER: the waiting room has no proof of work in this version; leave it 0 (unset)']
-    : [];
-
 export const bearerTokenSettings: EnvRule = (env) => [
   ...operatorNameProblems(env.ADMIN_API_TOKEN),
   ...tokenProblems(
@@ -68,7 +59,6 @@ export const ENV_RULES: readonly EnvRule[] = [
   sharedDatabaseNeedsRedis,
   productionNeedsSignedWebhooks,
   streamRetryRange,
-  proofOfWorkNotBuiltYet,
   bearerTokenSettings,
   buyerAuthProblems,
   corsProblems,

@@ -21,6 +21,9 @@ export type DbType = (typeof DB_TYPES)[number];
 export const REDIS_CLUSTER_NODES_PATTERN =
   /^\s*(\[[0-9a-fA-F:]+\]|[A-Za-z0-9.-]+):\d{1,5}\s*(,\s*(\[[0-9a-fA-F:]+\]|[A-Za-z0-9.-]+):\d{1,5}\s*)*$/;
 
+/** The highest QUEUE_POW_MAX_NUMBER (ALTCHA's maxnumber) a deployment may set. */
+export const QUEUE_POW_MAX_NUMBER_LIMIT = 10_000_000;
+
 export const BUYER_AUTH_MODES = ['off', 'jwt'] as const;
 export type BuyerAuthMode = (typeof BUYER_AUTH_MODES)[number];
 
@@ -319,10 +322,14 @@ export class EnvironmentVariables {
   @Max(86_400)
   QUEUE_ABANDON_SECONDS: number = 60;
 
-  /** ALTCHA's work factor for joining a waiting room; 0 turns the proof of work off. */
+  /**
+   * ALTCHA's work factor (the challenge's maxnumber) for joining a waiting room; 0 turns the
+   * proof of work off. A browser solves half of it on average (SHA-256 tries): 10,000,000 is
+   * already seconds on a phone, so anything above is refused as a typo rather than a choice.
+   */
   @IsInt()
   @Min(0)
-  @Max(10_000_000)
+  @Max(QUEUE_POW_MAX_NUMBER_LIMIT)
   QUEUE_POW_MAX_NUMBER: number = 0;
 
   /**

@@ -46,6 +46,15 @@ describe(validateEnv.name, () => {
     expect(validateEnv({ REDIS_CLUSTER_NODES: '' }).REDIS_CLUSTER_NODES).toBeUndefined();
   });
 
+  it('should take a proof-of-work factor from 0 (off, the default) to 10,000,000 and refuse the rest at boot', () => {
+    expect(validateEnv({}).QUEUE_POW_MAX_NUMBER).toBe(0);
+    expect(validateEnv({ QUEUE_POW_MAX_NUMBER: '50000' }).QUEUE_POW_MAX_NUMBER).toBe(50_000);
+    expect(validateEnv({ QUEUE_POW_MAX_NUMBER: '10000000' }).QUEUE_POW_MAX_NUMBER).toBe(10_000_000);
+    for (const bad of ['-1', '1.5', 'lots', '10000001']) {
+      expect(() => validateEnv({ QUEUE_POW_MAX_NUMBER: bad })).toThrow(/QUEUE_POW_MAX_NUMBER/);
+    }
+  });
+
   it('should leave Galera to detection unless DB_GALERA says otherwise', () => {
     expect(validateEnv({}).DB_GALERA).toBeUndefined();
     expect(validateEnv({ DB_GALERA: 'true' }).DB_GALERA).toBe(true);

@@ -44,3 +44,32 @@ export class NoDrawError extends DomainError {
     super(`Product ${productId}'s queue has no pre-queue: every ticket is first come first served`);
   }
 }
+
+export class PowRequiredError extends DomainError {
+  readonly code = 'POW_REQUIRED';
+  readonly kind = 'forbidden';
+
+  constructor() {
+    super('Joining needs a proof of work: solve GET /api/products/:id/queue/challenge and send it as altcha');
+  }
+}
+
+export class PowInvalidError extends DomainError {
+  readonly code = 'POW_INVALID';
+  readonly kind = 'forbidden';
+
+  constructor() {
+    super(
+      'The altcha solution is not valid: malformed, tampered, unsolved, expired, for another product or already used; solve a new challenge',
+    );
+  }
+}
+
+export class PowNotRequiredError extends DomainError {
+  readonly code = 'POW_NOT_REQUIRED';
+  readonly kind = 'conflict';
+
+  constructor() {
+    super('This service asks no proof of work to join (QUEUE_POW_MAX_NUMBER is 0): join without altcha');
+  }
+}

@@ -4,6 +4,7 @@ import { DatabaseModule } from '../database/database.module';
 import { ProductsModule } from '../products/products.module';
 import { AdmissionTicker } from './admission-ticker';
 import { QueueLinesModule } from './line/queue-lines.module';
+import { ProofOfWorkModule } from './pow/proof-of-work.module';
 import { QueueMetricsModule } from './queue-metrics.module';
 import { QueueStockRepository } from './queue-stock.repository';
 import { WaitingRoomController } from './waiting-room.controller';
@@ -14,7 +15,14 @@ import { WaitingRoomService } from './waiting-room.service';
  * through their admission port (HoldAdmission, bound by the global QueueAdmissionModule).
  */
 @Module({
-  imports: [DatabaseModule, ProductsModule, BuyersModule, QueueLinesModule, QueueMetricsModule],
+  imports: [
+    DatabaseModule,
+    ProductsModule,
+    BuyersModule,
+    QueueLinesModule,
+    QueueMetricsModule,
+    ProofOfWorkModule,
+  ],
   controllers: [WaitingRoomController],
   providers: [WaitingRoomService, AdmissionTicker, QueueStockRepository],
 })

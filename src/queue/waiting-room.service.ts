@@ -5,8 +5,10 @@ import { SaleEndedError } from '../products/product.errors';
 import { ProductsService } from '../products/products.service';
 import { QueueTokenKey } from './admission/queue-admission.module';
 import { drawOrder, sha256hex } from './draw';
-import { JoinMode, QueueLines } from './line/queue-lines';
+import { JoinMode, QueueLines, StoredTicket } from './line/queue-lines';
 import { PrequeueMovedError } from './line/redis-queue-lines';
+import type { JoinChallenge } from './pow/join-challenge';
+import { JoinProofOfWork } from './pow/join-proof-of-work';
 import {
   DrawNotReadyError,
   NoDrawError,
@@ -46,18 +48,26 @@ export class WaitingRoomService {
     private readonly products: ProductsService,
     private readonly lines: QueueLines,
     private readonly key: QueueTokenKey,
+    private readonly pow: JoinProofOfWork,
   ) {}
 
+  /**
+   * With the proof of work on, a buyer who sends no `altcha` gets their live ticket back (one
+   * lookup, as a join again answers it anyway), or POW_REQUIRED; a sent solution is always
+   * checked and spent before the line is touched, so a refused one changes nothing.
+   */
   async join(
     productId: number,
     customerId: string,
     nonce: string | undefined,
+    altcha?: string,
   ): Promise<{ ticket: TicketView; created: boolean }> {
-    const product = await this.products.findOne(productId);
-    if (!product.queueEnabled) throw new QueueNotEnabledError(productId);
+    const product = await this.joinable(productId);
     const now = Date.now();
-    if (product.saleEndsAt !== null && product.saleEndsAt.getTime() <= now) {
-      throw new SaleEndedError(productId, product.saleEndsAt);
+    if (this.pow.required) {
+      const own = altcha === undefined ? await this.lines.live(productId, customerId, now) : null;
+      if (own) return { ticket: await this.view(product, own, now), created: false };
+      await this.pow.accept(productId, altcha);
     }
     const fields = {
       id: randomBytes(18).toString('base64url'),
@@ -75,7 +85,6 @@ export class WaitingRoomService {
     if (outcome.kind === 'nonce_reused') throw new NonceReusedError();
     if (outcome.kind === 'need_draw') throw new Error(`the draw of product ${productId} did not run`);
     const { ticket } = outcome;
-    const found = await this.lines.get(productId, ticket.id, now, false);
     if (outcome.kind === 'created') {
       this.logger.log({
         event: 'queue.joined',
@@ -84,10 +93,29 @@ export class WaitingRoomService {
         position: ticket.position || null,
       });
     }
-    return {
-      ticket: ticketView(ticket, found?.ahead ?? 0, product.queueAdmitPerMinute, now, this.key, true),
-      created: outcome.kind === 'created',
-    };
+    return { ticket: await this.view(product, ticket, now), created: outcome.kind === 'created' };
+  }
+
+  /** An ALTCHA challenge to join this product's line (when the proof of work is on). */
+  async challenge(productId: number): Promise<JoinChallenge> {
+    await this.joinable(productId);
+    return this.pow.challenge(productId);
+  }
+
+  /** The product, when it can be joined now: its queue enabled, its sale not over. */
+  private async joinable(productId: number): Promise<Product> {
+    const product = await this.products.findOne(productId);
+    if (!product.queueEnabled) throw new QueueNotEnabledError(productId);
+    if (product.saleEndsAt !== null && product.saleEndsAt.getTime() <= Date.now()) {
+      throw new SaleEndedError(productId, product.saleEndsAt);
+    }
+    return product;
+  }
+
+  /** The join answer: the ticket with its place, to its own buyer (customer_id shown). */
+  private async view(product: Product, ticket: StoredTicket, now: number): Promise<TicketView> {
+    const found = await this.lines.get(product.id, ticket.id, now, false);
+    return ticketView(ticket, found?.ahead ?? 0, product.queueAdmitPerMinute, now, this.key, true);
   }
 
   /** A read counts as presence: the ticket is not skipped as abandoned at its turn. */

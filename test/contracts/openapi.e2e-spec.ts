@@ -46,6 +46,9 @@ const README_ERROR_CODES = [
   'NONCE_REUSED',
   'DRAW_NOT_READY',
   'NO_DRAW',
+  'POW_REQUIRED',
+  'POW_INVALID',
+  'POW_NOT_REQUIRED',
 ];
 
 /** The sale board and the operator console (pages, their scripts and stylesheets): served, but no API, so kept out of the document. */

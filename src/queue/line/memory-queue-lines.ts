@@ -100,6 +100,15 @@ export class MemoryQueueLines extends QueueLines {
     return Promise.resolve({ kind: 'created', ticket: { ...ticket } });
   }
 
+  live(productId: number, customerId: string, now: number): Promise<StoredTicket | null> {
+    const line = this.lines.get(productId);
+    const id = line?.buyers.get(customerId);
+    const ticket = id === undefined ? undefined : line!.tickets.get(id);
+    if (!ticket || isFinal(ticket, now)) return Promise.resolve(null);
+    line!.seen.set(ticket.id, now);
+    return Promise.resolve({ ...ticket });
+  }
+
   get(productId: number, ticketId: string, now: number, seen: boolean) {
     const line = this.lines.get(productId);
     const ticket = line?.tickets.get(ticketId);

@@ -70,6 +70,8 @@ if existing then
     return {'existing', raw}
   end
 end
+-- A lookup only (QueueLines.live): the buyer's live ticket, or nothing.
+if mode == 'existing-only' then return {'absent'} end
 if redis.call('SISMEMBER', nonces_key, entry_hash) == 1 then return {'nonce_reused'} end
 local drawn = redis.call('HEXISTS', meta_key, 'drawn') == 1
 local t = {id = id, productId = product_id, customerId = customer_id, entryHash = entry_hash, admittedAt = 0, expiresAt = 0}

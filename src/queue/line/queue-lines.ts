@@ -65,6 +65,12 @@ export abstract class QueueLines {
     now: number,
   ): Promise<JoinOutcome>;
 
+  /**
+   * The buyer's live (not final) ticket, marked seen as a join again would; null when they have
+   * none. Lets a join that needs a proof of work give a buyer's own ticket back without one.
+   */
+  abstract live(productId: number, customerId: string, now: number): Promise<StoredTicket | null>;
+
   /** The ticket and the waiting tickets before it; `seen` records presence (a read or a stream). */
   abstract get(
     productId: number,

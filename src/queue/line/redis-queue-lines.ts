@@ -88,6 +88,20 @@ export class RedisQueueLines extends QueueLines {
     return { kind: kind as 'nonce_reused' | 'need_draw' };
   }
 
+  /** The join script in its lookup mode: one round trip, nothing created (Redis' clock decides liveness). */
+  async live(productId: number, customerId: string, _now: number): Promise<StoredTicket | null> {
+    const [kind, raw] = (await this.run(
+      'queueJoin',
+      productId,
+      '',
+      productId,
+      customerId,
+      '',
+      'existing-only',
+    )) as [string, string?];
+    return kind === 'existing' ? parse(raw!) : null;
+  }
+
   async get(productId: number, ticketId: string, _now: number, seen: boolean) {
     const found = (await this.run('queueGet', productId, ticketId, seen ? '1' : '0')) as
       [string, number] | null;
