@@ -84,6 +84,12 @@ export class AdminProductsService {
     return this.unitOfWork.read((manager) => this.viewOf(manager, id));
   }
 
+  /** Nobody has a ticket in the product's line (and it has placed nobody first come first served). */
+  private async lineIsEmpty(productId: number): Promise<boolean> {
+    const line = await this.lines.summary(productId, Date.now());
+    return line.waiting === 0 && line.admitted === 0 && !line.drawn;
+  }
+
   findPage(request: PageRequest): Promise<[AdminProductView[], number]> {
     return this.unitOfWork.read((manager) => this.views.findPage(manager, request));
   }
@@ -102,7 +108,8 @@ export class AdminProductsService {
       if (!endsAfterStart(startsAt, endsAt)) {
         throw new ValidationFailedError({ sale_ends_at: ['sale_ends_at must be after sale_starts_at'] });
       }
-      Object.assign(details, queueOnUpdate(product, details, now));
+      const lineEmpty = needsLineState(product, details, now) ? await this.lineIsEmpty(id) : false;
+      Object.assign(details, queueOnUpdate(product, details, now, lineEmpty));
       await this.products.updateDetails(manager, id, details, now);
       return {
         ...(await this.viewOf(manager, id)),
@@ -218,18 +225,39 @@ function queueOnCreate(body: CreateProductDto, now: Date): ProductDetails {
 
 /**
  * The queue settings as they will be. Enabling draws the seed (when the sale starts later);
- * disabling forgets it, so enabling again starts a new line with a new draw.
+ * disabling forgets it, so enabling again starts a new line with a new draw. A queue without a
+ * seed (first come first served) whose start moves into the future gets its seed then, if
+ * nobody has joined yet (`lineEmpty`): the early joiners it will now have are drawn like any
+ * pre-queue. Once someone holds a place, the line stays first come first served (their places
+ * are fixed); disabling and enabling the queue starts a new line with a draw. A queue with a
+ * seed keeps it whenever its start moves: the draw happens at the start in force.
  */
-function queueOnUpdate(product: Product, details: ProductDetails, now: Date): ProductDetails {
+function queueOnUpdate(
+  product: Product,
+  details: ProductDetails,
+  now: Date,
+  lineEmpty: boolean,
+): ProductDetails {
   const enabled = details.queueEnabled ?? product.queueEnabled;
   const limit = details.maxPerCustomer !== undefined ? details.maxPerCustomer : product.maxPerCustomer;
   requireBuyerLimit(enabled, limit);
-  if (enabled && !product.queueEnabled) {
-    const startsAt = details.saleStartsAt !== undefined ? details.saleStartsAt : product.saleStartsAt;
-    return drawFor(startsAt, now);
-  }
+  const startsAt = details.saleStartsAt !== undefined ? details.saleStartsAt : product.saleStartsAt;
+  if (enabled && !product.queueEnabled) return drawFor(startsAt, now);
   if (!enabled && product.queueEnabled) return { queueSeed: null, queueCommitment: null };
+  if (lineEmpty && needsLineState(product, details, now)) return drawFor(startsAt, now);
   return {};
+}
+
+/** A queue without a seed whose start this update moves into the future: is its line still empty? */
+function needsLineState(product: Product, details: ProductDetails, now: Date): boolean {
+  return (
+    product.queueEnabled &&
+    details.queueEnabled !== false &&
+    product.queueSeed === null &&
+    details.saleStartsAt !== undefined &&
+    details.saleStartsAt !== null &&
+    details.saleStartsAt.getTime() > now.getTime()
+  );
 }
 
 function detailsOf(body: UpdateProductDto): ProductDetails {

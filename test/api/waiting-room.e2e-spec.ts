@@ -120,6 +120,59 @@ describe('Waiting room (e2e)', () => {
       expect(now.queue_commitment).toBeNull();
       expect((await t.http.get(`/api/products/${now.id}/queue/draw`).expect(409)).body.code).toBe('NO_DRAW');
     });
+
+    it('should draw a seed when a first-come queue nobody joined gets a future start', async () => {
+      const product = await createProduct({ queue_enabled: true });
+      expect(product.queue_commitment).toBeNull();
+      const startsAt = new Date(Date.now() + HOUR_MS).toISOString();
+      const patched = (await patch(product.id, { sale_starts_at: startsAt }).expect(200)).body.data;
+      expect(patched.queue_commitment).toMatch(/^[0-9a-f]{64}$/);
+      const summary = (await t.http.get(`/api/products/${product.id}/queue`).expect(200)).body.data;
+      expect(summary.commitment).toBe(patched.queue_commitment);
+      // Early joiners are now a pre-queue, drawn at the start.
+      const early = (await join(product.id, { customer_id: buyer() }).expect(201)).body.data as Ticket;
+      expect(early).toMatchObject({ status: 'prequeue', position: null });
+      expect((await t.http.get(`/api/products/${product.id}/queue/draw`).expect(409)).body.code).toBe(
+        'DRAW_NOT_READY',
+      );
+    });
+
+    it('should keep a first-come line once someone joined, whatever the start moves to', async () => {
+      const product = await createProduct({ queue_enabled: true, total_stock: 0 });
+      const first = (await join(product.id, { customer_id: buyer() }).expect(201)).body.data as Ticket;
+      expect(first.position).toBe(1);
+      const startsAt = new Date(Date.now() + HOUR_MS).toISOString();
+      const patched = (await patch(product.id, { sale_starts_at: startsAt }).expect(200)).body.data;
+      expect(patched.queue_commitment).toBeNull();
+      const second = (await join(product.id, { customer_id: buyer() }).expect(201)).body.data as Ticket;
+      expect(second).toMatchObject({ status: 'waiting', position: 2 });
+      expect((await t.http.get(`/api/products/${product.id}/queue/draw`).expect(409)).body.code).toBe(
+        'NO_DRAW',
+      );
+    });
+
+    it('should keep the seed and its commitment when the start moves, the draw at the start in force', async () => {
+      const product = await createProduct({
+        queue_enabled: true,
+        sale_starts_at: new Date(Date.now() + HOUR_MS).toISOString(),
+      });
+      const later = new Date(Date.now() + 2 * HOUR_MS).toISOString();
+      const moved = (await patch(product.id, { sale_starts_at: later }).expect(200)).body.data;
+      expect(moved.queue_commitment).toBe(product.queue_commitment);
+      const ticket = (await join(product.id, { customer_id: buyer(), nonce: nonce() }).expect(201)).body
+        .data as Ticket;
+      // Brought forward to now: the draw runs with the same seed.
+      await patch(product.id, { sale_starts_at: new Date(Date.now() - 1000).toISOString() }).expect(200);
+      const drawn = await pollUntil(async () => {
+        const { status, body } = await t.http.get(`/api/products/${product.id}/queue/draw`);
+        return status === 200
+          ? (body.data as { seed: string; commitment: string; tickets: string[] })
+          : undefined;
+      }, Date.now() + 5_000);
+      expect(drawn!.commitment).toBe(product.queue_commitment);
+      expect(sha256hex(drawn!.seed)).toBe(product.queue_commitment);
+      expect(drawn!.tickets).toEqual([ticket.entry_hash]);
+    });
   });
 
   describe('joining', () => {
