@@ -1,22 +1,7 @@
-import { Logger } from '@nestjs/common';
-import type Redis from 'ioredis';
 import { hostname } from 'node:os';
 import type { RedisConfig } from '../../config/redis.config';
-import {
-  createIoRedisClient,
-  createIoRedisNodeConnection,
-  IoRedisClient,
-  knownNodes,
-} from '../../redis/ioredis-client';
-import { RedisAvailability } from '../../redis/redis-availability';
+import { RedisBroadcastChannel } from '../../redis/redis-broadcast-channel';
 import type { ProductChange } from './product-change';
-
-/** Reconnect quickly once Redis is back, so the resync comes within about a second. */
-const MAX_RECONNECT_DELAY_MS = 1_000;
-/** A publish that Redis neither answers nor refuses within this counts as lost (then: resync). */
-const PUBLISH_TIMEOUT_MS = 1_000;
-/** The message that tells every other process to read all it watches again. */
-const RESYNC = 'resync';
 
 /** The subscriber's name in CLIENT LIST: which process listens on which node. */
 export function subscriberConnectionName(host: string, pid: number): string {
@@ -35,189 +20,45 @@ export function productChangesChannel(prefix: string, databaseId: string): strin
 }
 
 /**
- * Redis pub/sub for product changes, on one Redis server or a Redis Cluster. A message is
- * `<origin> <productId>` (or `<origin> resync`); a process skips its own.
- *
- * On a cluster this is classic PUBLISH/SUBSCRIBE, not sharded SPUBLISH/SSUBSCRIBE, so a stopped
- * master only moves the subscriber to another node: why, and what it costs, in
- * docs/operations.md ("Scale-out on clusters", the live stock streams' fan-out). Past a few
- * dozen nodes, sharded pub/sub with replicas is the switch (the channel is already hash-tagged).
- *
- * Publishing: one client (ioredis `Cluster` or `Redis`, from the shared factory), fire and
- * forget, failing at once while Redis is away instead of queueing. A publish that failed may
- * have left other processes with a stale stream even though their subscriptions stayed up (on
- * a cluster the publish went to a node that was down, the subscribers listen elsewhere), so
- * once publishing works again this process publishes a `resync` that makes them read again.
- *
- * Subscribing: one plain connection to one node, opened only by a process that listens,
- * subscribed by hand on every connect (not ioredis' autoResubscribe, nor its Cluster
- * subscriber, which resubscribes silently): the resync is announced only once the subscription
- * is back, so a change published in between is either heard or committed before the resync's
- * reads start. When the connection ends (its node stopped), the next known node is tried.
+ * Redis pub/sub for product changes (RedisBroadcastChannel: its publishing, subscriber
+ * connection and resync rules). A message is `<origin> <productId>` (or `<origin> resync`).
  */
 export class RedisProductChangesChannel {
-  private readonly logger = new Logger('ProductChanges');
-  private readonly name: string;
-  private readonly publisher: IoRedisClient;
-  /** One for the successive subscriber connections: an outage is reported once, not per attempt. */
-  private readonly subscriberAvailability = new RedisAvailability('subscriber');
-  private subscriber: Redis | undefined;
-  private started = false;
-  private closed = false;
-  private listening = false;
-  /** Whether a subscription has been up and then lost: its return means a resync. */
-  private subscriptionLost = false;
-  private reconnectAttempt = 0;
-  private nodeIndex = 0;
-  private reconnectTimer: NodeJS.Timeout | undefined;
-  /** A publish failed since the last resync was sent: the other processes may have missed a change. */
-  private resyncOwed = false;
-  private publishFailing = false;
-  private resyncTimer: NodeJS.Timeout | undefined;
-  private resyncAttempt = 0;
+  private readonly channel: RedisBroadcastChannel;
 
   constructor(
-    private readonly redis: RedisConfig,
+    redis: RedisConfig,
     databaseId: string,
-    private readonly origin: string,
-    private readonly deliver: (change: ProductChange) => void,
+    origin: string,
+    deliver: (change: ProductChange) => void,
   ) {
-    this.name = productChangesChannel(redis.prefix, databaseId);
-    this.publisher = createIoRedisClient(redis, {
-      maxRetriesPerRequest: 0,
-      commandTimeoutMs: PUBLISH_TIMEOUT_MS,
-      maxReconnectDelayMs: MAX_RECONNECT_DELAY_MS,
+    this.channel = new RedisBroadcastChannel(redis, {
+      channel: productChangesChannel(redis.prefix, databaseId),
+      origin,
+      connectionName: subscriberConnectionName(hostname(), process.pid),
+      loggerContext: 'ProductChanges',
+      eventPrefix: 'stream',
+      deliver: (delivery) => {
+        if (delivery.kind === 'resync') return deliver({ kind: 'resync' });
+        const productId = Number(delivery.body);
+        if (Number.isSafeInteger(productId) && productId > 0) deliver({ kind: 'changed', productId });
+      },
     });
-    new RedisAvailability('publisher').watch(this.publisher);
   }
 
   publish(productId: number): void {
-    this.publisher.publish(this.name, `${this.origin} ${productId}`).then(
-      () => undefined,
-      (error: Error) => this.onPublishFailed(error, productId),
-    );
+    this.channel.publish(String(productId), { product_id: productId });
   }
 
   listen(): void {
-    if (this.started) return;
-    this.started = true;
-    this.connectSubscriber();
+    this.channel.listen();
   }
 
   isListening(): boolean {
-    return this.listening;
+    return this.channel.isListening();
   }
 
-  async close(): Promise<void> {
-    this.closed = true;
-    this.listening = false;
-    clearTimeout(this.reconnectTimer);
-    clearTimeout(this.resyncTimer);
-    // disconnect(), not quit(): a Redis that is down would leave quit() waiting.
-    this.subscriber?.disconnect();
-    this.publisher.disconnect();
-    await Promise.resolve();
+  close(): Promise<void> {
+    return this.channel.close();
   }
-
-  private onPublishFailed(error: Error, productId: number): void {
-    this.resyncOwed = true;
-    this.scheduleResyncPublish();
-    // Once per outage: during one, every hold would repeat it.
-    if (this.publishFailing) return;
-    this.publishFailing = true;
-    this.logger.warn({ event: 'stream.publish_failed', product_id: productId, message: error.message });
-  }
-
-  private scheduleResyncPublish(): void {
-    if (this.resyncTimer || this.closed) return;
-    const delay = backoff(this.resyncAttempt++);
-    this.resyncTimer = setTimeout(() => {
-      this.resyncTimer = undefined;
-      // Cleared before sending: a publish that fails from now on owes another resync.
-      this.resyncOwed = false;
-      this.publisher.publish(this.name, `${this.origin} ${RESYNC}`).then(
-        () => {
-          this.resyncAttempt = 0;
-          if (this.resyncOwed) return this.scheduleResyncPublish();
-          this.publishFailing = false;
-          this.logger.log({ event: 'stream.publish_recovered' });
-        },
-        () => {
-          this.resyncOwed = true;
-          this.scheduleResyncPublish();
-        },
-      );
-    }, delay);
-    this.resyncTimer.unref();
-  }
-
-  private connectSubscriber(): void {
-    if (this.closed) return;
-    const nodes = knownNodes(this.redis, this.publisher);
-    const node = nodes[this.nodeIndex++ % nodes.length];
-    const subscriber = createIoRedisNodeConnection(this.redis, node, {
-      autoResubscribe: false,
-      maxRetriesPerRequest: 0,
-      connectionName: subscriberConnectionName(hostname(), process.pid),
-    });
-    this.subscriber = subscriber;
-    this.subscriberAvailability.watch(subscriber);
-    subscriber.on('message', (_channel: string, message: string) => this.onMessage(message));
-    subscriber.once('ready', () => void this.subscribe(subscriber));
-    subscriber.once('end', () => this.onSubscriberEnd(subscriber));
-  }
-
-  private async subscribe(subscriber: Redis): Promise<void> {
-    try {
-      // A node that just (re)started answers before it has rejoined the cluster bus, and
-      // would not relay the other nodes' messages yet: listen on a node of a healthy cluster.
-      if (this.redis.clusterNodes && !(await clusterStateOk(subscriber))) throw new Error('cluster not ok');
-      await subscriber.subscribe(this.name);
-    } catch {
-      subscriber.disconnect(); // Ends it: the next node is tried.
-      return;
-    }
-    if (subscriber !== this.subscriber || this.closed) return;
-    this.reconnectAttempt = 0;
-    this.listening = true;
-    if (this.subscriptionLost) {
-      this.subscriptionLost = false;
-      this.logger.log({ event: 'stream.redis_available' });
-    }
-    // Every time, the first too: whatever was watched before this subscription (while Redis
-    // was away, or before it first answered) may have missed changes of other processes.
-    this.deliver({ kind: 'resync' });
-  }
-
-  private onSubscriberEnd(subscriber: Redis): void {
-    if (subscriber !== this.subscriber || this.closed) return;
-    if (this.listening) {
-      this.listening = false;
-      this.subscriptionLost = true;
-      this.logger.warn({ event: 'stream.redis_unavailable' });
-    }
-    this.reconnectTimer = setTimeout(() => this.connectSubscriber(), backoff(this.reconnectAttempt++));
-    this.reconnectTimer.unref();
-  }
-
-  private onMessage(message: string): void {
-    const space = message.indexOf(' ');
-    if (message.slice(0, space) === this.origin) return;
-    const body = message.slice(space + 1);
-    if (body === RESYNC) {
-      this.deliver({ kind: 'resync' });
-      return;
-    }
-    const productId = Number(body);
-    if (Number.isSafeInteger(productId) && productId > 0) this.deliver({ kind: 'changed', productId });
-  }
-}
-
-function backoff(attempt: number): number {
-  return Math.min(50 * 2 ** attempt, MAX_RECONNECT_DELAY_MS);
-}
-
-async function clusterStateOk(connection: Redis): Promise<boolean> {
-  const info = String(await connection.call('CLUSTER', 'INFO'));
-  return /^cluster_state:ok\r?$/m.test(info);
 }
