@@ -13,15 +13,13 @@ import { ProductChanges } from '../products/changes/product-changes';
 import { ProductsService } from '../products/products.service';
 import { ProductTopic } from './product-topic';
 import { MissingProducts } from './missing-products';
-import { busyRefusal, parseLastEventId, StockSnapshot } from './stock-event';
+import { busyRefusal, HEARTBEAT_INTERVAL_MS, parseLastEventId, StockSnapshot } from './stock-event';
 import { StreamConnection } from './stream-connection';
 import { StreamsBusyError } from './stream.errors';
 import { STREAM_METRICS } from './stream-metrics';
 import { acceptsEventStream, retryDelayMs, RetryRange } from './stream-negotiation';
 import { answerEventStream, startEventStream } from './stream-reply';
 import { StreamRefusal, StreamSlots } from './stream-slots';
-
-const HEARTBEAT_INTERVAL_MS = 15_000;
 
 /** What a stream is opened for. */
 export interface StreamRequest {
@@ -58,7 +56,6 @@ export class ProductStreamHub implements OnModuleInit, OnModuleDestroy {
   private readonly failingReads = new Set<number>();
   private readonly intervalMs: number;
   private readonly retryRange: RetryRange;
-  private readonly slots: StreamSlots;
   private readonly missing: MissingProducts;
   private subscription: Subscription | undefined;
   private heartbeat: NodeJS.Timeout | undefined;
@@ -69,6 +66,8 @@ export class ProductStreamHub implements OnModuleInit, OnModuleDestroy {
     private readonly products: ProductsService,
     private readonly changes: ProductChanges,
     private readonly adapterHost: HttpAdapterHost,
+    /** Shared with the ticket streams (one set of limits). */
+    private readonly slots: StreamSlots,
     @InjectMetric(STREAM_METRICS.connections) private readonly connectionsGauge: Gauge,
     @InjectMetric(STREAM_METRICS.events) private readonly eventsSent: Counter,
     @InjectMetric(STREAM_METRICS.reads) private readonly reads: Counter,
@@ -78,7 +77,6 @@ export class ProductStreamHub implements OnModuleInit, OnModuleDestroy {
     const settings = config.getOrThrow('stream', { infer: true });
     this.intervalMs = settings.minIntervalMs;
     this.retryRange = settings.retryMs;
-    this.slots = new StreamSlots(settings.maxConnections, settings.maxPerClient);
     this.missing = new MissingProducts(settings.minIntervalMs);
   }
 

@@ -26,13 +26,16 @@ export function busyRefusal(retryMs: number): string {
 /** A comment line: ignored by EventSource, keeps proxies and load balancers from closing an idle stream. */
 export const HEARTBEAT = ': heartbeat\n\n';
 
+/** How often every open stream gets a HEARTBEAT. */
+export const HEARTBEAT_INTERVAL_MS = 15_000;
+
 export function snapshotOf(data: ProductResponseDto, version: number): StockSnapshot {
   return { productId: data.id, version, json: JSON.stringify(data) };
 }
 
 /** The event as the wire carries it (JSON has no raw newlines, so one data line). */
-export function formatStockEvent(id: number, snapshot: StockSnapshot): string {
-  return `id: ${id}\nevent: stock\ndata: ${snapshot.json}\n\n`;
+export function formatStockEvent(id: number, snapshot: StockSnapshot, event = 'stock'): string {
+  return `id: ${id}\nevent: ${event}\ndata: ${snapshot.json}\n\n`;
 }
 
 /** The next version after `previous`: the clock when it moved on, else one more. */

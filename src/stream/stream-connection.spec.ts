@@ -111,6 +111,23 @@ describe(StreamConnection.name, () => {
     expect(sink.stocks()).toEqual([100, 50]);
   });
 
+  it('should send an urgent state at once, inside the interval, and keep it urgent when replaced before it goes', () => {
+    const { sut, sink } = setup();
+    sut.start();
+    sut.offer(state(100, 1));
+    now += 10;
+    sut.offer(state(90, 2)); // held back by the interval
+    sut.offer(state(80, 3), now, true);
+    expect(sink.stocks()).toEqual([100, 80]);
+
+    sink.full = true;
+    sut.offer(state(60, 4), now, true); // taken by the socket, which is now full
+    sut.offer(state(50, 5), now, true);
+    sut.offer(state(40, 6)); // replaces the urgent one: still urgent
+    sink.emitDrain();
+    expect(sink.stocks()).toEqual([100, 80, 60, 40]);
+  });
+
   it('should give a client that stopped reading the latest state when it catches up, never a backlog', () => {
     const { sut, sink } = setup(0);
     sut.start();

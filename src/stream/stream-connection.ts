@@ -20,6 +20,8 @@ export interface StreamConnectionOptions {
   lastId: number;
   onSent: (events: number) => void;
   clock?: Clock;
+  /** The events' name: `stock` (the default), `queue` for a ticket's stream. */
+  eventName?: string;
 }
 
 /**
@@ -31,6 +33,8 @@ export interface StreamConnectionOptions {
  */
 export class StreamConnection {
   private readonly pending = new Map<number, StockSnapshot>();
+  /** Pending states that go out at once, whatever the interval (a ticket's status changed). */
+  private readonly urgent = new Set<number>();
   private readonly lastSentAt = new Map<number, number>();
   /** Highest version per product this connection has been given: an older state never replaces it. */
   private readonly seen = new Map<number, number>();
@@ -46,6 +50,7 @@ export class StreamConnection {
   private lastId: number;
   private readonly onSent: (events: number) => void;
   private readonly clock: Clock;
+  private readonly eventName: string;
 
   constructor(options: StreamConnectionOptions) {
     this.productIds = options.productIds;
@@ -55,6 +60,7 @@ export class StreamConnection {
     this.lastId = options.lastId;
     this.onSent = options.onSent;
     this.clock = options.clock ?? (() => performance.now());
+    this.eventName = options.eventName ?? 'stock';
   }
 
   /** Writes the preamble and every state offered so far (each product's first event goes at once). */
@@ -66,11 +72,16 @@ export class StreamConnection {
     this.flush();
   }
 
-  /** A product's new state. `now` lets a fan-out stamp all its connections with one clock reading. */
-  offer(snapshot: StockSnapshot, now = this.clock()): void {
+  /**
+   * A product's new state. `now` lets a fan-out stamp all its connections with one clock
+   * reading. `urgent` sends it without waiting for the interval (still after the socket took
+   * the previous write); it stays urgent if a newer state replaces it before it goes.
+   */
+  offer(snapshot: StockSnapshot, now = this.clock(), urgent = false): void {
     if (this.closed || snapshot.version <= (this.seen.get(snapshot.productId) ?? 0)) return;
     this.seen.set(snapshot.productId, snapshot.version);
     this.pending.set(snapshot.productId, snapshot);
+    if (urgent) this.urgent.add(snapshot.productId);
     this.flush(now);
   }
 
@@ -100,6 +111,7 @@ export class StreamConnection {
   dispose(): void {
     this.closed = true;
     this.pending.clear();
+    this.urgent.clear();
     clearTimeout(this.timer);
     this.timer = undefined;
   }
@@ -111,15 +123,16 @@ export class StreamConnection {
     let wait = Infinity;
     for (const [productId, snapshot] of this.pending) {
       const since = now - (this.lastSentAt.get(productId) ?? -Infinity);
-      if (since < this.intervalMs) {
+      if (since < this.intervalMs && !this.urgent.has(productId)) {
         wait = Math.min(wait, this.intervalMs - since);
         continue;
       }
       this.lastId = Math.max(snapshot.version, this.lastId + 1);
-      chunk += formatStockEvent(this.lastId, snapshot);
+      chunk += formatStockEvent(this.lastId, snapshot, this.eventName);
       events++;
       this.lastSentAt.set(productId, now);
       this.pending.delete(productId);
+      this.urgent.delete(productId);
     }
     if (events > 0) {
       this.onSent(events);

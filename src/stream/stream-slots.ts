@@ -1,3 +1,7 @@
+import type { FactoryProvider } from '@nestjs/common';
+import { ConfigService } from '@nestjs/config';
+import type { AllConfig } from '../config/config.types';
+
 /** Why a stream was not opened; the label of flash_sale_stream_refusals_total. */
 export type StreamRefusal = 'server_limit' | 'client_limit' | 'shutdown' | 'unavailable';
 
@@ -44,3 +48,16 @@ export class StreamSlots {
     return this.byClient.size;
   }
 }
+
+/**
+ * The process's one StreamSlots: the stock streams and the waiting room's ticket streams count
+ * toward the same STREAM_MAX_CONNECTIONS and STREAM_MAX_PER_CLIENT.
+ */
+export const STREAM_SLOTS_PROVIDER: FactoryProvider<StreamSlots> = {
+  provide: StreamSlots,
+  inject: [ConfigService],
+  useFactory: (config: ConfigService<AllConfig, true>) => {
+    const settings = config.getOrThrow('stream', { infer: true });
+    return new StreamSlots(settings.maxConnections, settings.maxPerClient);
+  },
+};
