@@ -18,6 +18,7 @@ import type { AdjustStockDto } from './dto/adjust-stock.dto';
 import type { CreateProductDto } from './dto/create-product.dto';
 import { UPDATABLE_FIELDS, UpdateProductDto } from './dto/update-product.dto';
 import { drawFor } from '../queue/draw';
+import { LineEvents } from '../queue/line-events/line-events';
 import { QueueLines } from '../queue/line/queue-lines';
 import { QueueMetrics } from '../queue/queue-metrics';
 
@@ -42,6 +43,7 @@ export class AdminProductsService {
     private readonly idempotency: IdempotencyService,
     private readonly lines: QueueLines,
     private readonly queueMetrics: QueueMetrics,
+    private readonly lineEvents: LineEvents,
   ) {}
 
   /** The product's stock ledger, newest first; 404 for an unknown product. */
@@ -120,6 +122,7 @@ export class AdminProductsService {
     // Every ticket of a closed line turns expired; holds no longer need a token (the row says so).
     if (view.closedQueue) {
       const tickets = await this.lines.close(id);
+      this.lineEvents.publish({ kind: 'closed', productId: id });
       if (tickets > 0) {
         this.logger.log({ event: 'queue.expired', product_id: id, tickets, reason: 'queue_disabled', actor });
         this.queueMetrics.expired(id, 'queue_disabled', tickets);

@@ -4,6 +4,7 @@ import { IdempotencyModule } from '../idempotency/idempotency.module';
 import { SaleMetricsModule } from '../metrics/sale-metrics.module';
 import { OrdersModule } from '../orders/orders.module';
 import { ProductsModule } from '../products/products.module';
+import { LineEventsModule } from '../queue/line-events/line-events.module';
 import { QueueLinesModule } from '../queue/line/queue-lines.module';
 import { QueueMetricsModule } from '../queue/queue-metrics.module';
 import { AdminAuthGuard } from './admin-auth.guard';
@@ -24,6 +25,7 @@ import { AdminProductsService } from './admin-products.service';
     SaleMetricsModule,
     QueueLinesModule,
     QueueMetricsModule,
+    LineEventsModule,
   ],
   controllers: [AdminProductsController, AdminOrdersController],
   providers: [

@@ -2,6 +2,7 @@ import { Injectable, Logger, OnApplicationBootstrap, OnModuleDestroy } from '@ne
 import { ConfigService } from '@nestjs/config';
 import type { AllConfig } from '../config/config.types';
 import { UnitOfWork } from '../database/unit-of-work';
+import { LineEvents } from './line-events/line-events';
 import { QueueLines } from './line/queue-lines';
 import { QueueMetrics } from './queue-metrics';
 import { QueuedProduct, QueueStockRepository } from './queue-stock.repository';
@@ -28,6 +29,7 @@ export class AdmissionTicker implements OnApplicationBootstrap, OnModuleDestroy 
     private readonly lines: QueueLines,
     private readonly room: WaitingRoomService,
     private readonly metrics: QueueMetrics,
+    private readonly events: LineEvents,
     config: ConfigService<AllConfig, true>,
   ) {
     this.abandonMs = config.getOrThrow('queue', { infer: true }).abandonSeconds * 1000;
@@ -82,6 +84,7 @@ export class AdmissionTicker implements OnApplicationBootstrap, OnModuleDestroy 
       if (!mayReturn) {
         const count = await this.lines.soldOut(product.id);
         if (count > 0) {
+          this.events.publish({ kind: 'sold_out', productId: product.id });
           this.logger.log({ event: 'queue.sold_out', product_id: product.id, tickets: count });
           this.metrics.soldOut(product.id, count);
         }
@@ -98,6 +101,16 @@ export class AdmissionTicker implements OnApplicationBootstrap, OnModuleDestroy 
       abandonMs: this.abandonMs,
       saleStartsAt: product.saleStartsAt?.getTime() ?? null,
     });
+    if (outcome.admitted.length > 0 || outcome.expired.length > 0) {
+      this.events.publish({
+        kind: 'admitted',
+        productId: product.id,
+        ratePerMinute: product.ratePerMinute,
+        head: outcome.head,
+        admitted: outcome.admitted,
+        expired: outcome.expired,
+      });
+    }
     // How far behind its paced slot each ticket was admitted, both on the line's clock.
     const lags = outcome.admitted.map((ticket) => outcome.decidedAt - ticket.admittedAt);
     outcome.admitted.forEach((ticket, index) =>

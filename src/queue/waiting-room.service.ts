@@ -5,6 +5,7 @@ import { SaleEndedError } from '../products/product.errors';
 import { ProductsService } from '../products/products.service';
 import { QueueTokenKey } from './admission/queue-admission.module';
 import { drawOrder, sha256hex } from './draw';
+import { LineEvents } from './line-events/line-events';
 import { JoinMode, QueueLines, StoredTicket } from './line/queue-lines';
 import { PrequeueMovedError } from './line/redis-queue-lines';
 import type { JoinChallenge } from './pow/join-challenge';
@@ -49,6 +50,7 @@ export class WaitingRoomService {
     private readonly lines: QueueLines,
     private readonly key: QueueTokenKey,
     private readonly pow: JoinProofOfWork,
+    private readonly events: LineEvents,
   ) {}
 
   /**
@@ -161,6 +163,7 @@ export class WaitingRoomService {
       const ordered = product.queueSeed === null ? entries : drawOrder(product.queueSeed, entries);
       try {
         if (await this.lines.draw(product.id, ordered)) {
+          this.events.publish({ kind: 'drawn', productId: product.id });
           this.logger.log({ event: 'queue.drawn', product_id: product.id, tickets: ordered.length });
         }
         return (await this.lines.drawnHashes(product.id)) ?? [];

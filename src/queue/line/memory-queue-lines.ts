@@ -134,6 +134,12 @@ export class MemoryQueueLines extends QueueLines {
     });
   }
 
+  markSeen(productId: number, ticketIds: readonly string[], now: number): Promise<void> {
+    const line = this.lines.get(productId);
+    if (line) for (const id of ticketIds) if (line.tickets.has(id)) line.seen.set(id, now);
+    return Promise.resolve();
+  }
+
   prequeue(productId: number) {
     const line = this.lines.get(productId);
     if (!line || line.drawn !== null) return Promise.resolve([]);
@@ -160,7 +166,7 @@ export class MemoryQueueLines extends QueueLines {
 
   admit(productId: number, request: AdmitRequest): Promise<AdmitOutcome> {
     const line = this.lines.get(productId);
-    const outcome: AdmitOutcome = { admitted: [], expired: [], decidedAt: request.now };
+    const outcome: AdmitOutcome = { admitted: [], expired: [], decidedAt: request.now, head: 1 };
     if (!line) return Promise.resolve(outcome);
     const { now } = request;
     if (request.saleStartsAt !== null && now < request.saleStartsAt) return Promise.resolve(outcome);
@@ -198,6 +204,8 @@ export class MemoryQueueLines extends QueueLines {
       line.admittedTotal += 1;
       outcome.admitted.push({ ...ticket });
     }
+    const first = line.waiting.length > 0 ? line.tickets.get(line.waiting[0]) : undefined;
+    outcome.head = first ? first.position : line.nextPosition + 1;
     return Promise.resolve(outcome);
   }
 

@@ -115,6 +115,15 @@ end
 return {raw, ahead}
 `;
 
+/** ARGV: the ticket ids held by open streams: presence (Redis' clock), for those still in the hash. */
+export const SEEN = `${HEADER}${CLOCK}
+local now = clock_ms()
+for i = 1, #ARGV do
+  if redis.call('HEXISTS', tickets_key, ARGV[i]) == 1 then redis.call('HSET', seen_key, ARGV[i], now) end
+end
+return 1
+`;
+
 export const SUMMARY = `${HEADER}
 return {
   redis.call('ZCARD', pre_key) + redis.call('ZCARD', line_key),
@@ -226,7 +235,9 @@ elseif redis.call('PTTL', meta_key) == -1 then
   -- An idle tick is not activity, but the pacing fields it writes must not outlive the line.
   redis.call('PEXPIRE', meta_key, ${LINE_TTL_PLACEHOLDER})
 end
-return {admitted, expired, now}
+local first = redis.call('ZRANGE', line_key, 0, 0, 'WITHSCORES')
+local head = first[2] and tonumber(first[2]) or (tonumber(redis.call('HGET', meta_key, 'next_position') or '0') + 1)
+return {admitted, expired, now, head}
 `;
 
 /** ARGV: ticket id. ADMIT stops counting it once a stock read is at least this recent (Redis' clock). */

@@ -49,6 +49,12 @@ export interface AdmitOutcome {
   expired: string[];
   /** When the decision was made, on the line's clock (the one admittedAt is on). */
   decidedAt: number;
+  /**
+   * The lowest position still waiting after this step (the next one to be handed out when
+   * none waits). Positions are consecutive and tickets leave only from the head, so a waiting
+   * ticket's `ahead` is `position - head`: the ticket streams update theirs from it.
+   */
+  head: number;
 }
 
 export interface LineSummary {
@@ -80,6 +86,9 @@ export abstract class QueueLines {
   ): Promise<{ ticket: StoredTicket; ahead: number } | null>;
 
   abstract summary(productId: number, now: number): Promise<LineSummary>;
+
+  /** Presence of many tickets at once (their open streams), in one step. */
+  abstract markSeen(productId: number, ticketIds: readonly string[], now: number): Promise<void>;
 
   /** The pre-queue, not yet placed (arrival order). */
   abstract prequeue(productId: number): Promise<Array<{ id: string; entryHash: string }>>;

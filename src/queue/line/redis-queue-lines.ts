@@ -24,6 +24,7 @@ const COMMANDS = {
   queueJoin: scripts.JOIN,
   queueGet: scripts.GET,
   queueSummary: scripts.SUMMARY,
+  queueSeen: scripts.SEEN,
   queuePrequeue: scripts.PREQUEUE,
   queueDraw: scripts.DRAW,
   queueDrawn: scripts.DRAWN,
@@ -32,6 +33,7 @@ const COMMANDS = {
   queueSoldOut: scripts.SOLD_OUT,
   queueClose: scripts.CLOSE,
 } as const;
+const SEEN_SLICE = 1_000;
 type Command = keyof typeof COMMANDS;
 type Scripted = Record<Command, (...args: Array<string | number>) => Promise<unknown>>;
 
@@ -113,6 +115,13 @@ export class RedisQueueLines extends QueueLines {
     return { waiting: Number(waiting), admitted: Number(admitted), drawn: Number(drawn) === 1 };
   }
 
+  async markSeen(productId: number, ticketIds: readonly string[], _now: number): Promise<void> {
+    // In slices: one script call per 1,000 tickets keeps each step short for the other clients.
+    for (let start = 0; start < ticketIds.length; start += SEEN_SLICE) {
+      await this.run('queueSeen', productId, ...ticketIds.slice(start, start + SEEN_SLICE));
+    }
+  }
+
   async prequeue(productId: number): Promise<Array<{ id: string; entryHash: string }>> {
     const flat = (await this.run('queuePrequeue', productId)) as string[];
     const entries: Array<{ id: string; entryHash: string }> = [];
@@ -131,7 +140,7 @@ export class RedisQueueLines extends QueueLines {
   }
 
   async admit(productId: number, request: AdmitRequest): Promise<AdmitOutcome> {
-    const [admitted, expired, decidedAt] = (await this.run(
+    const [admitted, expired, decidedAt, head] = (await this.run(
       'queueAdmit',
       productId,
       request.ratePerMinute,
@@ -142,8 +151,8 @@ export class RedisQueueLines extends QueueLines {
       // How long ago, on the caller's clock: a duration the script places on Redis' clock.
       Math.max(0, request.now - request.stockReadAt),
       request.saleStartsAt ?? 0,
-    )) as [string[], string[], number];
-    return { admitted: admitted.map(parse), expired, decidedAt: Number(decidedAt) };
+    )) as [string[], string[], number, number];
+    return { admitted: admitted.map(parse), expired, decidedAt: Number(decidedAt), head: Number(head) };
   }
 
   async markUsed(productId: number, ticketId: string): Promise<void> {
