@@ -3,10 +3,12 @@ import { BuyersModule } from '../buyers/buyers.module';
 import { DatabaseModule } from '../database/database.module';
 import { ProductsModule } from '../products/products.module';
 import { AdmissionTicker } from './admission-ticker';
+import { LineEventsModule } from './line-events/line-events.module';
 import { QueueLinesModule } from './line/queue-lines.module';
 import { ProofOfWorkModule } from './pow/proof-of-work.module';
 import { QueueMetricsModule } from './queue-metrics.module';
 import { QueueStockRepository } from './queue-stock.repository';
+import { TicketStreamModule } from './stream/ticket-stream.module';
 import { WaitingRoomController } from './waiting-room.controller';
 import { WaitingRoomService } from './waiting-room.service';
 
@@ -22,6 +24,8 @@ import { WaitingRoomService } from './waiting-room.service';
     QueueLinesModule,
     QueueMetricsModule,
     ProofOfWorkModule,
+    LineEventsModule,
+    TicketStreamModule,
   ],
   controllers: [WaitingRoomController],
   providers: [WaitingRoomService, AdmissionTicker, QueueStockRepository],

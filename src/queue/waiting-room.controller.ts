@@ -19,10 +19,8 @@ import {
 } from './dto/queue-responses.dto';
 import { CHALLENGE_EXAMPLE, QueueChallengeDto } from './dto/queue-challenge.dto';
 import { JOIN_QUEUE_BODY, JoinQueueBody } from './join-queue.schema';
+import { TICKET_ID } from './ticket-id';
 import { WaitingRoomService } from './waiting-room.service';
-
-/** A ticket id: 24 URL-safe characters (144 random bits); anything else is simply not found. */
-const TICKET_ID = /^[A-Za-z0-9_-]{16,64}$/;
 
 @ApiTags('waiting room')
 @Controller('products/:id/queue')
