@@ -115,13 +115,21 @@ end
 return {raw, ahead}
 `;
 
-/** ARGV: the ticket ids held by open streams: presence (Redis' clock), for those still in the hash. */
+/**
+ * ARGV: the ticket ids held by open streams: presence (Redis' clock) for those still in line,
+ * as GET records it (and, like it, activity that keeps the line's keys).
+ */
 export const SEEN = `${HEADER}${CLOCK}
 local now = clock_ms()
+local seen = 0
 for i = 1, #ARGV do
-  if redis.call('HEXISTS', tickets_key, ARGV[i]) == 1 then redis.call('HSET', seen_key, ARGV[i], now) end
+  if redis.call('ZSCORE', line_key, ARGV[i]) or redis.call('ZSCORE', pre_key, ARGV[i]) then
+    redis.call('HSET', seen_key, ARGV[i], now)
+    seen = seen + 1
+  end
 end
-return 1
+if seen > 0 then touch() end
+return seen
 `;
 
 export const SUMMARY = `${HEADER}
