@@ -24,6 +24,7 @@ import { rawRowLockLimit } from './scenarios/raw-row-lock';
 import { sellOut } from './scenarios/sell-out';
 import { verifiedBuyers } from './scenarios/verified-buyers';
 import { waitingRoom } from './scenarios/waiting-room';
+import { reportWaitingRoom } from './scenarios/waiting-room-report';
 import { sparePort } from '../test/utils/ports';
 
 const smoke = process.argv.includes('--smoke');
@@ -98,8 +99,57 @@ async function mainCluster() {
   }
 }
 
+/**
+ * `npm run bench -- --waiting-room`: scenario 8 alone (scale-out, on its own scratch database),
+ * for the waiting room's figures without the rest of the run.
+ */
+async function mainWaitingRoom() {
+  await recreateDatabase(DATABASE);
+  let queue: Awaited<ReturnType<typeof waitingRoom>>;
+  try {
+    queue = await waitingRoom({
+      appEnv: {
+        SEED_ON_START: 'false',
+        HOLD_TTL_SECONDS: '3600',
+        PAYMENT_WEBHOOK_SECRET: 'whsec_benchmark_only',
+        LOG_LEVEL: process.env.LOG_LEVEL ?? 'warn',
+        DB_TYPE: 'mariadb',
+        DB_DATABASE: DATABASE,
+        REDIS_HOST: process.env.REDIS_HOST || '127.0.0.1',
+        REDIS_PREFIX: DATABASE,
+      },
+      port: await sparePort(),
+      database: DATABASE,
+      profile: { ...profile.waitingRoom, connections: CONNECTIONS },
+    });
+  } finally {
+    await dropDatabase(DATABASE);
+    await deleteKeysWithPrefix(DATABASE);
+  }
+  reportWaitingRoom(queue, { smoke, floorPost: null, embeddedJoins: null });
+  const date = new Date().toISOString();
+  const dir = smoke ? tmpdir() : join(__dirname, 'results');
+  mkdirSync(dir, { recursive: true });
+  const file = join(dir, `${smoke ? 'smoke-' : ''}waiting-room-${date.slice(0, 10)}.json`);
+  const { failures, ...figures } = queue;
+  writeFileSync(
+    file,
+    JSON.stringify(
+      { date, smoke, machine: { node: process.version }, waitingRoom: figures, failures },
+      null,
+      2,
+    ) + '\n',
+  );
+  console.log(`\nWritten to ${file}`);
+  if (failures.length > 0) {
+    console.error(`\nCorrectness failures:\n  - ${failures.join('\n  - ')}`);
+    process.exit(1);
+  }
+}
+
 async function main() {
   if (process.argv.includes('--cluster')) return mainCluster();
+  if (process.argv.includes('--waiting-room')) return mainWaitingRoom();
   // Ports nothing listens on: with fixed ones, a second benchmark on the machine (another
   // checkout) would answer this one's readiness probe, and its figures would be mixed in.
   const [APP_PORT, BARE_PORT, FLOOR_PORT, JWT_PORT, QUEUE_PORT] = [
@@ -339,79 +389,11 @@ function report(r: Results) {
   reportModes(r);
   reportCpu(r);
   reportFanOut(r);
-  reportWaitingRoom(r);
-}
-
-/** Issue 24's scale targets: joining, admissions without the database, ticket streams. */
-function reportWaitingRoom(r: Results) {
-  const w = r.waitingRoom;
-  const met = (ok: boolean) => (r.smoke ? '' : ok ? ' (target met)' : ' (target MISSED)');
-  const floorPost = r.frameworkFloor.hold.cpuMicrosPerRequest.api;
-  const join = w.joins.apiCpuMicrosPerJoin;
-  const trips = w.admissionRoundTrips;
-  const rows: Array<[string, string]> = [
-    [
-      `Join: ${w.joins.created} of ${w.joins.buyers} buyers joined, joins/s`,
-      `${w.joins.perSecond} (p99 ${w.joins.p99} ms)`,
-    ],
-    ['   API CPU per join', formatMicros(join) + (join === null ? '' : met(join <= 60))],
-    [
-      '   per join / per GET of the product (same process)',
-      `${w.joins.joinToReadRatio ?? 'n/a'}x (GET ${formatMicros(w.joins.baselineRead.apiCpuMicrosPerRequest)})`,
-    ],
-    ['   per join / floor POST', join === null || !floorPost ? 'n/a' : `${round(join / floorPost)}x`],
-    ['   database statements per join', `${w.joins.databaseStatementsPerJoin}`],
-    [
-      `Join, embedded (${r.embedded.joins.created} of ${r.embedded.joins.buyers}): API CPU per join`,
-      formatMicros(r.embedded.joins.apiCpuMicrosPerJoin) +
-        (r.embedded.joins.apiCpuMicrosPerJoin === null
-          ? ''
-          : met(r.embedded.joins.apiCpuMicrosPerJoin <= 60)),
-    ],
-    [
-      '   per join / per GET of the product (same process)',
-      `${r.embedded.joins.joinToReadRatio ?? 'n/a'}x (GET ${formatMicros(r.embedded.joins.baselineRead.apiCpuMicrosPerRequest)})`,
-    ],
-    [
-      `Admissions: statements/s still (${trips.still.admissions} admitted) vs busy (${trips.busy.admissions})`,
-      `${trips.still.statementsPerSecond} vs ${trips.busy.statementsPerSecond}`,
-    ],
-    [
-      '   database statements per admission',
-      `${trips.statementsPerAdmission ?? 'n/a'}${trips.statementsPerAdmission === null ? '' : met(trips.statementsPerAdmission < 0.01)}`,
-    ],
-  ];
-  const s = w.streams;
-  if (!s.measured) {
-    rows.push(['Ticket streams', `not measured: ${s.why}`]);
-  } else {
-    rows.push(
-      [
-        `Ticket streams held (of ${s.wanted}${s.cappedBy ? `, capped by ${s.cappedBy}` : ''})`,
-        `${s.streams}${met(s.streams >= s.wanted && s.ended === 0)}`,
-      ],
-      [
-        '   API RSS before / with streams (MB), per stream',
-        `${s.rssBeforeMB} / ${s.rssWithStreamsMB} (${s.rssKBPerStream} KB)`,
-      ],
-      ['   API CPU per stream-second, idle', `${s.idle.apiCpuMicrosPerStreamSecond} µs`],
-      [
-        `   sale: ${s.sale.admitted} admitted, holds/s (p99 ms)`,
-        `${s.sale.holds.perSecond} (${s.sale.holds.p99}); ${s.sale.eventsDelivered} events`,
-      ],
-      [
-        '   API CPU per stream-second during the sale, net of holds',
-        `${s.sale.apiCpuMicrosPerStreamSecond} µs`,
-      ],
-      [
-        `   admission decision -> admitted event p50 / p99 / max (ms, ${s.admissionToEvent.timed} timed)`,
-        `${s.admissionToEvent.p50Ms} / ${s.admissionToEvent.p99Ms} / ${s.admissionToEvent.maxMs}${met(s.admissionToEvent.p99Ms < 500)}`,
-      ],
-    );
-  }
-  const width = Math.max(...rows.map(([label]) => label.length));
-  console.log('\nWaiting room (own API process, statements counted at a proxy)');
-  for (const [label, value] of rows) console.log(`${label.padEnd(width)}  ${value}`);
+  reportWaitingRoom(r.waitingRoom, {
+    smoke: r.smoke,
+    floorPost: r.frameworkFloor.hold.cpuMicrosPerRequest.api,
+    embeddedJoins: r.embedded.joins,
+  });
 }
 
 /** Live stock streams during the hot-product load, against the same load without them. */

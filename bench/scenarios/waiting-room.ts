@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { ChildProcess, fork } from 'node:child_process';
+import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import autocannon from 'autocannon';
 import type { Connection } from 'mysql2/promise';
@@ -403,6 +404,7 @@ async function ticketStreams(input: StreamsInput) {
 
   // The sale: holds on another product, and the line admitting a few hundred.
   const admittedBefore = await admittedSoFar(app.url, input.lineId);
+  const loadBefore = loadavg()[0];
   const cpu0 = await api();
   const started = Date.now();
   await startSale(input.db, input.lineId);
@@ -416,6 +418,8 @@ async function ticketStreams(input: StreamsInput) {
   const seconds = (Date.now() - started) / 1000;
   const admittedAfter = await admittedSoFar(app.url, input.lineId);
   const rssAfter = residentBytes(app.pid);
+  const descriptorsAfter = openDescriptors(app.pid);
+  const loadAfter = loadavg()[0];
 
   // Every streamed ticket within the admitted prefix of the line must see its admission.
   const results = await Promise.all(
@@ -483,11 +487,21 @@ async function ticketStreams(input: StreamsInput) {
         non2xx: holds.non2xx,
       },
       eventsDelivered: eventsInWindow,
-      // API CPU of the window minus the holds' own cost (this process's hold baseline), per stream-second.
+      // How much of a core the API process got: on an oversubscribed machine the delays below
+      // are mostly waiting for a CPU, and this says how much.
+      apiCores: saleCpu === null ? null : round(saleCpu / 1e6 / seconds),
+      loadAverage: { before: round(loadBefore), after: round(loadAfter) },
+      apiDescriptorsAfter: descriptorsAfter,
+      // API CPU of the window minus the holds' own cost (this process's hold baseline), per
+      // stream-second and per event delivered.
       apiCpuMicrosPerStreamSecond:
         saleCpu === null || holdsCost === null || opened === 0
           ? null
           : round(Math.max(0, saleCpu - holdsCost) / opened / seconds),
+      apiCpuMicrosPerEvent:
+        saleCpu === null || holdsCost === null || eventsInWindow === 0
+          ? null
+          : round(Math.max(0, saleCpu - holdsCost) / eventsInWindow),
     },
     admissionToEvent: {
       timed: delays.length,
