@@ -188,15 +188,18 @@ local rate, available = tonumber(ARGV[1]), tonumber(ARGV[2])
 local admission_ms, abandon_ms, window = tonumber(ARGV[3]), tonumber(ARGV[4]), tonumber(ARGV[5])
 local stock_read_at, starts_at = now - tonumber(ARGV[6]), tonumber(ARGV[7])
 if now < starts_at then return {{}, {}, now} end
+for _, id in ipairs(redis.call('ZRANGEBYSCORE', admitted_key, '-inf', now)) do
+  redis.call('HDEL', used_key, id)
+end
 redis.call('ZREMRANGEBYSCORE', admitted_key, '-inf', now)
 -- A used admission stops counting only against a stock figure read after it was used: the
--- figure read before may still include the unit its hold took.
+-- figure read before may still include the unit its hold took. It is kept until it expires,
+-- not dropped by the first fresher decision: another process's decision on an older figure
+-- may come after, and must still count it.
+local outstanding = redis.call('ZCARD', admitted_key)
 local used = redis.call('HGETALL', used_key)
 for i = 1, #used, 2 do
-  if tonumber(used[i + 1]) <= stock_read_at then
-    redis.call('ZREM', admitted_key, used[i])
-    redis.call('HDEL', used_key, used[i])
-  end
+  if tonumber(used[i + 1]) <= stock_read_at then outstanding = outstanding - 1 end
 end
 redis.call('ZREMRANGEBYSCORE', recent_key, '-inf', now - window)
 local interval = window / rate
@@ -206,7 +209,6 @@ local next_at = tonumber(redis.call('HGET', meta_key, 'next_admit_at') or '0')
 local last_now = tonumber(redis.call('HGET', meta_key, 'last_now') or now)
 if next_at < last_now then next_at = last_now end
 redis.call('HSET', meta_key, 'last_now', now)
-local outstanding = redis.call('ZCARD', admitted_key)
 local recent = redis.call('ZCARD', recent_key)
 local admitted, expired = {}, {}
 while next_at <= now and outstanding < available and recent < rate do
@@ -251,7 +253,8 @@ return {admitted, expired, now, head}
 /** ARGV: ticket id. ADMIT stops counting it once a stock read is at least this recent (Redis' clock). */
 export const MARK_USED = `${HEADER}${CLOCK}
 if redis.call('ZSCORE', admitted_key, ARGV[1]) then
-  redis.call('HSET', used_key, ARGV[1], clock_ms())
+  -- The first use counts (a second hold with the same admission changes nothing).
+  redis.call('HSETNX', used_key, ARGV[1], clock_ms())
   touch()
 end
 return 1
