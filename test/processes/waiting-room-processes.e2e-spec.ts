@@ -4,6 +4,7 @@ import { ChildRun } from '../utils/embedded';
 import { pollUntil, sleep } from '../utils/poll';
 import { deleteRedisKeys } from '../utils/redis-server';
 import { ApiProcess, cleanUp, logEvents, openDatabase, scaleOutEnv, startApi } from '../utils/scale-out';
+import { SseClient } from '../utils/sse-client';
 import { uniqueDatabaseName } from '../utils/test-env';
 import { call, Draw, expectData, nonce, recomputeDraw, sha256hex, Ticket } from '../utils/waiting-room';
 
@@ -25,6 +26,10 @@ const ABSENT = [30, 33, 36];
 const FRONT = 70;
 const PAUSE_MS = 2_500;
 
+/** The ticket as the last `queue` event of its stream showed it. */
+const lastTicket = (client: SseClient) =>
+  client.events.filter((event) => event.event === 'queue').at(-1)?.data as unknown as Ticket | undefined;
+
 /** When an admitted ticket was admitted (its slot), from what every reader sees. */
 const admittedAt = (ticket: Ticket) => Date.parse(ticket.admission_expires_at!) - ADMISSION_SECONDS * 1000;
 
@@ -33,11 +38,12 @@ const admittedAt = (ticket: Ticket) => Date.parse(ticket.admission_expires_at!) 
  * both running the admission loop: one line for the deployment. The draw is the same through
  * either process and anyone recomputes it; admission follows the line across both, at the
  * rate together, each ticket once, never more unused admissions than the stock; a token one
- * process signed is good on the other.
+ * process signed is good on the other; a ticket stream on B shows the admissions either decided.
  */
 describe('Waiting room across two API processes (e2e, real processes)', () => {
   const databaseName = uniqueDatabaseName();
   const runs: ChildRun[] = [];
+  const clients: SseClient[] = [];
   const apis: ApiProcess[] = [];
   let db: DataSource;
   const admin = { Authorization: `Bearer ${ADMIN_TOKEN}` };
@@ -47,6 +53,8 @@ describe('Waiting room across two API processes (e2e, real processes)', () => {
       ADMIN_API_TOKEN: ADMIN_TOKEN,
       QUEUE_ABANDON_SECONDS: String(ABANDON_SECONDS),
       HOLD_SWEEP_INTERVAL_SECONDS: '3600',
+      // Every test client comes from 127.0.0.1: one ticket stream per buyer at the front.
+      STREAM_MAX_PER_CLIENT: '1000',
     });
     // No QUEUE_TOKEN_SECRET: each process loads the key the first one's migration stored.
     // Started together: the startup lock lets one of them create the schema.
@@ -58,6 +66,7 @@ describe('Waiting room across two API processes (e2e, real processes)', () => {
   afterAll(async () => {
     // SIGCONT first: a process the test paused would never hear SIGTERM.
     for (const api of apis) api.run.child.kill('SIGCONT');
+    clients.forEach((client) => client.close());
     await cleanUp(databaseName, runs, db);
     // The line's keys are hash-tagged: {<prefix>:<database id>:queue:<product>}:...
     await deleteRedisKeys(Number(process.env.REDIS_PORT || 6379), `{${databaseName}:*`);
@@ -195,6 +204,14 @@ describe('Waiting room across two API processes (e2e, real processes)', () => {
     const line = drawA.tickets.map((hash) => byHash.get(hash)!);
     const absent = new Set(ABSENT.map((position) => line[position - 1].ticket_id));
     present = line.slice(0, FRONT).filter((ticket) => !absent.has(ticket.ticket_id));
+    // Every buyer at the front also watches their ticket's stream on B, whoever decides.
+    const streams = new Map(
+      present.map((ticket) => {
+        const client = new SseClient(`${b.base}/products/${product.id}/queue/${ticket.ticket_id}/stream`);
+        clients.push(client);
+        return [ticket.position ?? line.indexOf(ticket) + 1, client] as const;
+      }),
+    );
     const summaries = await Promise.all(
       [a, b].map((api) =>
         expectData<{ seed: string }>(call(api, 'GET', `/products/${product.id}/queue`), 200),
@@ -302,6 +319,27 @@ describe('Waiting room across two API processes (e2e, real processes)', () => {
       Array.from({ length: Math.max(...positions) }, (_, i) => i + 1).filter((p) => !ABSENT.includes(p)),
     );
     expect(logged!.map((decided) => decided.length > 0)).toEqual([true, true]);
+
+    // The streams on B got each admission, the ones A decided as well as B's own, as read.
+    const streamed = final.filter((ticket) => ticket.status === 'admitted');
+    const missed = await Promise.all(
+      streamed.map(async (ticket) => {
+        const client = streams.get(ticket.position!)!;
+        const got = await client
+          .waitFor((c) => lastTicket(c)?.status === 'admitted', 5_000, `position ${ticket.position} streamed`)
+          .then(() => true)
+          .catch(() => false);
+        return got
+          ? undefined
+          : { position: ticket.position, status: client.status, body: client.body, events: client.events };
+      }),
+    );
+    expect(missed.filter((miss) => miss !== undefined)).toEqual([]);
+    for (const ticket of streamed) {
+      expect(lastTicket(streams.get(ticket.position!)!)).toEqual({ ...ticket, customer_id: null });
+    }
+    const decidedBy = streamed.map((ticket) => (logged![0].includes(ticket.position!) ? 'A' : 'B'));
+    expect(new Set(decidedBy)).toEqual(new Set(['A', 'B']));
   });
 
   it('should keep unused admissions within the stock, and take a token from A on B', async () => {
