@@ -17,7 +17,7 @@ import { StreamRefusal, StreamSlots } from '../../stream/stream-slots';
 import { QueueTokenKey } from '../admission/queue-admission.module';
 import type { LineDelivery, LineEvent } from '../line-events/line-event';
 import { LineEvents } from '../line-events/line-events';
-import { QueueLines } from '../line/queue-lines';
+import { QueueLines, StoredTicket } from '../line/queue-lines';
 import { TicketNotFoundError } from '../queue.errors';
 import { TICKET_ID } from '../ticket-id';
 import { KnownTicket, TicketStream } from './ticket-stream';
@@ -229,23 +229,25 @@ export class TicketStreamHub implements OnModuleInit, OnModuleDestroy {
     }
     const streams = this.byProduct.get(delivery.productId);
     if (!streams) return;
+    // Looked up by id once per event, not scanned per stream (an event may carry thousands).
+    const decided = delivery.kind === 'admitted' ? decisionsOf(delivery) : undefined;
     for (const stream of streams) {
       if (!stream.loaded) {
         stream.missed = true;
         continue;
       }
-      this.apply(stream, delivery);
+      this.apply(stream, delivery, decided);
     }
     if (delivery.kind === 'drawn') void this.reread([...streams].filter((s) => s.loaded && s.inLine));
   }
 
-  private apply(stream: TicketStream, event: LineEvent): void {
+  private apply(stream: TicketStream, event: LineEvent, decided?: Decisions): void {
     switch (event.kind) {
       case 'admitted': {
         stream.ratePerMinute = event.ratePerMinute;
-        const admitted = event.admitted.find((ticket) => ticket.id === stream.ticketId);
+        const admitted = decided?.admitted.get(stream.ticketId);
         if (admitted) stream.decided(admitted);
-        else if (event.expired.includes(stream.ticketId)) stream.turn('expired', true);
+        else if (decided?.expired.has(stream.ticketId)) stream.turn('expired', true);
         else stream.headMoved(event.head);
         break;
       }
@@ -306,6 +308,18 @@ export class TicketStreamHub implements OnModuleInit, OnModuleDestroy {
       }
     }
   }
+}
+
+interface Decisions {
+  admitted: Map<string, StoredTicket>;
+  expired: Set<string>;
+}
+
+function decisionsOf(event: Extract<LineEvent, { kind: 'admitted' }>): Decisions {
+  return {
+    admitted: new Map(event.admitted.map((ticket) => [ticket.id, ticket])),
+    expired: new Set(event.expired),
+  };
 }
 
 function isNotFound(error: unknown): boolean {
