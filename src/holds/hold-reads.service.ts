@@ -1,4 +1,5 @@
 import { Injectable } from '@nestjs/common';
+import type { EntityManager } from 'typeorm';
 import type { PageRequest } from '../common/http/pagination.dto';
 import { databaseNow } from '../database/db-clock';
 import { UnitOfWork } from '../database/unit-of-work';
@@ -39,5 +40,13 @@ export class HoldReadsService {
       const [holds, total] = await this.holds.findPage(manager, request, ownerId);
       return { holds, total, now: await databaseNow(manager) };
     });
+  }
+
+  /**
+   * Whether units held on the product may still come back: a hold neither used nor released
+   * (it expires or is released). In the caller's unit of work.
+   */
+  hasActiveOn(manager: EntityManager, productId: number): Promise<boolean> {
+    return this.holds.hasActiveOn(manager, productId);
   }
 }

@@ -26,6 +26,6 @@ import { HoldReleasesService } from './hold-releases.service';
   ],
   controllers: [HoldsController],
   providers: [HoldsService, HoldReleasesService, HoldReadsService, HoldsRepository],
-  exports: [HoldsService, HoldReleasesService, HoldsRepository],
+  exports: [HoldsService, HoldReleasesService, HoldReadsService, HoldsRepository],
 })
 export class HoldsModule {}

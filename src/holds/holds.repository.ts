@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import type { EntityManager } from 'typeorm';
+import { type EntityManager, IsNull } from 'typeorm';
 import type { PageRequest } from '../common/http/pagination.dto';
 import { databaseClockSql, getOneWithClock, parseDatabaseTime } from '../database/db-clock';
 import { execute, select, sqlDateTime } from '../database/raw-sql';
@@ -187,5 +187,14 @@ export class HoldsRepository {
       })
       .execute();
     return result.affected ?? 0;
+  }
+
+  /** Whether the product has a hold neither used nor released (served by the product's holds index). */
+  async hasActiveOn(manager: EntityManager, productId: number): Promise<boolean> {
+    const found = await manager.getRepository(Hold).findOne({
+      select: { id: true },
+      where: { productId, usedAt: IsNull(), releasedAt: IsNull() },
+    });
+    return found !== null;
   }
 }

@@ -11,6 +11,7 @@ import { OrdersController } from './orders.controller';
 import { OrdersRepository } from './orders.repository';
 import { OperatorOrdersService } from './operator-orders.service';
 import { OrdersService } from './orders.service';
+import { ReturnableUnits } from './returnable-units.service';
 import { UnpaidOrdersService } from './unpaid-orders.service';
 
 @Module({
@@ -24,7 +25,7 @@ import { UnpaidOrdersService } from './unpaid-orders.service';
     BuyersModule,
   ],
   controllers: [OrdersController],
-  providers: [OrdersService, OrdersRepository, UnpaidOrdersService, OperatorOrdersService],
-  exports: [OrdersRepository, UnpaidOrdersService, OperatorOrdersService],
+  providers: [OrdersService, OrdersRepository, UnpaidOrdersService, OperatorOrdersService, ReturnableUnits],
+  exports: [OrdersRepository, UnpaidOrdersService, OperatorOrdersService, ReturnableUnits],
 })
 export class OrdersModule {}

@@ -152,4 +152,12 @@ export class OrdersRepository {
       .execute();
     return result.affected === 1;
   }
+
+  /** Whether the product has an order waiting for payment. */
+  async hasPendingOn(manager: EntityManager, productId: number): Promise<boolean> {
+    const found = await manager
+      .getRepository(Order)
+      .findOne({ select: { id: true }, where: { productId, status: 'pending' } });
+    return found !== null;
+  }
 }

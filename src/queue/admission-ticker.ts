@@ -2,6 +2,7 @@ import { Injectable, Logger, OnApplicationBootstrap, OnModuleDestroy } from '@ne
 import { ConfigService } from '@nestjs/config';
 import type { AllConfig } from '../config/config.types';
 import { UnitOfWork } from '../database/unit-of-work';
+import { ReturnableUnits } from '../orders/returnable-units.service';
 import { LineEvents } from './line-events/line-events';
 import { QueueLines } from './line/queue-lines';
 import { QueueMetrics } from './queue-metrics';
@@ -26,6 +27,7 @@ export class AdmissionTicker implements OnApplicationBootstrap, OnModuleDestroy 
   constructor(
     private readonly unitOfWork: UnitOfWork,
     private readonly stock: QueueStockRepository,
+    private readonly returnable: ReturnableUnits,
     private readonly lines: QueueLines,
     private readonly room: WaitingRoomService,
     private readonly metrics: QueueMetrics,
@@ -80,7 +82,9 @@ export class AdmissionTicker implements OnApplicationBootstrap, OnModuleDestroy 
       await this.room.ensureDrawn({ id: product.id, queueSeed: product.seed });
     }
     if (product.available === 0) {
-      const mayReturn = await this.unitOfWork.read((manager) => this.stock.mayGiveBack(manager, product.id));
+      const mayReturn = await this.unitOfWork.read((manager) =>
+        this.returnable.mayComeBack(manager, product.id),
+      );
       if (!mayReturn) {
         const count = await this.lines.soldOut(product.id);
         if (count > 0) {

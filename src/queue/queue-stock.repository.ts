@@ -12,8 +12,9 @@ export interface QueuedProduct {
 }
 
 /**
- * The two reads the admission loop makes per tick (never per admission): the products with a
- * queue and their stock, and whether units could still come back to a product at 0.
+ * The read the admission loop makes per tick (never per admission): the products with a queue
+ * and their stock. Whether units could still come back to a product at 0 is the core's answer
+ * (ReturnableUnits, holds and orders).
  */
 @Injectable()
 export class QueueStockRepository {
@@ -29,15 +30,5 @@ export class QueueStockRepository {
       saleStartsAt: row.saleStartsAt,
       seed: row.queueSeed,
     }));
-  }
-
-  /** Active holds and pending orders of the product: units that may still come back. */
-  async mayGiveBack(manager: EntityManager, productId: number): Promise<boolean> {
-    const [row] = await manager.query<Array<{ n: number | string }>>(
-      `SELECT (SELECT COUNT(*) FROM holds WHERE product_id = ? AND used_at IS NULL AND released_at IS NULL)
-            + (SELECT COUNT(*) FROM orders WHERE product_id = ? AND status = 'pending') AS n`,
-      [productId, productId],
-    );
-    return Number(row?.n ?? 0) > 0;
   }
 }

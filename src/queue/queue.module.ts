@@ -1,6 +1,7 @@
 import { Module } from '@nestjs/common';
 import { BuyersModule } from '../buyers/buyers.module';
 import { DatabaseModule } from '../database/database.module';
+import { OrdersModule } from '../orders/orders.module';
 import { ProductsModule } from '../products/products.module';
 import { AdmissionTicker } from './admission-ticker';
 import { LineEventsModule } from './line-events/line-events.module';
@@ -20,6 +21,7 @@ import { WaitingRoomService } from './waiting-room.service';
   imports: [
     DatabaseModule,
     ProductsModule,
+    OrdersModule,
     BuyersModule,
     QueueLinesModule,
     QueueMetricsModule,
