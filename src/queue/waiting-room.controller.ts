@@ -99,6 +99,9 @@ export class WaitingRoomController {
   }
 
   @Get('challenge')
+  // Each challenge costs a signature (~0.2 ms of CPU): limited per client like joining, which
+  // needs one challenge per ticket.
+  @RateLimited()
   @ApiOperation({
     summary: 'A proof-of-work challenge to join (ALTCHA), when QUEUE_POW_MAX_NUMBER > 0',
     description:

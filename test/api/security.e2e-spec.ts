@@ -82,6 +82,15 @@ describe('Abuse limits and security headers (e2e)', () => {
       expect(joins.map((response) => response.status).sort()).toEqual([...Array(LIMIT).fill(409), 429]);
     });
 
+    it('should limit proof-of-work challenges per client (each costs a signature)', async () => {
+      // A product without a queue: each challenge is refused 409 within the budget, then 429.
+      const product = await createProduct(t.dataSource, { totalStock: 5, availableStock: 5 });
+      const challenges = await Promise.all(
+        Array.from({ length: LIMIT + 1 }, () => t.http.get(`/api/products/${product.id}/queue/challenge`)),
+      );
+      expect(challenges.map((response) => response.status).sort()).toEqual([...Array(LIMIT).fill(409), 429]);
+    });
+
     it('should send helmet security headers on answers and refusals', async () => {
       for (const response of [await t.http.get('/api/products'), await t.http.get('/api/nope')]) {
         expect(response.headers).toMatchObject({
