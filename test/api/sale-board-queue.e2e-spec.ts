@@ -80,6 +80,9 @@ describe('Sale board buying and the waiting room (e2e, headless Chromium)', () =
     expect(await textOf(product.id, '.join')).toBe('Join the queue');
     expect(await visible(product.id, '.hold')).toBe(false);
 
+    // Every request the page makes from here: the ticket is followed on its stream, not read.
+    const requests: string[] = [];
+    page.on('request', (request: HTTPRequest) => requests.push(`${request.method()} ${request.url()}`));
     await page.click(card(product.id, '.join'));
     await untilText(product.id, '.queue', 'Position 2, about 1 min', 5_000);
     expect(await visible(product.id, '.join')).toBe(false);
@@ -91,17 +94,10 @@ describe('Sale board buying and the waiting room (e2e, headless Chromium)', () =
     expect(read.body.data).toMatchObject({ status: 'waiting', position: 2, ahead: 0 });
     expect(read.body.data.entry_hash).toBe(createHash('sha256').update(stored.nonce, 'utf8').digest('hex'));
 
-    // A reload keeps the place: the same ticket, read again, no second join.
-    const joins: string[] = [];
-    const countJoins = (request: HTTPRequest) => {
-      if (request.method() === 'POST' && request.url().endsWith(`/queue`)) joins.push(request.url());
-    };
-    page.on('request', countJoins);
+    // A reload keeps the place: the same ticket, followed again, no second join.
     await page.reload({ waitUntil: 'load' });
     await untilText(product.id, '.queue', 'Position 2, about 1 min', 5_000);
     expect((await storedTicket(product.id)).ticket_id).toBe(stored.ticket_id);
-    page.off('request', countJoins);
-    expect(joins).toEqual([]);
 
     // Units come back: the board's ticket is admitted, and its Hold button carries the token.
     await t.http.post(`/api/admin/products/${product.id}/stock`).set(admin).send({ delta: 3 }).expect(200);
@@ -122,6 +118,14 @@ describe('Sale board buying and the waiting room (e2e, headless Chromium)', () =
     expect(answer.request().headers()['admission-token']).toEqual(expect.any(String));
     await untilText(product.id, '.available', '3', 5_000);
     expect(await textOf(product.id, '.held')).toMatch(/^Held 1 \(hold \d+\) until /);
+
+    const ticketUrl = `${t.url}/api/products/${product.id}/queue/${stored.ticket_id}`;
+    expect(requests.filter((request) => request.endsWith(`/api/products/${product.id}/queue`))).toEqual([
+      `POST ${t.url}/api/products/${product.id}/queue`,
+    ]);
+    // Once before and once after the reload; the stream alone carried the place and the turn.
+    expect(requests.filter((request) => request === `GET ${ticketUrl}/stream`)).toHaveLength(2);
+    expect(requests.filter((request) => request === `GET ${ticketUrl}`)).toEqual([]);
     expect(problems).toEqual([]);
   });
 
@@ -171,6 +175,79 @@ describe('Sale board buying and the waiting room (e2e, headless Chromium)', () =
     await page.click(card(product.id, '.join'));
     await untilText(product.id, '.queue', 'Sold out before your turn.', 6_000);
     expect(await visible(product.id, '.hold')).toBe(false);
+    expect(problems).toEqual([]);
+  });
+});
+
+describe('Sale board waiting room while its ticket stream is refused (e2e, headless Chromium)', () => {
+  let t: TestApp;
+  const board = useBrowser();
+  const { problems } = board;
+
+  beforeAll(async () => {
+    // One stream on the process: the board's stock stream takes it, so its ticket stream is refused.
+    t = await createTestApp({
+      ADMIN_API_TOKEN: ADMIN_TOKEN,
+      STREAM_MAX_CONNECTIONS: '1',
+      STREAM_MAX_PER_CLIENT: '16',
+    });
+  });
+
+  afterAll(async () => {
+    await t?.close();
+  });
+
+  it('should read the ticket every 2 s instead, and still show the place, the turn and the hold', async () => {
+    const page = board.page();
+    const card = (id: number, selector: string) => `[data-product-id="${id}"] ${selector}`;
+    const untilText = (id: number, selector: string, text: string, timeout: number) =>
+      page.waitForFunction(
+        `document.querySelector(${JSON.stringify(card(id, selector))})?.textContent === ${JSON.stringify(text)}`,
+        { timeout, polling: 'mutation' },
+      );
+    const created = await t.http
+      .post('/api/admin/products')
+      .set(admin)
+      .send({ name: 'Busy Drop', price: '10.00', total_stock: 1, max_per_customer: 2, queue_enabled: true })
+      .expect(201);
+    const id: number = created.body.data.id;
+    const first = await t.http.post(`/api/products/${id}/queue`).send({ customer_id: 'first' }).expect(201);
+    const admitted = await pollUntil(async () => {
+      const { body } = await t.http.get(`/api/products/${id}/queue/${first.body.data.ticket_id}`);
+      return body.data.status === 'admitted' || undefined;
+    }, Date.now() + 5_000);
+    expect(admitted).toBe(true);
+
+    await page.goto(`${t.url}/`, { waitUntil: 'load' });
+    await page.waitForFunction(LIVE, { timeout: 10_000 });
+    const requests: string[] = [];
+    page.on('request', (request: HTTPRequest) => requests.push(`${request.method()} ${request.url()}`));
+    await page.waitForSelector(card(id, '.join'), { visible: true, timeout: 10_000 });
+    await page.click(card(id, '.join'));
+    await untilText(id, '.queue', 'Position 2, about 1 min', 5_000);
+
+    await t.http.post(`/api/admin/products/${id}/stock`).set(admin).send({ delta: 3 }).expect(200);
+    await page.waitForFunction(
+      `/^It's your turn/.test(document.querySelector(${JSON.stringify(card(id, '.queue'))})?.textContent ?? '')`,
+      { timeout: 6_000, polling: 'mutation' },
+    );
+    await untilText(id, '.available', '4', 5_000);
+    const [answer] = await Promise.all([
+      page.waitForResponse((response) => response.url().endsWith('/api/holds'), { timeout: 5_000 }),
+      page.click(card(id, '.hold')),
+    ]);
+    expect(answer.status()).toBe(201);
+    await untilText(id, '.available', '3', 5_000);
+
+    const ticketId = JSON.parse(
+      (await page.evaluate(`sessionStorage.getItem('flash-sale.ticket.${id}')`)) as string,
+    ).ticket_id as string;
+    const ticketUrl = `${t.url}/api/products/${id}/queue/${ticketId}`;
+    // Refused (busy), then read instead: the reads carried the place and the turn.
+    expect(requests.filter((request) => request === `GET ${ticketUrl}/stream`).length).toBeGreaterThanOrEqual(
+      1,
+    );
+    expect(requests.filter((request) => request === `GET ${ticketUrl}`).length).toBeGreaterThanOrEqual(1);
     expect(problems).toEqual([]);
   });
 });

@@ -3,6 +3,11 @@
 // turn" with a Hold button that carries the ticket's admission token. Plain browser JavaScript,
 // loaded before sale-board.js, which calls window.saleBoardBuy for each card.
 //
+// The ticket is followed live on its stream (EventSource, `event: queue`); while the stream is
+// refused (`event: busy`: the browser comes back by itself after the server's `retry:`) or not
+// there (a 404: no such ticket, or a server without ticket streams) the board reads the ticket
+// every 2 s instead. Either one keeps the place: an open stream and a read both count as presence.
+//
 // The buyer: this board has no login, so it names the buyer itself, with a random reference
 // kept in this browser (localStorage), as a storefront would send its own customer reference.
 // With BUYER_AUTH=jwt the API wants a bearer token the board does not have: it shows the
@@ -13,8 +18,8 @@
 (() => {
   const BUYER_KEY = 'flash-sale.buyer';
   const TICKET_KEY = (productId) => `flash-sale.ticket.${productId}`;
-  // Reading the ticket this often keeps its place (a read counts as presence; a waiting ticket
-  // not seen for QUEUE_ABANDON_SECONDS, 60 by default, is skipped when its turn comes).
+  // Without its stream, the ticket is read this often: soon enough to show the turn, and well
+  // within QUEUE_ABANDON_SECONDS (60 by default), after which a waiting ticket not seen is skipped.
   const POLL_MS = 2000;
   const FINAL = new Set(['sold_out', 'expired']);
   const buyers = new Map(); // product id -> the card's buying state
@@ -83,6 +88,8 @@
       hold: part('.hold'),
       held: part('.held'),
       ticket: null,
+      source: undefined,
+      polling: false,
       timer: undefined,
       busy: false,
     };
@@ -92,7 +99,7 @@
     const saved = product.queue_enabled ? storedTicket(product.id) : null;
     if (saved) {
       state.ticket = { ticket_id: saved.ticket_id, status: 'waiting', position: null };
-      void read(state);
+      follow(state);
     }
     render(state);
   }
@@ -110,13 +117,12 @@
   function remove(productId) {
     const state = buyers.get(productId);
     if (!state) return;
-    window.clearTimeout(state.timer);
+    stop(state);
     buyers.delete(productId);
   }
 
   function forget(state) {
-    window.clearTimeout(state.timer);
-    state.timer = undefined;
+    stop(state);
     state.ticket = null;
     window.sessionStorage.removeItem(TICKET_KEY(state.product.id));
   }
@@ -137,6 +143,8 @@
         TICKET_KEY(productId),
         JSON.stringify({ ticket_id: ticket.ticket_id, nonce }),
       );
+      // Joining again (after a passed turn): the old ticket's stream goes, the new one's comes.
+      stop(state);
       receive(state, ticket);
     } catch (error) {
       say(state.held, refusal(error), 'error');
@@ -149,26 +157,80 @@
   function receive(state, ticket) {
     state.ticket = ticket;
     render(state);
-    window.clearTimeout(state.timer);
-    state.timer = FINAL.has(ticket.status) ? undefined : window.setTimeout(() => void read(state), POLL_MS);
+    if (FINAL.has(ticket.status)) stop(state);
+    else if (!state.source) follow(state);
   }
 
+  /** The ticket's stream; reads every 2 s while it is refused or missing. */
+  function follow(state) {
+    if (state.source) return;
+    const ticketId = state.ticket.ticket_id;
+    const source = new EventSource(`/api/products/${state.product.id}/queue/${ticketId}/stream`);
+    state.source = source;
+    source.addEventListener('queue', (event) => {
+      if (state.source !== source) return;
+      stopPolling(state);
+      receive(state, JSON.parse(event.data));
+    });
+    // Refused for now: the stream ends and comes back after its `retry:`; read meanwhile.
+    source.addEventListener('busy', () => poll(state, false));
+    source.addEventListener('error', () => {
+      // CLOSED: the answer was no event stream (a 404), and EventSource will not try again.
+      if (source.readyState !== EventSource.CLOSED || state.source !== source) return;
+      state.source = undefined;
+      poll(state, true);
+    });
+  }
+
+  /** Reads the ticket every 2 s (at once if `now`) until its stream delivers, or for good without one. */
+  function poll(state, now) {
+    state.polling = true;
+    if (now) {
+      stopTimer(state);
+      void read(state);
+    } else if (state.timer === undefined) {
+      state.timer = window.setTimeout(() => void read(state), POLL_MS);
+    }
+  }
+
+  function stopTimer(state) {
+    window.clearTimeout(state.timer);
+    state.timer = undefined;
+  }
+
+  function stopPolling(state) {
+    state.polling = false;
+    stopTimer(state);
+  }
+
+  function stop(state) {
+    stopPolling(state);
+    state.source?.close();
+    state.source = undefined;
+  }
+
+  /** One read of the ticket (it counts as presence); the next one in 2 s while polling. */
   async function read(state) {
+    state.timer = undefined;
     const ticketId = state.ticket?.ticket_id;
     if (!ticketId) return;
     try {
-      receive(state, await api('GET', `/api/products/${state.product.id}/queue/${ticketId}`));
+      const ticket = await api('GET', `/api/products/${state.product.id}/queue/${ticketId}`);
+      // The stream took over meanwhile (its event is newer), or the ticket changed.
+      if (!state.polling || state.ticket?.ticket_id !== ticketId) return;
+      state.ticket = ticket;
+      render(state);
+      if (FINAL.has(ticket.status)) return stop(state);
     } catch (error) {
       if (error.status === 404) {
-        // The place is gone (the queue was reset): offer to join again.
+        // The place is gone (the line was reset): offer to join again.
         forget(state);
         render(state);
         return;
       }
       // A network blip: the next read tries again.
-      window.clearTimeout(state.timer);
-      state.timer = window.setTimeout(() => void read(state), POLL_MS);
     }
+    if (state.polling) poll(state, false);
   }
 
   async function hold(state) {
