@@ -24,6 +24,9 @@ const NOT_SETTINGS: Record<string, string> = {
   TEST_LOGS: 'read by the test utilities only, never by the app',
   GALERA_DIR: 'where scripts/galera-cluster.sh keeps its local nodes, never read by the app',
   POOL_ID: "a placeholder in Amazon Cognito's JWKS URL (docs/api.md, Authenticating buyers)",
+  COM_QUERY: 'a MySQL protocol command the waiting-room bench counts (docs/performance.md)',
+  COM_STMT_EXECUTE: 'a MySQL protocol command the waiting-room bench counts (docs/performance.md)',
+  CAP_SYS_RESOURCE: 'the Linux capability that raises the hard open-files limit (docs/performance.md)',
 };
 
 /** The rows of the first Markdown table after `heading`, as arrays of cells. */
