@@ -83,7 +83,7 @@ export function reportWaitingRoom(
         `${s.sale.apiCores} (${s.sale.loadAverage.before} / ${s.sale.loadAverage.after})`,
       ],
       [
-        `   admission decision -> admitted event p50 / p99 / max (ms, ${s.admissionToEvent.timed} timed)`,
+        `   admittedAt -> admitted event at the client p50 / p99 / max (ms, ${s.admissionToEvent.timed} timed)`,
         `${s.admissionToEvent.p50Ms} / ${s.admissionToEvent.p99Ms} / ${s.admissionToEvent.maxMs}${met(s.admissionToEvent.p99Ms < 500)}`,
       ],
     );
