@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { TicketStreamHub } from '../../src/queue/stream/ticket-stream.hub';
 import { ProductStreamHub } from '../../src/stream/product-stream.hub';
-import { sleep } from '../utils/poll';
+import { pollUntil, sleep } from '../utils/poll';
 import { head, SseClient } from '../utils/sse-client';
 import { createTestApp, TestApp } from '../utils/test-app';
 
@@ -130,8 +130,11 @@ describe('Waiting room ticket streams (e2e)', () => {
       .send({ sale_starts_at: new Date(Date.now() - 1_000).toISOString() })
       .expect(200);
 
-    const third = streams[2];
-    await untilStatus(third, 'admitted', 10_000);
+    // The draw orders the line: the one it placed last (position 3) watches both others go first.
+    await Promise.all(streams.map((client) => untilStatus(client, 'admitted', 10_000)));
+    const lastPlaced = streams.findIndex((client) => lastTicket(client)!.position === 3);
+    expect(lastPlaced).toBeGreaterThanOrEqual(0);
+    const third = streams[lastPlaced];
     const seen = tickets(third);
     // prequeue, then waiting with 2 or fewer ahead, never growing, down to 0, then admitted.
     const waiting = seen.filter((ticket) => ticket.status === 'waiting').map((ticket) => ticket.ahead!);
@@ -140,7 +143,7 @@ describe('Waiting room ticket streams (e2e)', () => {
     expect(waiting).toContain(0);
     const admitted = lastTicket(third)!;
     expect(admitted.admission_token).toEqual(expect.any(String));
-    expect(admitted).toEqual(await h.read(product.id, line[2].ticket_id));
+    expect(admitted).toEqual(await h.read(product.id, line[lastPlaced].ticket_id));
 
     const hold = await t.http
       .post('/api/holds')
@@ -212,7 +215,9 @@ describe('Waiting room ticket streams: presence (e2e)', () => {
   const h = helpersFor(() => t);
 
   beforeAll(async () => {
-    t = await createTestApp({ ADMIN_API_TOKEN: TOKEN, QUEUE_ABANDON_SECONDS: '1' });
+    // 2 s, not 1: an open stream refreshes presence every third of it, and a loaded machine can
+    // stall the event loop past a 333 ms refresh's whole margin.
+    t = await createTestApp({ ADMIN_API_TOKEN: TOKEN, QUEUE_ABANDON_SECONDS: '2' });
   });
 
   afterAll(async () => {
@@ -227,15 +232,20 @@ describe('Waiting room ticket streams: presence (e2e)', () => {
     const client = h.open(h.url(product.id, streamed.ticket_id));
     await client.waitFor((c) => tickets(c).length === 1);
     // Well past QUEUE_ABANDON_SECONDS since either ticket was last read.
-    await sleep(2_500);
+    await sleep(3_000);
     await t.http
       .patch(`/api/admin/products/${product.id}`)
       .set(h.auth)
       .send({ sale_starts_at: new Date(Date.now() - 1_000).toISOString() })
       .expect(200);
     await untilStatus(client, 'admitted', 5_000);
-    // The draw may place it after the streamed one: its turn comes one slot (100 ms) later.
-    await sleep(500);
+    // The draw may place it after the streamed one: its turn comes at its own slot, a tick or
+    // more later. A read would be presence, so wait on the summary for the line to empty.
+    const emptied = await pollUntil(async () => {
+      const summary = (await t.http.get(`/api/products/${product.id}/queue`).expect(200)).body.data;
+      return summary.waiting === 0 ? summary : undefined;
+    }, Date.now() + 5_000);
+    expect(emptied).toMatchObject({ waiting: 0, admitted: 1 });
     expect((await h.read(product.id, gone.ticket_id)).status).toBe('expired');
   });
 });
