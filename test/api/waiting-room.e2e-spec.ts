@@ -6,6 +6,9 @@ import { createTestApp, TestApp } from '../utils/test-app';
 const TOKEN = 'admin-token-for-e2e-0123456789abcdef';
 const SECRET = 'queue-token-secret-for-e2e-0123456789';
 const HOUR_MS = 3_600_000;
+const ABANDON_SECONDS = 5;
+/** Rounds of reads 500 ms apart that outlast ABANDON_SECONDS. */
+const PAST_ABANDON_ROUNDS = ABANDON_SECONDS * 2 + 2;
 const sha256hex = (text: string) => createHash('sha256').update(text, 'utf8').digest('hex');
 const hmachex = (key: string, text: string) => createHmac('sha256', key).update(text, 'utf8').digest('hex');
 const nonce = () => randomBytes(16).toString('base64url');
@@ -30,7 +33,9 @@ describe('Waiting room (e2e)', () => {
     t = await createTestApp({
       ADMIN_API_TOKEN: TOKEN,
       QUEUE_TOKEN_SECRET: SECRET,
-      QUEUE_ABANDON_SECONDS: '2',
+      // Every ticket not read for this long is skipped at its turn, in every test here: 2 s let
+      // a loaded machine (one slow request, one late tick) skip tickets the test meant present.
+      QUEUE_ABANDON_SECONDS: String(ABANDON_SECONDS),
     });
   });
 
@@ -283,7 +288,8 @@ describe('Waiting room (e2e)', () => {
       const sample = joined[123];
       const mine = await read(product.id, sample.ticket_id);
       expect(mine.position).toBe(recomputed.indexOf(sample.entry_hash) + 1);
-    });
+      // 1,001 joins through HTTP: about 40 s when the suite shares 2 cores at a load of 15+.
+    }, 180_000);
 
     it('should line up tickets first come first served after the start', async () => {
       const product = await createProduct({ queue_enabled: true, total_stock: 0 });
@@ -361,7 +367,7 @@ describe('Waiting room (e2e)', () => {
       });
       const gone = (await join(product.id, { customer_id: buyer() }).expect(201)).body.data as Ticket;
       const present = (await join(product.id, { customer_id: buyer() }).expect(201)).body.data as Ticket;
-      for (let i = 0; i < 6; i++) {
+      for (let i = 0; i < PAST_ABANDON_ROUNDS; i++) {
         await sleep(500);
         await read(product.id, present.ticket_id);
       }
@@ -399,7 +405,7 @@ describe('Waiting room (e2e)', () => {
       }
       expect(rest.map((ticket) => ticket.ahead)).toEqual([1, 2, 3]);
       // `gone` is never read again: past QUEUE_ABANDON_SECONDS it is skipped at its turn.
-      for (let i = 0; i < 5; i++) {
+      for (let i = 0; i < PAST_ABANDON_ROUNDS; i++) {
         for (const ticket of rest) await read(product.id, ticket.ticket_id);
         await sleep(500);
       }
