@@ -18,9 +18,8 @@ import type { AdjustStockDto } from './dto/adjust-stock.dto';
 import type { CreateProductDto } from './dto/create-product.dto';
 import { UPDATABLE_FIELDS, UpdateProductDto } from './dto/update-product.dto';
 import { drawFor } from '../queue/draw';
-import { LineEvents } from '../queue/line-events/line-events';
+import { LineClosing } from '../queue/closing/line-closing';
 import { QueueLines } from '../queue/line/queue-lines';
-import { QueueMetrics } from '../queue/queue-metrics';
 
 const DEFAULT_ADMIT_PER_MINUTE = 600;
 const DEFAULT_ADMISSION_SECONDS = 300;
@@ -42,8 +41,7 @@ export class AdminProductsService {
     private readonly views: AdminProductsRepository,
     private readonly idempotency: IdempotencyService,
     private readonly lines: QueueLines,
-    private readonly queueMetrics: QueueMetrics,
-    private readonly lineEvents: LineEvents,
+    private readonly closing: LineClosing,
   ) {}
 
   /** The product's stock ledger, newest first; 404 for an unknown product. */
@@ -120,14 +118,8 @@ export class AdminProductsService {
     });
     await this.stock.afterCommit(id);
     // Every ticket of a closed line turns expired; holds no longer need a token (the row says so).
-    if (view.closedQueue) {
-      const tickets = await this.lines.close(id);
-      this.lineEvents.publish({ kind: 'closed', productId: id });
-      if (tickets > 0) {
-        this.logger.log({ event: 'queue.expired', product_id: id, tickets, reason: 'queue_disabled', actor });
-        this.queueMetrics.expired(id, 'queue_disabled', tickets);
-      }
-    }
+    // Should this close not happen (Redis away, the process gone), the admission ticker makes it.
+    if (view.closedQueue) await this.closing.close(id, { actor });
     this.logger.log({
       event: 'product.updated',
       actor,

@@ -4,9 +4,8 @@ import { IdempotencyModule } from '../idempotency/idempotency.module';
 import { SaleMetricsModule } from '../metrics/sale-metrics.module';
 import { OrdersModule } from '../orders/orders.module';
 import { ProductsModule } from '../products/products.module';
-import { LineEventsModule } from '../queue/line-events/line-events.module';
+import { LineClosingModule } from '../queue/closing/line-closing.module';
 import { QueueLinesModule } from '../queue/line/queue-lines.module';
-import { QueueMetricsModule } from '../queue/queue-metrics.module';
 import { AdminAuthGuard } from './admin-auth.guard';
 import { AdminOrdersController } from './admin-orders.controller';
 import { AdminOrdersRepository } from './admin-orders.repository';
@@ -24,8 +23,7 @@ import { AdminProductsService } from './admin-products.service';
     IdempotencyModule,
     SaleMetricsModule,
     QueueLinesModule,
-    QueueMetricsModule,
-    LineEventsModule,
+    LineClosingModule,
   ],
   controllers: [AdminProductsController, AdminOrdersController],
   providers: [

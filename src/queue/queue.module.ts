@@ -4,6 +4,7 @@ import { DatabaseModule } from '../database/database.module';
 import { OrdersModule } from '../orders/orders.module';
 import { ProductsModule } from '../products/products.module';
 import { AdmissionTicker } from './admission-ticker';
+import { LineClosingModule } from './closing/line-closing.module';
 import { LineEventsModule } from './line-events/line-events.module';
 import { QueueLinesModule } from './line/queue-lines.module';
 import { ProofOfWorkModule } from './pow/proof-of-work.module';
@@ -27,6 +28,7 @@ import { WaitingRoomService } from './waiting-room.service';
     QueueMetricsModule,
     ProofOfWorkModule,
     LineEventsModule,
+    LineClosingModule,
     TicketStreamModule,
   ],
   controllers: [WaitingRoomController],
