@@ -8,7 +8,8 @@ const SCAN_PAGE = 1000;
  * Operator actions on the app's own Redis keys, for the command-line scripts. Everything the
  * app writes is named after `<REDIS_PREFIX>:` (the product cache `<prefix>:cache::*`, queues
  * `<prefix>:<database id>:hold-expiry:*`, spent waiting-room proofs
- * `<prefix>:<database id>:queue-pow:*`) or, where a key's hash tag must hold it, after
+ * `<prefix>:<database id>:queue-pow:*`, the products with an open waiting-room line
+ * `<prefix>:<database id>:queue-open`) or, where a key's hash tag must hold it, after
  * `{<REDIS_PREFIX>:` (rate-limit counters `{<prefix>:rate-limit:...}:hits`, and the queues on
  * a Redis Cluster, `{<prefix>:<database id>}:hold-expiry:*`). The patterns never reach past
  * these, so another deployment sharing the Redis (another prefix) keeps its keys.

@@ -248,4 +248,15 @@ export class MemoryQueueLines extends QueueLines {
     });
     return Promise.resolve(live);
   }
+
+  /** A line is open from its first join until its close (which resets it to this fresh state). */
+  openLines(): Promise<number[]> {
+    const open: number[] = [];
+    for (const [productId, line] of this.lines) {
+      const fresh =
+        line.pre.length === 0 && line.waiting.length === 0 && line.admitted.size === 0 && line.drawn === null;
+      if (!fresh || line.nextPosition > 0) open.push(productId);
+    }
+    return Promise.resolve(open);
+  }
 }

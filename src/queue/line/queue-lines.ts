@@ -109,6 +109,14 @@ export abstract class QueueLines {
 
   /** The queue was disabled: every live ticket turns expired and the line starts afresh; returns how many. */
   abstract close(productId: number): Promise<number>;
+
+  /**
+   * The products whose line may be open (joined and not closed since): the admission ticker
+   * closes those whose queue is no longer enabled, so a close the admin's change never made
+   * (Redis away, the process gone after the commit) still happens. May name a line that is
+   * already empty (closing it is harmless); never misses one that has live tickets.
+   */
+  abstract openLines(): Promise<number[]>;
 }
 
 /** The status a reader sees: an admission past its end is expired, used or not. */

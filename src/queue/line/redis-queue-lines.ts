@@ -46,6 +46,7 @@ type Scripted = Record<Command, (...args: Array<string | number>) => Promise<unk
  */
 export class RedisQueueLines extends QueueLines {
   private readonly redis: Scripted;
+  private readonly client: IoRedisClient;
 
   constructor(
     client: IoRedisClient,
@@ -53,6 +54,7 @@ export class RedisQueueLines extends QueueLines {
     lineTtlMs = LINE_TTL_MS,
   ) {
     super();
+    this.client = client;
     for (const [name, lua] of Object.entries(COMMANDS)) {
       client.defineCommand(name, {
         numberOfKeys: scripts.LINE_KEYS.length,
@@ -67,6 +69,17 @@ export class RedisQueueLines extends QueueLines {
     return scripts.LINE_KEYS.map((name) => `${tag}:${name}`);
   }
 
+  /**
+   * The products with a line that may be open: one small set per deployment and database
+   * (`<prefix>:<database id>:queue-open`, see redis-namespace.ts), outside the lines' hash tags,
+   * so no line script can write it (a cluster refuses a script's key in another slot): a join
+   * adds its product before its script runs (a join that dies between leaves a harmless extra
+   * id), a close removes it after its script.
+   */
+  private get openKey(): string {
+    return `${this.namespace}:queue-open`;
+  }
+
   private run(command: Command, productId: number, ...args: Array<string | number>): Promise<unknown> {
     return this.redis[command](...this.keys(productId), ...args);
   }
@@ -77,6 +90,7 @@ export class RedisQueueLines extends QueueLines {
     mode: JoinMode,
     _now: number,
   ): Promise<JoinOutcome> {
+    await this.client.sadd(this.openKey, String(productId));
     const [kind, raw] = (await this.run(
       'queueJoin',
       productId,
@@ -164,7 +178,13 @@ export class RedisQueueLines extends QueueLines {
   }
 
   async close(productId: number): Promise<number> {
-    return Number(await this.run('queueClose', productId));
+    const live = Number(await this.run('queueClose', productId));
+    await this.client.srem(this.openKey, String(productId));
+    return live;
+  }
+
+  async openLines(): Promise<number[]> {
+    return (await this.client.smembers(this.openKey)).map(Number);
   }
 }
 
