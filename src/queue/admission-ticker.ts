@@ -3,6 +3,7 @@ import { ConfigService } from '@nestjs/config';
 import type { AllConfig } from '../config/config.types';
 import { UnitOfWork } from '../database/unit-of-work';
 import { ReturnableUnits } from '../orders/returnable-units.service';
+import { LineClosing } from './closing/line-closing';
 import { LineEvents } from './line-events/line-events';
 import { QueueLines } from './line/queue-lines';
 import { QueueMetrics } from './queue-metrics';
@@ -11,6 +12,12 @@ import { WaitingRoomService } from './waiting-room.service';
 
 /** Short enough that sold-out shows within 2 s and admissions follow a fast rate closely. */
 export const TICK_MS = 250;
+
+/**
+ * Every 4th pass (once a second) also looks for open lines of products whose queue is no
+ * longer enabled: a missed close is repaired within ~1 s at the cost of one small read a second.
+ */
+const SWEEP_EVERY_TICKS = 4;
 
 /**
  * Every API process runs this loop; the decisions are the line's (one atomic step per product
@@ -23,6 +30,7 @@ export class AdmissionTicker implements OnApplicationBootstrap, OnModuleDestroy 
   private readonly abandonMs: number;
   private timer: NodeJS.Timeout | undefined;
   private running: Promise<void> | undefined;
+  private passes = 0;
 
   constructor(
     private readonly unitOfWork: UnitOfWork,
@@ -32,6 +40,7 @@ export class AdmissionTicker implements OnApplicationBootstrap, OnModuleDestroy 
     private readonly room: WaitingRoomService,
     private readonly metrics: QueueMetrics,
     private readonly events: LineEvents,
+    private readonly closing: LineClosing,
     config: ConfigService<AllConfig, true>,
   ) {
     this.abandonMs = config.getOrThrow('queue', { infer: true }).abandonSeconds * 1000;
@@ -68,8 +77,26 @@ export class AdmissionTicker implements OnApplicationBootstrap, OnModuleDestroy 
       const waiting = new Map<number, number>();
       for (const product of products) waiting.set(product.id, await this.step(product, stockReadAt));
       this.metrics.waiting(waiting);
+      if (this.passes++ % SWEEP_EVERY_TICKS === 0) await this.closeStaleLines(new Set(waiting.keys()));
     } catch (error) {
       this.logger.warn({ event: 'queue.tick_failed', error: String(error) });
+    }
+  }
+
+  /**
+   * Closes the lines still open for products whose queue is not enabled (disabled, or the row
+   * gone): the admin's close after its commit may never have run. The products just read as
+   * queued are skipped; the others are read again (the queued read is capped, and a queue may
+   * have been enabled since), so only a line whose product reads "not enabled" now is closed.
+   */
+  private async closeStaleLines(queued: ReadonlySet<number>): Promise<void> {
+    const candidates = (await this.lines.openLines()).filter((id) => !queued.has(id));
+    if (candidates.length === 0) return;
+    const enabled = await this.unitOfWork.read((manager) =>
+      this.stock.queueEnabledAmong(manager, candidates),
+    );
+    for (const productId of candidates) {
+      if (!enabled.has(productId)) await this.closing.close(productId, { detected_by: 'admission_ticker' });
     }
   }
 

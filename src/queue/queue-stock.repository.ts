@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import type { EntityManager } from 'typeorm';
+import { In, type EntityManager } from 'typeorm';
 import { Product } from '../products/product.entity';
 
 export interface QueuedProduct {
@@ -30,5 +30,13 @@ export class QueueStockRepository {
       saleStartsAt: row.saleStartsAt,
       seed: row.queueSeed,
     }));
+  }
+
+  /** Which of these products have their queue enabled (one read; an unknown id is not). */
+  async queueEnabledAmong(manager: EntityManager, ids: readonly number[]): Promise<Set<number>> {
+    const rows = await manager
+      .getRepository(Product)
+      .find({ select: { id: true }, where: { id: In([...ids]), queueEnabled: true } });
+    return new Set(rows.map((row) => row.id));
   }
 }

@@ -488,5 +488,22 @@ describe('Waiting room (e2e)', () => {
         .send({ product_id: product.id, quantity: 1, customer_id: buyer() })
         .expect(201);
     });
+
+    it('should close within 2 s a line whose queue was disabled without its close (the ticker repairs it)', async () => {
+      const product = await createProduct({ queue_enabled: true, total_stock: 1, queue_admit_per_minute: 1 });
+      const first = (await join(product.id, { customer_id: buyer() }).expect(201)).body.data as Ticket;
+      const second = (await join(product.id, { customer_id: buyer() }).expect(201)).body.data as Ticket;
+      expect(second).toMatchObject({ status: 'waiting', position: 2 });
+      // The admin's commit without the close that follows it (Redis away, the process gone).
+      await t.dataSource.query('UPDATE products SET queue_enabled = ? WHERE id = ?', [false, product.id]);
+
+      expect(await untilStatus(product.id, second.ticket_id, 'expired', 2_000)).toBeDefined();
+      expect((await read(product.id, first.ticket_id)).status).toBe('expired');
+      // Enabled again, the product starts with an empty line, not the stale one.
+      await patch(product.id, { queue_enabled: true }).expect(200);
+      const next = (await join(product.id, { customer_id: buyer() }).expect(201)).body.data as Ticket;
+      expect(next.position).toBe(1);
+      expect((await read(product.id, second.ticket_id)).status).toBe('expired');
+    });
   });
 });
