@@ -97,3 +97,18 @@ describe('MemoryQueueLines ahead', () => {
     expect(long / short).toBeLessThan(4);
   });
 });
+
+describe('MemoryQueueLines openLines', () => {
+  it('should name a line from its first join (pre-queue or in line) until its close', async () => {
+    const lines = new MemoryQueueLines();
+    await lines.summary(PRODUCT, 0);
+    expect(await lines.openLines()).toEqual([]);
+    await join(lines, 1, 0, 'pre');
+    expect(await lines.openLines()).toEqual([PRODUCT]);
+    await lines.close(PRODUCT);
+    expect(await lines.openLines()).toEqual([]);
+    await join(lines, 2, 0);
+    await lines.admit(PRODUCT, admitRequest(0, 10));
+    expect(await lines.openLines()).toEqual([PRODUCT]);
+  });
+});
