@@ -118,8 +118,13 @@ export class AdminProductsService {
     });
     await this.stock.afterCommit(id);
     // Every ticket of a closed line turns expired; holds no longer need a token (the row says so).
-    // Should this close not happen (Redis away, the process gone), the admission ticker makes it.
-    if (view.closedQueue) await this.closing.close(id, { actor });
+    // Should this close fail (Redis away) or not happen (the process gone), the admission ticker
+    // makes it within a second or so: the change is committed, so the answer stays a success.
+    if (view.closedQueue) {
+      await this.closing.close(id, { actor }).catch((error: unknown) => {
+        this.logger.warn({ event: 'queue.close_deferred', product_id: id, error: String(error) });
+      });
+    }
     this.logger.log({
       event: 'product.updated',
       actor,

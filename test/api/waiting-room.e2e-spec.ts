@@ -1,5 +1,6 @@
 import { createHash, createHmac, randomBytes } from 'node:crypto';
 import { admissionKey, signAdmission } from '../../src/queue/admission/admission-token';
+import { QueueLines } from '../../src/queue/line/queue-lines';
 import { pollUntil, sleep } from '../utils/poll';
 import { createTestApp, TestApp } from '../utils/test-app';
 
@@ -487,6 +488,23 @@ describe('Waiting room (e2e)', () => {
         .post('/api/holds')
         .send({ product_id: product.id, quantity: 1, customer_id: buyer() })
         .expect(201);
+    });
+
+    it('should answer the disable 200 when the close after its commit fails, and close the line by the ticker', async () => {
+      const product = await createProduct({ queue_enabled: true, total_stock: 1, queue_admit_per_minute: 1 });
+      const ticket = (await join(product.id, { customer_id: buyer() }).expect(201)).body.data as Ticket;
+      // The line store failing for that one close (Redis away at that moment): the change is
+      // committed, so the answer is still a success.
+      const lines = t.app.get(QueueLines);
+      const close = jest.spyOn(lines, 'close').mockRejectedValueOnce(new Error('line store away'));
+      try {
+        const answer = await patch(product.id, { queue_enabled: false }).expect(200);
+        expect(answer.body.data.queue_enabled).toBe(false);
+      } finally {
+        // The ticker's close is the next one: it goes to the real store.
+        close.mockRestore();
+      }
+      expect(await untilStatus(product.id, ticket.ticket_id, 'expired', 2_000)).toBeDefined();
     });
 
     it('should close within 2 s a line whose queue was disabled without its close (the ticker repairs it)', async () => {
