@@ -56,7 +56,8 @@ export async function startApi(env: Record<string, string>): Promise<ApiProcess>
   const port = await sparePort();
   const run = runEntry('main', { ...env, PORT: String(port) });
   const base = `http://127.0.0.1:${port}/api`;
-  await waitForAnswer(`${base}/products?per_page=1`, run, Date.now() + 90_000);
+  // ts-node compiles the app at start: on a loaded 2-core machine two at once take over a minute.
+  await waitForAnswer(`${base}/products?per_page=1`, run, Date.now() + 150_000);
   return { run, base, port };
 }
 
