@@ -29,6 +29,8 @@ const PRODUCT_READ_REUSE_MS = 1_000;
 const MAX_PRESENCE_INTERVAL_MS = 5_000;
 /** Reads in flight at once when many streams must be read again (a draw, a resync). */
 const REREAD_CONCURRENCY = 64;
+/** Streams walked per turn of the event loop for `ahead`: the next event's admissions need not wait for all. */
+const AHEAD_WALK_CHUNK = 2_000;
 
 /**
  * This process's open ticket streams (`GET /api/products/:id/queue/:ticket_id/stream`), kept
@@ -46,6 +48,8 @@ const REREAD_CONCURRENCY = 64;
 export class TicketStreamHub implements OnModuleInit, OnModuleDestroy {
   private readonly logger = new Logger(TicketStreamHub.name);
   private readonly byProduct = new Map<number, Set<TicketStream>>();
+  /** The streams of each ticket (a buyer may open several): an admission reaches them first. */
+  private readonly byTicket = new Map<string, Set<TicketStream>>();
   private readonly productReads = new Map<number, { at: number; rate: Promise<number> }>();
   private readonly intervalMs: number;
   private readonly retryRange: RetryRange;
@@ -179,6 +183,9 @@ export class TicketStreamHub implements OnModuleInit, OnModuleDestroy {
     let streams = this.byProduct.get(stream.productId);
     if (!streams) this.byProduct.set(stream.productId, (streams = new Set()));
     streams.add(stream);
+    let same = this.byTicket.get(stream.ticketId);
+    if (!same) this.byTicket.set(stream.ticketId, (same = new Set()));
+    same.add(stream);
     this.connectionsGauge.set(++this.size_);
   }
 
@@ -186,6 +193,8 @@ export class TicketStreamHub implements OnModuleInit, OnModuleDestroy {
     const streams = this.byProduct.get(stream.productId);
     if (!streams?.delete(stream)) return;
     if (streams.size === 0) this.byProduct.delete(stream.productId);
+    const same = this.byTicket.get(stream.ticketId);
+    if (same?.delete(stream) && same.size === 0) this.byTicket.delete(stream.ticketId);
     this.slots.release(stream.client);
     stream.dispose();
     this.connectionsGauge.set(--this.size_);
@@ -229,16 +238,46 @@ export class TicketStreamHub implements OnModuleInit, OnModuleDestroy {
     }
     const streams = this.byProduct.get(delivery.productId);
     if (!streams) return;
-    // Looked up by id once per event, not scanned per stream (an event may carry thousands).
-    const decided = delivery.kind === 'admitted' ? decisionsOf(delivery) : undefined;
-    for (const stream of streams) {
-      if (!stream.loaded) {
-        stream.missed = true;
-        continue;
-      }
-      this.apply(stream, delivery, decided);
+    if (delivery.kind !== 'admitted') {
+      for (const stream of streams) this.deliver(stream, delivery);
+      if (delivery.kind === 'drawn') void this.reread([...streams].filter((s) => s.loaded && s.inLine));
+      return;
     }
-    if (delivery.kind === 'drawn') void this.reread([...streams].filter((s) => s.loaded && s.inLine));
+    // Looked up by id once per event, not scanned per stream (an event may carry thousands).
+    const decided = decisionsOf(delivery);
+    // Status changes first: the admitted and skipped tickets' streams, before anyone's `ahead`.
+    const first = new Set<TicketStream>();
+    for (const id of [...decided.admitted.keys(), ...decided.expired]) {
+      for (const stream of this.byTicket.get(id) ?? []) {
+        if (stream.productId !== delivery.productId) continue;
+        first.add(stream);
+        this.deliver(stream, delivery, decided);
+      }
+    }
+    const rest = first.size === 0 ? [...streams] : [...streams].filter((stream) => !first.has(stream));
+    this.walkAhead(rest, 0, delivery, decided);
+  }
+
+  /**
+   * The other streams' `ahead`, AHEAD_WALK_CHUNK at a time, each chunk in its own turn: a
+   * later event's admissions go out in between. Moving `ahead` is monotonic (never up), so
+   * a walk that finishes after a newer event's changes nothing back.
+   */
+  private walkAhead(streams: TicketStream[], from: number, event: LineEvent, decided: Decisions): void {
+    const to = Math.min(streams.length, from + AHEAD_WALK_CHUNK);
+    for (let i = from; i < to; i++) {
+      const stream = streams[i];
+      if (this.byProduct.get(stream.productId)?.has(stream)) this.deliver(stream, event, decided);
+    }
+    if (to < streams.length) setImmediate(() => this.walkAhead(streams, to, event, decided));
+  }
+
+  private deliver(stream: TicketStream, event: LineEvent, decided?: Decisions): void {
+    if (!stream.loaded) {
+      stream.missed = true;
+      return;
+    }
+    this.apply(stream, event, decided);
   }
 
   private apply(stream: TicketStream, event: LineEvent, decided?: Decisions): void {

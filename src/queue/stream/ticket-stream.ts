@@ -1,11 +1,19 @@
 import { nextVersion, StockSnapshot } from '../../stream/stock-event';
 import type { StreamConnection } from '../../stream/stream-connection';
 import type { QueueTokenKey } from '../admission/queue-admission.module';
-import { StoredTicket, TicketStatus } from '../line/queue-lines';
+import { statusAt, StoredTicket, TicketStatus } from '../line/queue-lines';
 import { ticketView } from '../ticket-view';
 
 /** How far a status is along its way: a ticket never goes back, so an older report never wins. */
 const RANK: Record<TicketStatus, number> = { prequeue: 0, waiting: 1, admitted: 2, sold_out: 3, expired: 3 };
+
+/**
+ * A new `ahead` or estimate alone goes out at most this often per stream. It is a courtesy:
+ * with every admission moving every waiting ticket, pacing it at the stream interval (250 ms)
+ * cost more than a core for 20,000 streams and held the admitted events back behind it. A
+ * status change never waits for it (and replaces any refresh still pending).
+ */
+export const AHEAD_REFRESH_MS = 5_000;
 
 /** A ticket as last known here, with the waiting tickets before it. */
 export interface KnownTicket {
@@ -26,7 +34,13 @@ export class TicketStream {
   private version = 0;
   private lastJson: string | undefined;
   private lastStatus: TicketStatus | undefined;
+  /** What the last offered view was built from: unchanged inputs build no view at all. */
+  private lastTicket: StoredTicket | undefined;
+  private lastAhead = -1;
+  private lastRate = 0;
+  private lastOfferedAt = -Infinity;
   private expiryTimer: NodeJS.Timeout | undefined;
+  private refreshTimer: NodeJS.Timeout | undefined;
 
   constructor(
     readonly productId: number,
@@ -80,19 +94,34 @@ export class TicketStream {
 
   /**
    * Offers the ticket's view if it changed since the last one; a new status goes out at once,
-   * a new `ahead` or estimate at the stream's pace. An admission also sets a timer for its end,
+   * a new `ahead` or estimate at most every AHEAD_REFRESH_MS (a timer sends the latest then),
+   * except `ahead` reaching 0. An admission also sets a timer for its end,
    * when the ticket turns expired with no event from anyone.
    */
   render(onExpiry: () => void): void {
     const known = this.known;
     if (!known) return;
     const now = Date.now();
+    const status = statusAt(known.ticket, now);
+    if (status === this.lastStatus) {
+      if (this.unchangedSinceLastOffer(known)) return;
+      // Reaching the front (nobody ahead) is news, not a courtesy: it goes at the stream's pace.
+      const next = status === 'waiting' && known.ahead === 0;
+      const wait = this.lastOfferedAt + AHEAD_REFRESH_MS - now;
+      if (wait > 0 && !next) return this.refreshIn(wait, onExpiry);
+    }
     const view = ticketView(known.ticket, known.ahead, this.ratePerMinute, now, this.key, false);
+    this.lastTicket = known.ticket;
+    this.lastAhead = known.ahead;
+    this.lastRate = this.ratePerMinute;
     const json = JSON.stringify(view);
     if (json === this.lastJson) return;
     const urgent = view.status !== this.lastStatus;
     this.lastJson = json;
     this.lastStatus = view.status;
+    this.lastOfferedAt = now;
+    clearTimeout(this.refreshTimer);
+    this.refreshTimer = undefined;
     this.version = nextVersion(this.version, now);
     const snapshot: StockSnapshot = { productId: this.productId, version: this.version, json };
     this.connection.offer(snapshot, performance.now(), urgent);
@@ -108,9 +137,29 @@ export class TicketStream {
     }
   }
 
+  private unchangedSinceLastOffer(known: KnownTicket): boolean {
+    return (
+      known.ticket === this.lastTicket &&
+      known.ahead === this.lastAhead &&
+      this.ratePerMinute === this.lastRate
+    );
+  }
+
+  /** One timer per stream at most: the refresh reads the ticket as it is by then. */
+  private refreshIn(wait: number, onExpiry: () => void): void {
+    if (this.refreshTimer) return;
+    this.refreshTimer = setTimeout(() => {
+      this.refreshTimer = undefined;
+      this.render(onExpiry);
+    }, Math.ceil(wait));
+    this.refreshTimer.unref();
+  }
+
   dispose(): void {
     clearTimeout(this.expiryTimer);
     this.expiryTimer = undefined;
+    clearTimeout(this.refreshTimer);
+    this.refreshTimer = undefined;
     this.connection.dispose();
   }
 }
