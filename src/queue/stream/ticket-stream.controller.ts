@@ -20,8 +20,8 @@ const FORMAT = [
   'A Server-Sent Events stream (`text/event-stream`): `retry: <ms>` first, then at once one `queue` event with the',
   'ticket exactly as `GET /api/products/:id/queue/:ticket_id` shows it in `data` (customer_id null), then one',
   'whenever it changes, whichever process decided the change. A new status (waiting after the draw, admitted with',
-  'its admission_token, sold_out, expired) goes out at once; `ahead` and `estimated_wait_seconds` at most once per',
-  'STREAM_MIN_INTERVAL_MS (latest state wins). Holding it open counts as presence. The limits, heartbeat, `id:`',
+  'its admission_token, sold_out, expired) goes out at once; `ahead` and `estimated_wait_seconds` alone at most once',
+  'every 5 s (latest state wins; ahead reaching 0 at once). Holding it open counts as presence. The limits, heartbeat, `id:`',
   "lines, shutdown and refusals (a `busy` event for an EventSource, 503 otherwise) are the stock streams' own: the",
   'two kinds count together toward STREAM_MAX_CONNECTIONS and STREAM_MAX_PER_CLIENT. HEAD answers 200 at once.',
 ].join(' ');

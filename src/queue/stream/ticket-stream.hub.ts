@@ -38,7 +38,8 @@ const AHEAD_WALK_CHUNK = 2_000;
  * tickets it admitted or skipped and the line's new head, and since positions are consecutive
  * and tickets leave only from the head, every other waiting ticket's `ahead` is
  * `position - head`. Only a draw (positions handed out) and a resync (events may be lost) read
- * tickets again. A status change goes out at once; `ahead` and the estimate at the stream's pace.
+ * tickets again. A status change goes out at once (those streams first); `ahead` and the estimate alone at most
+ * every AHEAD_REFRESH_MS.
  *
  * The streams share the stock streams' slots (one StreamSlots: STREAM_MAX_CONNECTIONS and
  * STREAM_MAX_PER_CLIENT count both), their refusals, headers, heartbeat and shutdown rules.

@@ -105,7 +105,7 @@ export class TicketStream {
     const status = statusAt(known.ticket, now);
     if (status === this.lastStatus) {
       if (this.unchangedSinceLastOffer(known)) return;
-      // Reaching the front (nobody ahead) is news, not a courtesy: it goes at the stream's pace.
+      // Reaching the front (nobody ahead) is news, not a courtesy: it goes at the connection's pace.
       const next = status === 'waiting' && known.ahead === 0;
       const wait = this.lastOfferedAt + AHEAD_REFRESH_MS - now;
       if (wait > 0 && !next) return this.refreshIn(wait, onExpiry);
