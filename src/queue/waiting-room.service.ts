@@ -68,7 +68,7 @@ export class WaitingRoomService {
     const now = Date.now();
     if (this.pow.required) {
       const own = altcha === undefined ? await this.lines.live(productId, customerId, now) : null;
-      if (own) return { ticket: await this.view(product, own, now), created: false };
+      if (own) return { ticket: this.view(product, own.ticket, own.ahead, now), created: false };
       await this.pow.accept(productId, altcha);
     }
     const fields = {
@@ -86,7 +86,7 @@ export class WaitingRoomService {
     }
     if (outcome.kind === 'nonce_reused') throw new NonceReusedError();
     if (outcome.kind === 'need_draw') throw new Error(`the draw of product ${productId} did not run`);
-    const { ticket } = outcome;
+    const { ticket, ahead } = outcome;
     if (outcome.kind === 'created') {
       this.logger.log({
         event: 'queue.joined',
@@ -95,7 +95,7 @@ export class WaitingRoomService {
         position: ticket.position || null,
       });
     }
-    return { ticket: await this.view(product, ticket, now), created: outcome.kind === 'created' };
+    return { ticket: this.view(product, ticket, ahead, now), created: outcome.kind === 'created' };
   }
 
   /** An ALTCHA challenge to join this product's line (when the proof of work is on). */
@@ -114,10 +114,12 @@ export class WaitingRoomService {
     return product;
   }
 
-  /** The join answer: the ticket with its place, to its own buyer (customer_id shown). */
-  private async view(product: Product, ticket: StoredTicket, now: number): Promise<TicketView> {
-    const found = await this.lines.get(product.id, ticket.id, now, false);
-    return ticketView(ticket, found?.ahead ?? 0, product.queueAdmitPerMinute, now, this.key, true);
+  /**
+   * The join answer: the ticket with its place (read by the join itself, in the same round
+   * trip), to its own buyer (customer_id shown).
+   */
+  private view(product: Product, ticket: StoredTicket, ahead: number, now: number): TicketView {
+    return ticketView(ticket, ahead, product.queueAdmitPerMinute, now, this.key, true);
   }
 
   /** A read counts as presence: the ticket is not skipped as abandoned at its turn. */

@@ -49,8 +49,25 @@ describe('MemoryQueueLines ahead', () => {
     );
     for (let step = 0; step < 400; step++) {
       const roll = next();
-      if (roll < 0.4) ids.push(await join(lines, ids.length, now));
-      else if (roll < 0.7) {
+      if (roll < 0.4) {
+        const waitingBefore = (await Promise.all(ids.map((id) => lines.get(PRODUCT, id, now, false)))).filter(
+          (found) => found!.ticket.status === 'waiting',
+        ).length;
+        const index = ids.length;
+        ids.push(await join(lines, index, now));
+        // The join answers with its place itself: behind every ticket waiting, and again the same.
+        const again = await lines.join(
+          PRODUCT,
+          { id: 'again', productId: PRODUCT, customerId: `c${index}`, entryHash: 'again' },
+          'fifo',
+          now,
+        );
+        expect({ step, kind: again.kind, ahead: again.kind === 'existing' ? again.ahead : -1 }).toEqual({
+          step,
+          kind: 'existing',
+          ahead: waitingBefore,
+        });
+      } else if (roll < 0.7) {
         // Presence for some: the others are skipped as abandoned at their turn.
         for (const id of ids) if (next() < 0.5) await lines.get(PRODUCT, id, now, true);
       } else {

@@ -78,7 +78,11 @@ export class MemoryQueueLines extends QueueLines {
     const existing = existingId === undefined ? undefined : line.tickets.get(existingId);
     if (existing && !isFinal(existing, now)) {
       line.seen.set(existing.id, now);
-      return Promise.resolve({ kind: 'existing', ticket: { ...existing } });
+      return Promise.resolve({
+        kind: 'existing',
+        ticket: { ...existing },
+        ahead: this.ahead(line, existing),
+      });
     }
     if (line.nonces.has(fields.entryHash)) return Promise.resolve({ kind: 'nonce_reused' });
     let ticket: StoredTicket;
@@ -97,16 +101,16 @@ export class MemoryQueueLines extends QueueLines {
     line.buyers.set(fields.customerId, ticket.id);
     line.tickets.set(ticket.id, ticket);
     line.seen.set(ticket.id, now);
-    return Promise.resolve({ kind: 'created', ticket: { ...ticket } });
+    return Promise.resolve({ kind: 'created', ticket: { ...ticket }, ahead: this.ahead(line, ticket) });
   }
 
-  live(productId: number, customerId: string, now: number): Promise<StoredTicket | null> {
+  live(productId: number, customerId: string, now: number) {
     const line = this.lines.get(productId);
     const id = line?.buyers.get(customerId);
     const ticket = id === undefined ? undefined : line!.tickets.get(id);
     if (!ticket || isFinal(ticket, now)) return Promise.resolve(null);
     line!.seen.set(ticket.id, now);
-    return Promise.resolve({ ...ticket });
+    return Promise.resolve({ ticket: { ...ticket }, ahead: this.ahead(line!, ticket) });
   }
 
   get(productId: number, ticketId: string, now: number, seen: boolean) {

@@ -52,13 +52,22 @@ local function clock_ms()
 end
 `;
 
+/** The waiting tickets before this one (0 unless it waits in the line). */
+const AHEAD = `
+local function ahead(ticket_id)
+  local position = redis.call('ZSCORE', line_key, ticket_id)
+  if not position then return 0 end
+  return redis.call('ZCOUNT', line_key, '-inf', '(' .. position)
+end
+`;
+
 const FINAL = `
 local function is_final(t, now)
   return t.status == 'sold_out' or t.status == 'expired' or (t.status == 'admitted' and t.expiresAt <= now)
 end
 `;
 
-export const JOIN = `${HEADER}${CLOCK}${FINAL}
+export const JOIN = `${HEADER}${CLOCK}${FINAL}${AHEAD}
 local id, product_id, customer_id, entry_hash, mode = ARGV[1], tonumber(ARGV[2]), ARGV[3], ARGV[4], ARGV[5]
 local now = clock_ms()
 local existing = redis.call('HGET', buyers_key, customer_id)
@@ -67,7 +76,7 @@ if existing then
   if raw and not is_final(cjson.decode(raw), now) then
     redis.call('HSET', seen_key, existing, now)
     touch()
-    return {'existing', raw}
+    return {'existing', raw, ahead(existing)}
   end
 end
 -- A lookup only (QueueLines.live): the buyer's live ticket, or nothing.
@@ -94,7 +103,7 @@ redis.call('HSET', buyers_key, customer_id, id)
 redis.call('HSET', tickets_key, id, raw)
 redis.call('HSET', seen_key, id, now)
 touch()
-return {'created', raw}
+return {'created', raw, ahead(id)}
 `;
 
 /**

@@ -25,7 +25,8 @@ export interface StoredTicket {
 export type JoinMode = 'pre' | 'after' | 'fifo';
 
 export type JoinOutcome =
-  | { kind: 'created' | 'existing'; ticket: StoredTicket }
+  /** `ahead`: the waiting tickets before it, read in the same step (a join answers with it). */
+  | { kind: 'created' | 'existing'; ticket: StoredTicket; ahead: number }
   | { kind: 'nonce_reused' }
   /** An 'after' join on a line whose draw has not run yet: draw, then join again. */
   | { kind: 'need_draw' };
@@ -75,7 +76,11 @@ export abstract class QueueLines {
    * The buyer's live (not final) ticket, marked seen as a join again would; null when they have
    * none. Lets a join that needs a proof of work give a buyer's own ticket back without one.
    */
-  abstract live(productId: number, customerId: string, now: number): Promise<StoredTicket | null>;
+  abstract live(
+    productId: number,
+    customerId: string,
+    now: number,
+  ): Promise<{ ticket: StoredTicket; ahead: number } | null>;
 
   /** The ticket and the waiting tickets before it; `seen` records presence (a read or a stream). */
   abstract get(

@@ -91,7 +91,7 @@ export class RedisQueueLines extends QueueLines {
     _now: number,
   ): Promise<JoinOutcome> {
     await this.client.sadd(this.openKey, String(productId));
-    const [kind, raw] = (await this.run(
+    const [kind, raw, ahead] = (await this.run(
       'queueJoin',
       productId,
       fields.id,
@@ -99,14 +99,14 @@ export class RedisQueueLines extends QueueLines {
       fields.customerId,
       fields.entryHash,
       mode,
-    )) as [string, string?];
-    if (kind === 'created' || kind === 'existing') return { kind, ticket: parse(raw!) };
+    )) as [string, string?, number?];
+    if (kind === 'created' || kind === 'existing') return { kind, ticket: parse(raw!), ahead: Number(ahead) };
     return { kind: kind as 'nonce_reused' | 'need_draw' };
   }
 
   /** The join script in its lookup mode: one round trip, nothing created (Redis' clock decides liveness). */
-  async live(productId: number, customerId: string, _now: number): Promise<StoredTicket | null> {
-    const [kind, raw] = (await this.run(
+  async live(productId: number, customerId: string, _now: number) {
+    const [kind, raw, ahead] = (await this.run(
       'queueJoin',
       productId,
       '',
@@ -114,8 +114,8 @@ export class RedisQueueLines extends QueueLines {
       customerId,
       '',
       'existing-only',
-    )) as [string, string?];
-    return kind === 'existing' ? parse(raw!) : null;
+    )) as [string, string?, number?];
+    return kind === 'existing' ? { ticket: parse(raw!), ahead: Number(ahead) } : null;
   }
 
   async get(productId: number, ticketId: string, _now: number, seen: boolean) {
