@@ -110,8 +110,10 @@ describe('MemoryQueueLines ahead', () => {
     await cpuPerRead(1_000); // warm-up
     const short = await cpuPerRead(1_000);
     const long = await cpuPerRead(100_000);
-    // A scan of the line would make the long line's reads ~100 times the short one's.
-    expect(long / short).toBeLessThan(4);
+    // A scan of the line makes the long line's reads ~100 times the short one's (~400 measured);
+    // constant time gives ~1, and up to ~5 on a loaded machine (GC of the 100,000-ticket line,
+    // other jobs): the bound sits far from both.
+    expect(long / short).toBeLessThan(25);
   });
 });
 
