@@ -1,11 +1,7 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import puppeteer, { Browser, Page } from 'puppeteer-core';
+import { Page } from 'puppeteer-core';
+import { useBrowser } from '../utils/chromium';
 import { createTestApp, TestApp } from '../utils/test-app';
 
-/** Debian's chromium package (installed by .ci/run); puppeteer-core downloads no browser. */
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const ADMIN_TOKEN = 'admin-console-spec-token-0123456789abcdef';
 const ADMIN = { Authorization: `Bearer ${ADMIN_TOKEN}` };
 
@@ -16,48 +12,19 @@ const rowField = (id: number, field: string) =>
 /** The operator console (GET /admin) in a real headless Chromium, against the real admin API. */
 describe('Operator console page (e2e, headless Chromium)', () => {
   let t: TestApp;
-  let browser: Browser;
-  let profile: string;
+  const browser = useBrowser();
+  const { problems } = browser;
   let page: Page;
-  const problems: string[] = [];
 
   beforeAll(async () => {
     t = await createTestApp({ ADMIN_API_TOKEN: `alice:${ADMIN_TOKEN}` });
-    profile = mkdtempSync(join(tmpdir(), 'flash-sale-chromium-'));
-    browser = await puppeteer.launch({
-      executablePath: CHROMIUM,
-      headless: true,
-      args: [
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-        '--no-first-run',
-        '--lang=en-US',
-        `--user-data-dir=${profile}`,
-      ],
-    });
   });
 
-  beforeEach(async () => {
-    problems.length = 0;
-    page = await browser.newPage();
-    page.on('console', (message) => {
-      const type = message.type();
-      if (type === 'error' || type === 'warn') problems.push(`console ${type}: ${message.text()}`);
-    });
-    page.on('pageerror', (error) => problems.push(`page error: ${(error as Error).message}`));
-    page.on('requestfailed', (request) => problems.push(`request failed: ${request.url()}`));
-  });
-
-  afterEach(async () => {
-    await page?.close();
+  beforeEach(() => {
+    page = browser.page();
   });
 
   afterAll(async () => {
-    await browser?.close();
-    if (profile) rmSync(profile, { recursive: true, force: true });
     await t?.close();
   });
 

@@ -61,6 +61,8 @@ export function useBrowser() {
 
   return {
     page: () => state.page,
+    /** Another tab in the same browser (not watched for problems); the caller closes it. */
+    newPage: (): Promise<Page> => state.browser!.newPage(),
     problems,
     availableOn: (productId: number): Promise<string | null> =>
       state.page.$eval(`[data-product-id="${productId}"] .available`, (element) => element.textContent),
