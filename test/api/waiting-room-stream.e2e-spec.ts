@@ -4,6 +4,7 @@ import { ProductStreamHub } from '../../src/stream/product-stream.hub';
 import { pollUntil, sleep } from '../utils/poll';
 import { head, SseClient } from '../utils/sse-client';
 import { createTestApp, TestApp } from '../utils/test-app';
+import { createQueuedProduct } from '../utils/waiting-room';
 
 const TOKEN = 'admin-token-for-e2e-0123456789abcdef';
 const HOUR_MS = 3_600_000;
@@ -44,21 +45,7 @@ function helpersFor(app: () => TestApp) {
   return {
     clients,
     auth,
-    createProduct: async (body: Record<string, unknown>) =>
-      (
-        await app()
-          .http.post('/api/admin/products')
-          .set(auth)
-          .send({
-            name: 'Drop',
-            price: '10.00',
-            total_stock: 100,
-            max_per_customer: 1,
-            queue_enabled: true,
-            ...body,
-          })
-          .expect(201)
-      ).body.data as { id: number },
+    createProduct: (body: Record<string, unknown>) => createQueuedProduct(app(), TOKEN, body),
     join: async (productId: number, customerId = buyer()) =>
       (
         await app()

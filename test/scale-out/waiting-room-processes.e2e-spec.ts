@@ -1,6 +1,7 @@
 import Redis from 'ioredis';
 import { pollUntil } from '../utils/poll';
-import { createTestApp, TestApp } from '../utils/test-app';
+import { closeTestAppPair, createTestAppPair, TestApp } from '../utils/test-app';
+import { createQueuedProduct } from '../utils/waiting-room';
 
 const TOKEN = 'admin-token-for-e2e-0123456789abcdef';
 
@@ -21,30 +22,14 @@ describe('Waiting room across two API processes (e2e)', () => {
   let b: TestApp;
 
   beforeAll(async () => {
-    a = await createTestApp({ ADMIN_API_TOKEN: TOKEN });
-    b = await createTestApp({ ADMIN_API_TOKEN: TOKEN, DB_DATABASE: a.databaseName });
+    [a, b] = await createTestAppPair({ ADMIN_API_TOKEN: TOKEN });
   });
 
   afterAll(async () => {
-    await b.close({ keepDatabase: true });
-    await a.close();
+    await closeTestAppPair(a, b);
   });
 
-  const createProduct = async (body: Record<string, unknown>) =>
-    (
-      await a.http
-        .post('/api/admin/products')
-        .set({ Authorization: `Bearer ${TOKEN}` })
-        .send({
-          name: 'Drop',
-          price: '10.00',
-          total_stock: 100,
-          max_per_customer: 1,
-          queue_enabled: true,
-          ...body,
-        })
-        .expect(201)
-    ).body.data as { id: number };
+  const createProduct = (body: Record<string, unknown>) => createQueuedProduct(a, TOKEN, body);
 
   it('should admit a prefix of the line at any moment, never over the rate, with two processes', async () => {
     const product = await createProduct({ queue_admit_per_minute: 240 });

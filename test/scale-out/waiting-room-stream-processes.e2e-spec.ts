@@ -4,7 +4,8 @@ import { AdmissionTicker } from '../../src/queue/admission-ticker';
 import { lineEventsChannel } from '../../src/queue/line-events/line-events';
 import { TicketStreamHub } from '../../src/queue/stream/ticket-stream.hub';
 import { SseClient } from '../utils/sse-client';
-import { createTestApp, TestApp } from '../utils/test-app';
+import { closeTestAppPair, createTestAppPair, TestApp } from '../utils/test-app';
+import { createQueuedProduct } from '../utils/waiting-room';
 
 const TOKEN = 'admin-token-for-e2e-0123456789abcdef';
 
@@ -28,8 +29,7 @@ describe('Waiting room ticket streams across two API processes (e2e)', () => {
   const clients: SseClient[] = [];
 
   beforeAll(async () => {
-    a = await createTestApp({ ADMIN_API_TOKEN: TOKEN });
-    b = await createTestApp({ ADMIN_API_TOKEN: TOKEN, DB_DATABASE: a.databaseName });
+    [a, b] = await createTestAppPair({ ADMIN_API_TOKEN: TOKEN });
     // Only A decides: what B's stream shows came from A's ticker through Redis.
     await b.app.get(AdmissionTicker).onModuleDestroy();
   });
@@ -39,25 +39,10 @@ describe('Waiting room ticket streams across two API processes (e2e)', () => {
   });
 
   afterAll(async () => {
-    await b.close({ keepDatabase: true });
-    await a.close();
+    await closeTestAppPair(a, b);
   });
 
-  const createProduct = async (body: Record<string, unknown>) =>
-    (
-      await a.http
-        .post('/api/admin/products')
-        .set({ Authorization: `Bearer ${TOKEN}` })
-        .send({
-          name: 'Drop',
-          price: '10.00',
-          total_stock: 100,
-          max_per_customer: 1,
-          queue_enabled: true,
-          ...body,
-        })
-        .expect(201)
-    ).body.data as { id: number };
+  const createProduct = (body: Record<string, unknown>) => createQueuedProduct(a, TOKEN, body);
 
   const open = (app: TestApp, productId: number, ticketId: string) => {
     const client = new SseClient(`${app.url}/api/products/${productId}/queue/${ticketId}/stream`);

@@ -61,6 +61,22 @@ export async function createTestApp(
   };
 }
 
+/**
+ * Two instances of the app on one database (and one Redis in scale-out mode), as two API
+ * processes of one deployment are. Close them with closeTestAppPair.
+ */
+export async function createTestAppPair(env: Record<string, string> = {}): Promise<[TestApp, TestApp]> {
+  const a = await createTestApp(env);
+  const b = await createTestApp({ ...env, DB_DATABASE: a.databaseName });
+  return [a, b];
+}
+
+/** Closes both apps of a pair: B keeps the shared database, A removes it. */
+export async function closeTestAppPair(a: TestApp, b: TestApp): Promise<void> {
+  await b.close({ keepDatabase: true });
+  await a.close();
+}
+
 /** The sweep every app runs at start, finished before the test's own queries begin (see embeddedSettings). */
 async function startupSweepDone(app: NestFastifyApplication): Promise<void> {
   let sweeper: ExpiredHoldsSweeper;

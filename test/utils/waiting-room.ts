@@ -1,5 +1,6 @@
 import { createHash, createHmac, randomBytes } from 'node:crypto';
 import type { ApiProcess } from './scale-out';
+import type { TestApp } from './test-app';
 
 /** A waiting-room ticket as the API shows it (issue 24). */
 export interface Ticket {
@@ -34,6 +35,30 @@ export const nonce = () => randomBytes(16).toString('base64url');
 /** The pre-queue's entry hashes in the order anyone recomputes from the revealed seed. */
 export function recomputeDraw(seed: string, entryHashes: string[]): string[] {
   return [...entryHashes].sort((x, y) => (hmachex(seed, x) < hmachex(seed, y) ? -1 : 1));
+}
+
+/**
+ * A product with a waiting room, made through the admin API of an in-process app: 100 units,
+ * one per buyer, at 10.00, unless `body` says otherwise.
+ */
+export async function createQueuedProduct(
+  app: TestApp,
+  adminToken: string,
+  body: Record<string, unknown> = {},
+): Promise<{ id: number }> {
+  const response = await app.http
+    .post('/api/admin/products')
+    .set({ Authorization: `Bearer ${adminToken}` })
+    .send({
+      name: 'Drop',
+      price: '10.00',
+      total_stock: 100,
+      max_per_customer: 1,
+      queue_enabled: true,
+      ...body,
+    })
+    .expect(201);
+  return response.body.data as { id: number };
 }
 
 /** One JSON request to an API process (`path` under /api). */
