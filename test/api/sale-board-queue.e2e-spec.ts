@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { HTTPRequest, Page } from 'puppeteer-core';
-import { useBrowser } from '../utils/chromium';
+import { BOARD_STREAM_LIMITS, useBrowser } from '../utils/chromium';
 import { pollUntil } from '../utils/poll';
 import { createTestApp, TestApp } from '../utils/test-app';
 
@@ -21,11 +21,7 @@ describe('Sale board buying and the waiting room (e2e, headless Chromium)', () =
   let page: Page;
 
   beforeAll(async () => {
-    t = await createTestApp({
-      ADMIN_API_TOKEN: ADMIN_TOKEN,
-      STREAM_MAX_CONNECTIONS: '10000',
-      STREAM_MAX_PER_CLIENT: '16',
-    });
+    t = await createTestApp({ ADMIN_API_TOKEN: ADMIN_TOKEN, ...BOARD_STREAM_LIMITS });
   });
 
   beforeEach(() => {
@@ -188,8 +184,8 @@ describe('Sale board waiting room while its ticket stream is refused (e2e, headl
     // One stream on the process: the board's stock stream takes it, so its ticket stream is refused.
     t = await createTestApp({
       ADMIN_API_TOKEN: ADMIN_TOKEN,
+      ...BOARD_STREAM_LIMITS,
       STREAM_MAX_CONNECTIONS: '1',
-      STREAM_MAX_PER_CLIENT: '16',
     });
   });
 

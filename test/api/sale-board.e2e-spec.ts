@@ -2,7 +2,7 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { Page } from 'puppeteer-core';
 import { createProduct } from '../factories/product.factory';
-import { OUTPUT_DIR, useBrowser } from '../utils/chromium';
+import { BOARD_STREAM_LIMITS, OUTPUT_DIR, useBrowser } from '../utils/chromium';
 import { SseClient } from '../utils/sse-client';
 import { createTestApp, TestApp } from '../utils/test-app';
 import { EMBEDDED } from '../utils/test-env';
@@ -25,8 +25,7 @@ describe('Sale board page (e2e, headless Chromium)', () => {
     t = await createTestApp({
       PAYMENT_CURRENCY: 'eur',
       ADMIN_API_TOKEN: ADMIN_TOKEN,
-      STREAM_MAX_CONNECTIONS: '10000',
-      STREAM_MAX_PER_CLIENT: '16',
+      ...BOARD_STREAM_LIMITS,
     });
   });
 

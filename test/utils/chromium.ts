@@ -8,6 +8,12 @@ const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 /** Screenshots land here (gitignored); docs/sale-board.png is one of them, checked in by hand. */
 export const OUTPUT_DIR = join(__dirname, '..', 'output');
 
+/**
+ * The stream limits at their defaults, for the app a board suite's pages load: every page of the
+ * browser streams from one client address, and process.env may keep an earlier suite's lower limits.
+ */
+export const BOARD_STREAM_LIMITS = { STREAM_MAX_CONNECTIONS: '10000', STREAM_MAX_PER_CLIENT: '16' };
+
 /** One headless Chromium per suite, with a profile of its own; pages record every problem they report. */
 export function useBrowser() {
   const state = {
