@@ -7,7 +7,14 @@ export interface RedisEvents {
 }
 
 /** The process's Redis clients, as the `client` field of `redis.unavailable` / `redis.recovered` names them. */
-export type RedisClientName = 'commands' | 'queue-worker' | 'rate-limit' | 'publisher' | 'subscriber';
+export type RedisClientName =
+  | 'commands'
+  | 'queue-worker'
+  | 'rate-limit'
+  | 'publisher'
+  | 'subscriber'
+  | 'line-events-publisher'
+  | 'line-events-subscriber';
 
 const logger = new Logger('Redis');
 

@@ -7,7 +7,7 @@ import {
   IoRedisClient,
   knownNodes,
 } from './ioredis-client';
-import { RedisAvailability } from './redis-availability';
+import { RedisAvailability, RedisClientName } from './redis-availability';
 
 /** Reconnect quickly once Redis is back, so the resync comes within about a second. */
 const MAX_RECONNECT_DELAY_MS = 1_000;
@@ -26,6 +26,8 @@ export interface BroadcastChannelOptions {
   origin: string;
   /** The subscriber's name in CLIENT LIST. */
   connectionName: string;
+  /** How its publisher and subscriber are named in redis.unavailable / redis.recovered. */
+  clients: { publisher: RedisClientName; subscriber: RedisClientName };
   /** The logger's context and the prefix of its log events (`<prefix>.redis_unavailable`, ...). */
   loggerContext: string;
   eventPrefix: string;
@@ -58,7 +60,7 @@ export class RedisBroadcastChannel {
   private readonly logger: Logger;
   private readonly publisher: IoRedisClient;
   /** One for the successive subscriber connections: an outage is reported once, not per attempt. */
-  private readonly subscriberAvailability = new RedisAvailability('subscriber');
+  private readonly subscriberAvailability: RedisAvailability;
   private subscriber: Redis | undefined;
   private started = false;
   private closed = false;
@@ -79,12 +81,13 @@ export class RedisBroadcastChannel {
     private readonly options: BroadcastChannelOptions,
   ) {
     this.logger = new Logger(options.loggerContext);
+    this.subscriberAvailability = new RedisAvailability(options.clients.subscriber);
     this.publisher = createIoRedisClient(redis, {
       maxRetriesPerRequest: 0,
       commandTimeoutMs: PUBLISH_TIMEOUT_MS,
       maxReconnectDelayMs: MAX_RECONNECT_DELAY_MS,
     });
-    new RedisAvailability('publisher').watch(this.publisher);
+    new RedisAvailability(options.clients.publisher).watch(this.publisher);
   }
 
   /** Fire and forget; `logFields` name what was lost in the (once per outage) warning. */

@@ -13,7 +13,15 @@ import { dropDatabase, TEST_DB, uniqueDatabaseName } from '../utils/test-env';
  * `redis.recovered` when it is back, never ioredis's `Unhandled error event` on stderr (one
  * per client and failed reconnect). A real process, on a redis-server of this suite's own.
  */
-const CLIENTS = ['commands', 'publisher', 'queue-worker', 'rate-limit', 'subscriber'];
+const CLIENTS = [
+  'commands',
+  'line-events-publisher',
+  'line-events-subscriber',
+  'publisher',
+  'queue-worker',
+  'rate-limit',
+  'subscriber',
+];
 
 describe('Redis clients during an outage (e2e)', () => {
   const database = uniqueDatabaseName();

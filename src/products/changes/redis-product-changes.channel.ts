@@ -36,6 +36,7 @@ export class RedisProductChangesChannel {
       channel: productChangesChannel(redis.prefix, databaseId),
       origin,
       connectionName: subscriberConnectionName(hostname(), process.pid),
+      clients: { publisher: 'publisher', subscriber: 'subscriber' },
       loggerContext: 'ProductChanges',
       eventPrefix: 'stream',
       deliver: (delivery) => {

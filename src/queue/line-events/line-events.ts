@@ -40,6 +40,7 @@ export class LineEvents implements OnModuleDestroy {
           channel: lineEventsChannel(redis.prefix, database.id),
           origin: randomUUID(),
           connectionName: lineEventsConnectionName(hostname(), process.pid),
+          clients: { publisher: 'line-events-publisher', subscriber: 'line-events-subscriber' },
           loggerContext: LineEvents.name,
           eventPrefix: 'queue.stream',
           deliver: (delivery) => {
